@@ -1,0 +1,7 @@
+package io.vpanel.spi.panel;
+
+/** Receives button events. Must return quickly, never block. */
+@FunctionalInterface
+public interface ButtonListener {
+  void onButton(ButtonEvent event);
+}
