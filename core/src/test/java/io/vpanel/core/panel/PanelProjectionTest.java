@@ -1,0 +1,499 @@
+package io.vpanel.core.panel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vpanel.core.model.HaStatus;
+import io.vpanel.core.model.MaintenanceView;
+import io.vpanel.core.model.PfaStatus;
+import io.vpanel.core.model.ProgressView;
+import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.management.DrsMode;
+import io.vpanel.spi.management.LinkStatus;
+import io.vpanel.spi.panel.HoldFeedback;
+import io.vpanel.spi.panel.Light;
+import io.vpanel.spi.panel.LightColor;
+import io.vpanel.spi.panel.PanelState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PanelProjectionTest {
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final long GIB = 1024L * 1024 * 1024;
+
+  static MaintenanceView view(MaintenanceState state) {
+    return new MaintenanceView(
+        state, T0, Optional.empty(), false, Optional.empty(), Optional.empty());
+  }
+
+  static MaintenanceView view(
+      MaintenanceState state, boolean safe, Optional<String> reason, ProgressView progress) {
+    return new MaintenanceView(
+        state, T0, reason, safe, Optional.empty(), Optional.ofNullable(progress));
+  }
+
+  /** A connected, operational host on a 4 x 20 display; tests change what they look at. */
+  static PanelProjection.Input input(MaintenanceView m) {
+    return new PanelProjection.Input(
+        "rack12-u07",
+        7,
+        true,
+        12,
+        m,
+        LinkStatus.CONNECTED,
+        PfaStatus.ARMED,
+        DrsMode.AUTOMATIC,
+        HaStatus.PROTECTED,
+        Optional.empty(),
+        Optional.empty(),
+        List.of(),
+        4,
+        20);
+  }
+
+  static PanelProjection.Input with(
+      PanelProjection.Input in,
+      int runningVms,
+      boolean connected,
+      Optional<HoldFeedback> hold,
+      Optional<String> message,
+      List<String> notices) {
+    return new PanelProjection.Input(
+        in.host(),
+        in.version(),
+        connected,
+        runningVms,
+        in.maintenance(),
+        in.managementLink(),
+        in.pfaProtect(),
+        in.drs(),
+        in.ha(),
+        hold,
+        message,
+        notices,
+        in.rows(),
+        in.columns());
+  }
+
+  static PanelProjection.Input withIndicators(
+      LinkStatus link, PfaStatus pfa, DrsMode drs, HaStatus ha) {
+    PanelProjection.Input in = input(view(MaintenanceState.OPERATIONAL));
+    return new PanelProjection.Input(
+        in.host(),
+        in.version(),
+        in.hypervisorConnected(),
+        in.runningVms(),
+        in.maintenance(),
+        link,
+        pfa,
+        drs,
+        ha,
+        in.hold(),
+        in.message(),
+        in.notices(),
+        in.rows(),
+        in.columns());
+  }
+
+  static ProgressView progress(int total, int left, long bytesLeft, Double eta, String holdingUp) {
+    return new ProgressView(
+        total,
+        left,
+        100 * GIB,
+        bytesLeft,
+        Optional.ofNullable(eta),
+        Optional.ofNullable(holdingUp),
+        2,
+        3,
+        0);
+  }
+
+  static void assertShape(PanelState state, int rows, int columns) {
+    assertThat(state.lines()).hasSize(rows);
+    assertThat(state.lines()).allSatisfy(line -> assertThat(line).hasSize(columns));
+  }
+
+  // --- lights ------------------------------------------------------------------------------
+
+  static Stream<Arguments> maintenanceLights() {
+    return Stream.of(
+        Arguments.of(MaintenanceState.OPERATIONAL, Light.OFF),
+        Arguments.of(MaintenanceState.ENTERING, new Light(LightColor.RED, true)),
+        Arguments.of(MaintenanceState.EXITING, new Light(LightColor.RED, true)),
+        Arguments.of(MaintenanceState.IN_MAINTENANCE, new Light(LightColor.GREEN, false)),
+        Arguments.of(MaintenanceState.FAILED, new Light(LightColor.RED, false)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("maintenanceLights")
+  void maintenanceLightFollowsTheState(MaintenanceState state, Light expected) {
+    PanelState panel = PanelProjection.project(input(view(state)));
+
+    assertThat(panel.maintenance()).isEqualTo(expected);
+    assertThat(panel.maintenanceState()).isEqualTo(state);
+  }
+
+  static Stream<Arguments> linkLights() {
+    return Stream.of(
+        Arguments.of(LinkStatus.NONE, Light.OFF),
+        Arguments.of(LinkStatus.CONNECTED, new Light(LightColor.GREEN, false)),
+        Arguments.of(LinkStatus.DEGRADED, new Light(LightColor.AMBER, false)),
+        Arguments.of(LinkStatus.LOST, new Light(LightColor.RED, false)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("linkLights")
+  void managementLinkLight(LinkStatus link, Light expected) {
+    PanelState panel =
+        PanelProjection.project(
+            withIndicators(link, PfaStatus.ARMED, DrsMode.AUTOMATIC, HaStatus.PROTECTED));
+
+    assertThat(panel.managementLink()).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> pfaLights() {
+    return Stream.of(
+        Arguments.of(PfaStatus.DISABLED, Light.OFF),
+        Arguments.of(PfaStatus.ARMED, new Light(LightColor.GREEN, false)),
+        Arguments.of(PfaStatus.REMEDIATING, new Light(LightColor.AMBER, false)),
+        Arguments.of(PfaStatus.FAILED, new Light(LightColor.RED, false)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("pfaLights")
+  void pfaProtectLight(PfaStatus pfa, Light expected) {
+    PanelState panel =
+        PanelProjection.project(
+            withIndicators(LinkStatus.CONNECTED, pfa, DrsMode.AUTOMATIC, HaStatus.PROTECTED));
+
+    assertThat(panel.pfaProtect()).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> drsLights() {
+    return Stream.of(
+        Arguments.of(DrsMode.OFF, Light.OFF),
+        Arguments.of(DrsMode.AUTOMATIC, new Light(LightColor.GREEN, false)),
+        Arguments.of(DrsMode.MANUAL, new Light(LightColor.AMBER, false)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("drsLights")
+  void drsLight(DrsMode drs, Light expected) {
+    PanelState panel =
+        PanelProjection.project(
+            withIndicators(LinkStatus.CONNECTED, PfaStatus.ARMED, drs, HaStatus.PROTECTED));
+
+    assertThat(panel.drs()).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> haLights() {
+    return Stream.of(
+        Arguments.of(HaStatus.OFF, Light.OFF),
+        Arguments.of(HaStatus.PROTECTED, new Light(LightColor.GREEN, false)),
+        Arguments.of(HaStatus.INSUFFICIENT, new Light(LightColor.AMBER, false)),
+        Arguments.of(HaStatus.FAULT, new Light(LightColor.RED, false)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("haLights")
+  void haLight(HaStatus ha, Light expected) {
+    PanelState panel =
+        PanelProjection.project(
+            withIndicators(LinkStatus.CONNECTED, PfaStatus.ARMED, DrsMode.AUTOMATIC, ha));
+
+    assertThat(panel.ha()).isEqualTo(expected);
+  }
+
+  @Test
+  void indicatorsAreIndependentOfEachOther() {
+    PanelState panel =
+        PanelProjection.project(
+            withIndicators(LinkStatus.LOST, PfaStatus.DISABLED, DrsMode.MANUAL, HaStatus.FAULT));
+
+    assertThat(panel.managementLink()).isEqualTo(Light.steady(LightColor.RED));
+    assertThat(panel.pfaProtect()).isEqualTo(Light.OFF);
+    assertThat(panel.drs()).isEqualTo(Light.steady(LightColor.AMBER));
+    assertThat(panel.ha()).isEqualTo(Light.steady(LightColor.RED));
+    assertThat(panel.maintenance()).isEqualTo(Light.OFF);
+  }
+
+  // --- display -----------------------------------------------------------------------------
+
+  @Test
+  void operationalDisplayShowsNameCountStateAndClusterServices() {
+    PanelState panel = PanelProjection.project(input(view(MaintenanceState.OPERATIONAL)));
+
+    assertThat(panel.lines())
+        .containsExactly(
+            "RACK12-U07     12 VM",
+            "OPERATIONAL         ",
+            "DRS AUTO HA OK      ",
+            "                    ");
+    assertThat(panel.host()).isEqualTo("rack12-u07");
+    assertThat(panel.version()).isEqualTo(7);
+    assertThat(panel.runningVms()).isEqualTo(12);
+    assertThat(panel.hold()).isEmpty();
+  }
+
+  @Test
+  void longHostNameIsClippedAndKeepsTheCount() {
+    PanelProjection.Input in = input(view(MaintenanceState.OPERATIONAL));
+    PanelProjection.Input longName =
+        new PanelProjection.Input(
+            "a-very-long-hypervisor-host-name",
+            1,
+            true,
+            1234,
+            in.maintenance(),
+            in.managementLink(),
+            in.pfaProtect(),
+            in.drs(),
+            in.ha(),
+            in.hold(),
+            in.message(),
+            in.notices(),
+            4,
+            20);
+
+    List<String> lines = PanelProjection.project(longName).lines();
+
+    assertThat(lines.get(0)).isEqualTo("A-VERY-LONG- 1234 VM");
+    assertShape(PanelProjection.project(longName), 4, 20);
+  }
+
+  @Test
+  void safeToServiceShownWhenSafe() {
+    PanelProjection.Input in =
+        with(
+            input(view(MaintenanceState.IN_MAINTENANCE, true, Optional.empty(), null)),
+            0,
+            true,
+            Optional.empty(),
+            Optional.empty(),
+            List.of());
+
+    PanelState panel = PanelProjection.project(in);
+
+    assertThat(panel.safeToService()).isTrue();
+    assertThat(panel.identify()).isTrue();
+    assertThat(panel.lines().get(1)).isEqualTo("SAFE TO SERVICE     ");
+  }
+
+  @Test
+  void notSafeWhileGuestsStillRun() {
+    PanelProjection.Input in =
+        with(
+            input(view(MaintenanceState.IN_MAINTENANCE, false, Optional.empty(), null)),
+            2,
+            true,
+            Optional.empty(),
+            Optional.empty(),
+            List.of());
+
+    PanelState panel = PanelProjection.project(in);
+
+    assertThat(panel.safeToService()).isFalse();
+    assertThat(panel.identify()).isFalse();
+    assertThat(panel.lines().get(1)).isEqualTo("NOT SAFE: 2 RUNNING ");
+    assertThat(panel.lines()).noneMatch(line -> line.contains("SAFE TO SERVICE"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(MaintenanceState.class)
+  void safeToServiceNeverShownWhenNotSafe(MaintenanceState state) {
+    PanelState panel =
+        PanelProjection.project(
+            with(input(view(state)), 0, true, Optional.empty(), Optional.empty(), List.of()));
+
+    assertThat(panel.safeToService()).isFalse();
+    assertThat(panel.lines()).noneMatch(line -> line.contains("SAFE TO SERVICE"));
+  }
+
+  @Test
+  void lostHypervisorIsShownInsteadOfTheState() {
+    PanelProjection.Input in =
+        with(
+            input(view(MaintenanceState.OPERATIONAL)),
+            0,
+            false,
+            Optional.empty(),
+            Optional.empty(),
+            List.of());
+
+    assertThat(PanelProjection.project(in).lines().get(1)).isEqualTo("HYPERVISOR LOST     ");
+  }
+
+  @Test
+  void holdShowsWhatItWillDoAndForHowLong() {
+    HoldFeedback hold = new HoldFeedback("enter", T0, Duration.ofSeconds(3));
+    PanelProjection.Input in =
+        with(
+            input(view(MaintenanceState.OPERATIONAL)),
+            12,
+            true,
+            Optional.of(hold),
+            Optional.empty(),
+            List.of());
+
+    PanelState panel = PanelProjection.project(in);
+
+    assertThat(panel.lines().get(2)).isEqualTo("HOLD 3S TO ENTER    ");
+    assertThat(panel.hold()).contains(hold);
+  }
+
+  @Test
+  void holdRoundsPartSecondsUp() {
+    HoldFeedback hold = new HoldFeedback("cancel", T0, Duration.ofMillis(2500));
+    PanelProjection.Input in =
+        with(
+            input(view(MaintenanceState.ENTERING)),
+            12,
+            true,
+            Optional.of(hold),
+            Optional.empty(),
+            List.of());
+
+    assertThat(PanelProjection.project(in).lines()).contains("HOLD 3S TO CANCEL   ");
+  }
+
+  @Test
+  void longRefusalWrapsAcrossRowsAtSpaces() {
+    PanelProjection.Input in =
+        with(
+            input(view(MaintenanceState.OPERATIONAL)),
+            12,
+            true,
+            Optional.empty(),
+            Optional.of("NO-GO: needs 48 GiB, 20 GiB free"),
+            List.of());
+
+    assertThat(PanelProjection.project(in).lines())
+        .containsExactly(
+            "RACK12-U07     12 VM",
+            "OPERATIONAL         ",
+            "NO-GO: needs 48 GiB,",
+            "20 GiB free         ");
+  }
+
+  @Test
+  void wordLongerThanTheDisplayIsCut() {
+    assertThat(PanelProjection.wrap("abcdefghij klm", 4))
+        .containsExactly("abcd", "efgh", "ij", "klm");
+    assertThat(PanelProjection.wrap("  a \t b  ", 20)).containsExactly("a b");
+    assertThat(PanelProjection.wrap("", 20)).isEmpty();
+  }
+
+  @Test
+  void failureReasonIsShownWrapped() {
+    PanelProjection.Input in =
+        input(
+            view(
+                MaintenanceState.FAILED,
+                false,
+                Optional.of("migration of db-7 timed out after 10 min"),
+                null));
+
+    assertThat(PanelProjection.project(in).lines())
+        .containsExactly(
+            "RACK12-U07     12 VM",
+            "MAINTENANCE FAILED  ",
+            "migration of db-7   ",
+            "timed out after 10  ");
+  }
+
+  @Test
+  void progressRowShowsBytesLeftEtaAndTheGuestHoldingUp() {
+    PanelProjection.Input in =
+        input(
+            view(
+                MaintenanceState.ENTERING,
+                false,
+                Optional.empty(),
+                progress(12, 3, 48 * GIB, 65.0, "db-7")));
+
+    assertThat(PanelProjection.project(in).lines())
+        .containsExactly(
+            "RACK12-U07     12 VM",
+            "EVACUATING 3/12     ",
+            "48G LEFT ETA 1:05   ",
+            "WAIT db-7           ");
+  }
+
+  @Test
+  void progressWithoutEstimateShowsDashes() {
+    PanelProjection.Input in =
+        input(
+            view(
+                MaintenanceState.EXITING,
+                false,
+                Optional.empty(),
+                progress(4, 2, 1536L * 1024 * 1024, null, null)));
+
+    assertThat(PanelProjection.project(in).lines())
+        .containsExactly(
+            "RACK12-U07     12 VM",
+            "EXITING 2 TO GO     ",
+            "1.5G LEFT ETA --:-- ",
+            "                    ");
+  }
+
+  @Test
+  void longEtaShowsHours() {
+    assertThat(PanelProjection.clock(3600 + 60 + 5)).isEqualTo("1:01:05");
+    assertThat(PanelProjection.clock(59.6)).isEqualTo("1:00");
+    assertThat(PanelProjection.clock(-3)).isEqualTo("0:00");
+  }
+
+  @Test
+  void noticeIsShownOnTheDetailRows() {
+    PanelProjection.Input in =
+        with(
+            input(view(MaintenanceState.OPERATIONAL)),
+            12,
+            true,
+            Optional.empty(),
+            Optional.empty(),
+            List.of("PSU 2 replace Friday", "second notice"));
+
+    assertThat(PanelProjection.project(in).lines().get(2)).isEqualTo("PSU 2 replace Friday");
+    assertThat(PanelProjection.project(in).lines()).noneMatch(l -> l.contains("second"));
+  }
+
+  @Test
+  void otherDisplaySizesAreFilled() {
+    PanelProjection.Input in = input(view(MaintenanceState.OPERATIONAL));
+    for (int[] size : new int[][] {{2, 16}, {4, 40}, {6, 24}}) {
+      PanelProjection.Input sized =
+          new PanelProjection.Input(
+              in.host(),
+              in.version(),
+              true,
+              in.runningVms(),
+              in.maintenance(),
+              in.managementLink(),
+              in.pfaProtect(),
+              in.drs(),
+              in.ha(),
+              in.hold(),
+              Optional.of("NO-GO: needs 48 GiB, 20 GiB free"),
+              in.notices(),
+              size[0],
+              size[1]);
+      assertShape(PanelProjection.project(sized), size[0], size[1]);
+    }
+  }
+
+  @Test
+  void fitPadsAndClips() {
+    assertThat(PanelProjection.fit("abc", 5)).isEqualTo("abc  ");
+    assertThat(PanelProjection.fit("abcdef", 4)).isEqualTo("abcd");
+    assertThat(PanelProjection.fit("a\nb", 4)).isEqualTo("a b ");
+  }
+}
