@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -392,7 +393,7 @@ public final class SimCluster implements AutoCloseable {
 
   private void failBrokenMigrations(Instant now) {
     for (Migration migration : List.copyOf(migrations.values())) {
-      String link = linkName(migration.source.name, migration.destination.name);
+      String link = migration.link;
       if (!migration.source.alive) {
         finish(migration, migration.failure("source host " + migration.source.name + " died"));
       } else if (!migration.destination.alive) {
@@ -422,7 +423,7 @@ public final class SimCluster implements AutoCloseable {
     Map<Host, Integer> arriving = new LinkedHashMap<>();
     List<Migration> flowing = new ArrayList<>();
     for (Migration migration : migrations.values()) {
-      if (droppedLinks.contains(linkName(migration.source.name, migration.destination.name))) {
+      if (droppedLinks.contains(migration.link)) {
         migration.stall(seconds(now));
         continue;
       }
@@ -642,9 +643,7 @@ public final class SimCluster implements AutoCloseable {
   }
 
   private String roomShortage(Host host, Guest guest) {
-    return "lacks room for "
-        + guest.spec.name()
-        + ": needs "
+    return "lacks room: needs "
         + Sizes.describe(guest.spec.memoryBytes())
         + " and "
         + guest.spec.vcpus()
@@ -660,7 +659,7 @@ public final class SimCluster implements AutoCloseable {
   }
 
   private static String label(VmState state) {
-    return state.name().toLowerCase(java.util.Locale.ROOT);
+    return state.name().toLowerCase(Locale.ROOT);
   }
 
   // ---------------------------------------------------------------- state
@@ -721,6 +720,7 @@ public final class SimCluster implements AutoCloseable {
     final Guest guest;
     final Host source;
     final Host destination;
+    final String link;
     final MigrationOptions options;
     final MigrationListener listener;
     final Instant startedAt;
@@ -745,6 +745,7 @@ public final class SimCluster implements AutoCloseable {
       this.guest = guest;
       this.source = source;
       this.destination = destination;
+      this.link = linkName(source.name, destination.name);
       this.options = options;
       this.listener = listener;
       this.startedAt = now();

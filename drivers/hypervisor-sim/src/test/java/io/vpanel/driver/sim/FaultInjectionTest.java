@@ -9,12 +9,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
-import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -171,14 +171,7 @@ class FaultInjectionTest {
   @Test
   void aNeverConvergingGuestKeepsMigratingUnderFullThrottleUntilAborted() {
     cluster.neverConverge(big);
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
-    MigrationHandle handle =
-        connect("sim-01")
-            .migrate(
-                big,
-                SimHypervisorDriver.endpointOf("sim-02"),
-                MigrationOptions.DEFAULTS,
-                migration);
+    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
 
     scheduler.advance(Duration.ofMinutes(10));
     assertThat(migration.finished()).isFalse();
@@ -186,7 +179,7 @@ class FaultInjectionTest {
     assertThat(migration.lastProgress().dirtyRateBytesPerSec())
         .isEqualTo(Math.round(20 * MIB * (1 - 0.99)));
 
-    handle.abort();
+    migration.handle.abort();
     scheduler.runUntilIdle(LIMIT);
     MigrationOutcome outcome = migration.outcome();
     assertThat(outcome.succeeded()).isFalse();
@@ -209,17 +202,10 @@ class FaultInjectionTest {
 
   @Test
   void abortAfterTheEndChangesNothing() {
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
-    MigrationHandle handle =
-        connect("sim-01")
-            .migrate(
-                big,
-                SimHypervisorDriver.endpointOf("sim-02"),
-                MigrationOptions.DEFAULTS,
-                migration);
+    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(migration::finished, LIMIT);
 
-    handle.abort();
+    migration.handle.abort();
     scheduler.runUntilIdle(LIMIT);
 
     assertThat(migration.outcome().succeeded()).isTrue();
@@ -243,11 +229,13 @@ class FaultInjectionTest {
 
   private Recorders.Migration migrate(String destination, MigrationOptions options) {
     Recorders.Migration migration = new Recorders.Migration(scheduler);
-    connect("sim-01").migrate(big, SimHypervisorDriver.endpointOf(destination), options, migration);
+    migration.handle =
+        connect("sim-01")
+            .migrate(big, SimHypervisorDriver.endpointOf(destination), options, migration);
     return migration;
   }
 
-  private java.util.List<String> liveHostsHolding(String uuid) {
+  private List<String> liveHostsHolding(String uuid) {
     return cluster.hostNames().stream()
         .filter(cluster::isAlive)
         .filter(host -> cluster.vmsOn(host).stream().anyMatch(vm -> vm.uuid().equals(uuid)))

@@ -89,7 +89,7 @@ class GuestLifecycleTest {
     scheduler.runUntilIdle(LIMIT);
     assertThat(refused.outcome().reason())
         .isEqualTo(
-            "cannot migrate mover: destination sim-02 lacks room for mover: needs 8 GiB and 4"
+            "cannot migrate mover: destination sim-02 lacks room: needs 8 GiB and 4"
                 + " vCPUs, has 4 GiB and 6 vCPUs free");
     assertThat(scheduler.elapsed()).as("refused at once").isZero();
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
@@ -19,6 +20,7 @@ class PreCopyMigrationTest {
 
   private static final Duration LIMIT = Duration.ofHours(1);
   private static final double STREAM = Recorders.STREAM_4G;
+  private static final long SLOW_NIC = Sizes.bytesPerSecond(4);
 
   private final VirtualScheduler scheduler = new VirtualScheduler();
 
@@ -132,13 +134,8 @@ class PreCopyMigrationTest {
 
   @Test
   void concurrentMigrationsLeavingOneHostShareItsNic() {
-    long nic = Sizes.bytesPerSecond(4);
-    HostCapacity slowNic = new HostCapacity(256 * GIB, 64, nic, Sizes.bytesPerSecond(10));
     SimCluster cluster =
-        SimCluster.builder(scheduler)
-            .host("sim-01", slowNic)
-            .host("sim-02", slowNic)
-            .host("sim-03", slowNic)
+        threeHostsWhereTheNicIsTheLimit()
             .vm(
                 "sim-01",
                 VmSpec.running("small", 2 * GIB, 2, MIB, 200 * MIB),
@@ -152,23 +149,18 @@ class PreCopyMigrationTest {
     scheduler.runUntil(large::finished, LIMIT);
 
     assertThat(small.progress)
-        .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(nic / 2));
+        .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
     assertThat(large.progress.subList(0, sharedReports))
-        .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(nic / 2));
-    assertThat(large.lastProgress().bandwidthBytesPerSec()).isEqualTo(nic);
+        .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
+    assertThat(large.lastProgress().bandwidthBytesPerSec()).isEqualTo(SLOW_NIC);
     assertThat(small.outcome().succeeded()).isTrue();
     assertThat(large.outcome().succeeded()).isTrue();
   }
 
   @Test
   void concurrentMigrationsArrivingAtOneHostShareItsNic() {
-    long nic = Sizes.bytesPerSecond(4);
-    HostCapacity slowNic = new HostCapacity(256 * GIB, 64, nic, Sizes.bytesPerSecond(10));
     SimCluster cluster =
-        SimCluster.builder(scheduler)
-            .host("sim-01", slowNic)
-            .host("sim-02", slowNic)
-            .host("sim-03", slowNic)
+        threeHostsWhereTheNicIsTheLimit()
             .vm("sim-01", VmSpec.running("a", 4 * GIB, 2, MIB, 200 * MIB))
             .vm("sim-02", VmSpec.running("b", 4 * GIB, 2, MIB, 200 * MIB))
             .build();
@@ -177,10 +169,12 @@ class PreCopyMigrationTest {
     Recorders.Migration b = migrate(cluster, "b", "sim-03", MigrationOptions.DEFAULTS);
     scheduler.runUntil(() -> a.finished() && b.finished(), LIMIT);
 
-    assertThat(a.progress).allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(nic / 2));
-    assertThat(b.progress).allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(nic / 2));
+    assertThat(a.progress)
+        .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
+    assertThat(b.progress)
+        .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
     assertThat(seconds(scheduler.elapsed()))
-        .isBetween(8 * GIB / (double) nic, 8 * GIB / (double) nic + 0.3);
+        .isBetween(8 * GIB / (double) SLOW_NIC, 8 * GIB / (double) SLOW_NIC + 0.3);
   }
 
   @Test
@@ -219,7 +213,7 @@ class PreCopyMigrationTest {
             event ->
                 assertThat(event)
                     .isInstanceOfSatisfying(
-                        io.vpanel.spi.hypervisor.HypervisorEvent.VmGone.class,
+                        HypervisorEvent.VmGone.class,
                         gone -> assertThat(gone.uuid()).isEqualTo(uuid)));
     assertThat(destinationEvents.events)
         .singleElement()
@@ -227,7 +221,7 @@ class PreCopyMigrationTest {
             event ->
                 assertThat(event)
                     .isInstanceOfSatisfying(
-                        io.vpanel.spi.hypervisor.HypervisorEvent.VmChanged.class,
+                        HypervisorEvent.VmChanged.class,
                         changed -> assertThat(changed.vm().uuid()).isEqualTo(uuid)));
     assertThat(cluster.freeMemory("sim-01")).isEqualTo(256 * GIB);
     assertThat(cluster.freeMemory("sim-02")).isEqualTo(254 * GIB);
@@ -256,6 +250,15 @@ class PreCopyMigrationTest {
     assertThat(first).anyMatch(line -> line.contains("finished ok"));
     assertThat(second).isEqualTo(first);
     assertThat(otherSeed).isNotEqualTo(first);
+  }
+
+  /** Streams could reach 10 Gbit/s, but each host's NIC carries only 4. */
+  private SimCluster.Builder threeHostsWhereTheNicIsTheLimit() {
+    HostCapacity slowNic = new HostCapacity(256 * GIB, 64, SLOW_NIC, Sizes.bytesPerSecond(10));
+    return SimCluster.builder(scheduler)
+        .host("sim-01", slowNic)
+        .host("sim-02", slowNic)
+        .host("sim-03", slowNic);
   }
 
   private SimCluster twoHosts(VmSpec... onSource) {

@@ -4,6 +4,7 @@ import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.HypervisorListener;
+import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
@@ -28,6 +29,7 @@ final class Recorders {
     final List<MigrationProgress> progress = new ArrayList<>();
     final List<MigrationOutcome> outcomes = new ArrayList<>();
     private final Scheduler scheduler;
+    MigrationHandle handle;
     Instant finishedAt;
 
     Migration(Scheduler scheduler) {
