@@ -1,0 +1,375 @@
+package io.vpanel.agent;
+
+import io.vpanel.agent.ApiClient.CliException;
+import io.vpanel.agent.config.ConfigException;
+import io.vpanel.agent.config.ConfigLoader;
+import io.vpanel.core.engine.EngineSettings;
+import io.vpanel.core.plan.Sizes;
+import io.vpanel.driver.sim.SimSettings;
+import io.vpanel.spi.DriverException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+
+/** The {@code vpanel} command line. */
+@Command(
+    name = "vpanel",
+    mixinStandardHelpOptions = true,
+    version = "vpanel 0.1.0",
+    description = "Virtualization status and maintenance on the server's own front panel.",
+    subcommands = {
+      Main.Demo.class,
+      Main.Agent.class,
+      Main.Status.class,
+      Main.PlanCommand.class,
+      Main.Maintenance.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit status (for tests). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof CliException
+              || e instanceof ConfigException
+              || e instanceof DriverException
+              || e instanceof IllegalArgumentException) {
+            commandLine.getErr().println("vpanel: " + e.getMessage());
+            return 1;
+          }
+          throw e;
+        });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  // ---------------------------------------------------------------- servers
+
+  @Command(
+      name = "demo",
+      mixinStandardHelpOptions = true,
+      description = "Start a simulated cluster with a web front panel per host.")
+  static final class Demo implements Callable<Integer> {
+    @Option(
+        names = "--port",
+        defaultValue = "8080",
+        description = "API and panel port (0: any free port)")
+    int port;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1", description = "Address to listen on")
+    String listen;
+
+    @Option(names = "--hosts", defaultValue = "4", description = "Simulated hosts")
+    int hosts;
+
+    @Option(names = "--vms", defaultValue = "24", description = "Simulated VMs in the cluster")
+    int vms;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the simulated cluster")
+    long seed;
+
+    @Option(names = "--token", description = "API token (default: a random one, printed)")
+    String token;
+
+    @Option(
+        names = "--nic-gbps",
+        defaultValue = "10",
+        description = "Migration network bandwidth of each host, Gb/s")
+    double nicGbps;
+
+    @Option(
+        names = "--hold-seconds",
+        defaultValue = "3",
+        description = "How long the maintenance button must be held")
+    double holdSeconds;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      SimSettings defaults = SimSettings.defaults();
+      SimSettings sim =
+          new SimSettings(
+              seed,
+              hosts,
+              vms,
+              nicGbps,
+              Math.min(defaults.streamGbps(), nicGbps),
+              defaults.tickMillis(),
+              defaults.maxRounds());
+      if (holdSeconds < 0 || holdSeconds > 30) {
+        throw new IllegalArgumentException("--hold-seconds must be from 0 to 30");
+      }
+      EngineSettings engine =
+          EngineSettings.defaults()
+              .withConfirmHold(Duration.ofMillis(Math.round(holdSeconds * 1000)));
+      RunningAgent agent =
+          Wiring.startDemo(new Wiring.DemoOptions(listen, port, sim, token, engine));
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          Locale.ROOT,
+          "vpanel demo: %d simulated hosts, %d VMs (seed %d)%n"
+              + "  Front panels: %s/#token=%s%n"
+              + "  API:          %s/api/v1/hosts%n"
+              + "  Token:        %s%n"
+              + "Hold a host's maintenance button for %.0f s to empty it. Ctrl-C stops the demo.%n",
+          hosts,
+          agent.engine().snapshot().runningVms() == 0
+              ? vms
+              : agent.engine().snapshot().runningVms(),
+          seed,
+          agent.url(),
+          agent.token(),
+          agent.url(),
+          agent.token(),
+          holdSeconds);
+      out.flush();
+      awaitShutdown(agent);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "agent",
+      mixinStandardHelpOptions = true,
+      description = "Run the agent of this host from a configuration file.")
+  static final class Agent implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "The YAML configuration file")
+    Path config;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(config));
+      spec.commandLine().getOut().println("vpanel agent: serving " + agent.url() + "/");
+      spec.commandLine().getOut().flush();
+      awaitShutdown(agent);
+      return 0;
+    }
+  }
+
+  private static void awaitShutdown(RunningAgent agent) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  agent.close();
+                  stopped.countDown();
+                },
+                "vpanel-shutdown"));
+    stopped.await();
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  /** Where the agent is and the token, shared by the client commands. */
+  static final class ClientOptions {
+    @Option(
+        names = "--url",
+        defaultValue = "${env:VPANEL_URL:-http://127.0.0.1:8080}",
+        description = "The agent's URL (env VPANEL_URL; default ${DEFAULT-VALUE})")
+    String url;
+
+    @Option(
+        names = "--token",
+        defaultValue = "${env:VPANEL_TOKEN}",
+        description = "API token for changes (env VPANEL_TOKEN)")
+    String token;
+
+    ApiClient client() {
+      return new ApiClient(url, token);
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show every host.")
+  static final class Status implements Callable<Integer> {
+    @CommandLine.Mixin ClientOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      ApiClient.Reply reply = options.client().get("/api/v1/hosts");
+      if (reply.status() != 200) {
+        throw new CliException(reply.error());
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          "%-16s %-15s %4s  %-10s %-11s %-9s %-12s %s%n",
+          "HOST", "STATE", "VMS", "LINK", "PFA", "DRS", "HA", "DISPLAY");
+      for (JsonNode host : reply.body().get("hosts")) {
+        JsonNode lines = host.path("panel").path("lines");
+        String display = lines.isArray() && lines.size() > 1 ? lines.get(1).asString().trim() : "";
+        out.printf(
+            "%-16s %-15s %4d  %-10s %-11s %-9s %-12s %s%n",
+            host.get("name").asString(),
+            host.path("maintenance").path("state").asString(),
+            host.get("runningVms").asInt(),
+            host.get("managementLink").asString(),
+            host.get("pfaProtect").asString(),
+            host.get("drs").asString(),
+            host.get("ha").asString(),
+            display);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "plan",
+      mixinStandardHelpOptions = true,
+      description = "Dry-run the pre-check of emptying HOST.")
+  static final class PlanCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "HOST")
+    String host;
+
+    @CommandLine.Mixin ClientOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      ApiClient.Reply reply = options.client().get("/api/v1/hosts/" + host + "/maintenance/plan");
+      if (reply.status() != 200) {
+        throw new CliException(reply.error());
+      }
+      JsonNode plan = reply.body();
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(plan.get("summary").asString());
+      for (JsonNode move : plan.get("moves")) {
+        out.printf(
+            "  %-16s %9s  -> %s%n",
+            move.get("vm").asString(),
+            Sizes.bytes(move.get("memoryBytes").asLong()),
+            move.get("destination").asString());
+      }
+      plan.get("shutdowns").forEach(vm -> out.println("  " + vm.asString() + ": shut down"));
+      plan.get("suspends").forEach(vm -> out.println("  " + vm.asString() + ": suspended"));
+      if (plan.get("go").asBoolean()) {
+        out.println("  concurrency at start: " + plan.get("concurrency").asInt());
+      }
+      return plan.get("go").asBoolean() ? 0 : 2;
+    }
+  }
+
+  @Command(
+      name = "maintenance",
+      mixinStandardHelpOptions = true,
+      description = "Enter, exit or cancel maintenance of HOST.")
+  static final class Maintenance implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "ACTION", description = "enter, exit or cancel")
+    String action;
+
+    @Parameters(index = "1", paramLabel = "HOST")
+    String host;
+
+    @Option(names = "--wait", description = "Follow progress until the host settles")
+    boolean wait;
+
+    @Option(
+        names = "--timeout",
+        defaultValue = "3600",
+        description = "Seconds --wait waits at most (default ${DEFAULT-VALUE})")
+    long timeoutSeconds;
+
+    @CommandLine.Mixin ClientOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      String verb = action.toLowerCase(Locale.ROOT);
+      if (!verb.equals("enter") && !verb.equals("exit") && !verb.equals("cancel")) {
+        throw new CliException("unknown action '" + action + "' (use enter, exit or cancel)");
+      }
+      ApiClient client = options.client();
+      ApiClient.Reply reply =
+          client.post("/api/v1/hosts/" + host + "/maintenance", Map.of("action", verb));
+      PrintWriter out = spec.commandLine().getOut();
+      if (reply.status() != 202) {
+        throw new CliException(host + ": " + reply.error());
+      }
+      out.println(host + ": " + reply.body().get("message").asString());
+      out.flush();
+      if (!wait) {
+        return 0;
+      }
+      String target = verb.equals("enter") ? "IN_MAINTENANCE" : "OPERATIONAL";
+      long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+      String last = "";
+      while (System.nanoTime() < deadline) {
+        ApiClient.Reply status = client.get("/api/v1/hosts/" + host);
+        if (status.status() != 200) {
+          throw new CliException(status.error());
+        }
+        JsonNode m = status.body().get("maintenance");
+        String state = m.get("state").asString();
+        String line = progressLine(status.body(), m);
+        if (!line.equals(last)) {
+          out.println(line);
+          out.flush();
+          last = line;
+        }
+        if (state.equals(target)) {
+          return 0;
+        }
+        if (state.equals("FAILED")) {
+          spec.commandLine()
+              .getErr()
+              .println("vpanel: " + host + " FAILED: " + m.path("reason").asString());
+          return 1;
+        }
+        Thread.sleep(500);
+      }
+      throw new CliException("gave up waiting after " + timeoutSeconds + " s");
+    }
+
+    private static String progressLine(JsonNode host, JsonNode m) {
+      StringBuilder line =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "%-15s %3d VMs running",
+                  m.get("state").asString(),
+                  host.get("runningVms").asInt()));
+      JsonNode p = m.get("progress");
+      if (p != null && !p.isNull()) {
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "  %d/%d left  %s left",
+                p.get("vmsLeft").asInt(),
+                p.get("vmsTotal").asInt(),
+                Sizes.bytes(p.get("bytesLeft").asLong())));
+        if (!p.get("etaSeconds").isNull()) {
+          line.append(String.format(Locale.ROOT, "  ETA %.0f s", p.get("etaSeconds").asDouble()));
+        }
+        if (!p.get("holdingUp").isNull()) {
+          line.append("  waiting on ").append(p.get("holdingUp").asString());
+        }
+      }
+      if (m.get("safeToService").asBoolean()) {
+        line.append("  SAFE TO SERVICE");
+      }
+      return line.toString();
+    }
+  }
+}

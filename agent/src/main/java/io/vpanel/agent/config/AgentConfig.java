@@ -1,0 +1,36 @@
+package io.vpanel.agent.config;
+
+import io.vpanel.core.engine.EngineSettings;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The agent's whole configuration, validated.
+ *
+ * @param hostName this host's name in vpanel
+ * @param hypervisor the hypervisor driver
+ * @param uri how the agent reaches its own hypervisor
+ * @param migrationUri where peers send guests back to this host
+ * @param panels every panel showing this host
+ * @param alerts hardware alert sources
+ * @param management the management backend, empty for none
+ * @param listenHost the API's address
+ * @param listenPort the API's port
+ * @param tokenFile the file holding the API token
+ * @param journalPath where the journal goes
+ * @param engine maintenance behaviour
+ */
+public record AgentConfig(
+    String hostName,
+    DriverChoice hypervisor,
+    String uri,
+    String migrationUri,
+    List<DriverChoice> panels,
+    List<DriverChoice> alerts,
+    Optional<DriverChoice> management,
+    String listenHost,
+    int listenPort,
+    Optional<Path> tokenFile,
+    Optional<Path> journalPath,
+    EngineSettings engine) {}

@@ -1,0 +1,453 @@
+package io.vpanel.agent.config;
+
+import io.vpanel.core.DriverRegistry;
+import io.vpanel.core.engine.EngineSettings;
+import io.vpanel.spi.DriverException;
+import io.vpanel.spi.DriverProvider;
+import io.vpanel.spi.DriverSettings;
+import io.vpanel.spi.alert.AlertSourceProvider;
+import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
+import io.vpanel.spi.hypervisor.MigrationOptions;
+import io.vpanel.spi.management.ManagementBackendProvider;
+import io.vpanel.spi.panel.PanelDriverProvider;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+import tools.jackson.databind.exc.ValueInstantiationException;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads and validates the agent's YAML file. Unknown keys and bad values are refused at start with
+ * the file, the line and how to fix it; nothing is half-applied.
+ */
+public final class ConfigLoader {
+  private static final Set<String> TOP_KEYS =
+      Set.of(
+          "host", "hypervisor", "panels", "alerts", "management", "api", "journal", "maintenance");
+  private static final Set<String> MAINTENANCE_KEYS =
+      Set.of(
+          "confirmHoldSeconds",
+          "destinationsPerVm",
+          "returnVmsOnExit",
+          "pfaProtect",
+          "noProgressTimeoutSeconds",
+          "maxDowntimeMillis",
+          "autoConverge",
+          "postCopy");
+
+  private final YAMLMapper mapper =
+      YAMLMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+          .build();
+
+  public AgentConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException(
+          file + ": cannot read the configuration (" + e.getMessage() + "); check the path");
+    }
+    return parse(file, text);
+  }
+
+  public AgentConfig parse(Path file, String text) {
+    LocatedYaml yaml = LocatedYaml.parse(file, text, mapper);
+    JsonNode root = yaml.root();
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new ConfigException(file + ": the configuration is empty; see docs/CONFIG.md");
+    }
+    if (!root.isObject()) {
+      throw new ConfigException(file + ":1: the configuration must be a mapping of sections");
+    }
+    onlyKeys(yaml, root, "", TOP_KEYS);
+
+    JsonNode host = section(yaml, root, "host");
+    onlyKeys(yaml, host, "/host", Set.of("name"));
+    String hostName = string(yaml, host, "/host", "name").orElseGet(ConfigLoader::machineName);
+
+    JsonNode hypervisorNode = root.get("hypervisor");
+    if (hypervisorNode == null || !hypervisorNode.isObject()) {
+      throw new ConfigException(
+          file + ": missing section 'hypervisor'; add for example\n  hypervisor:\n    driver: sim");
+    }
+    String uri = string(yaml, hypervisorNode, "/hypervisor", "uri").orElse("");
+    String migrationUri = string(yaml, hypervisorNode, "/hypervisor", "migrationUri").orElse(uri);
+    DriverChoice hypervisor =
+        driver(
+            yaml,
+            hypervisorNode,
+            "/hypervisor",
+            HypervisorDriverProvider.class,
+            "hypervisor driver",
+            Set.of("uri", "migrationUri"));
+
+    List<DriverChoice> panels = new ArrayList<>();
+    JsonNode panelsNode = root.get("panels");
+    if (panelsNode == null) {
+      panels.add(defaultChoice(PanelDriverProvider.class, "panel driver", "web"));
+    } else {
+      panels.addAll(list(yaml, panelsNode, "/panels", PanelDriverProvider.class, "panel driver"));
+    }
+    List<DriverChoice> alerts = new ArrayList<>();
+    JsonNode alertsNode = root.get("alerts");
+    if (alertsNode != null) {
+      alerts.addAll(list(yaml, alertsNode, "/alerts", AlertSourceProvider.class, "alert driver"));
+    }
+    JsonNode managementNode = root.get("management");
+    Optional<DriverChoice> management =
+        managementNode == null
+            ? Optional.of(
+                defaultChoice(ManagementBackendProvider.class, "management driver", "builtin"))
+            : Optional.of(
+                driver(
+                    yaml,
+                    managementNode,
+                    "/management",
+                    ManagementBackendProvider.class,
+                    "management driver",
+                    Set.of()));
+
+    JsonNode api = section(yaml, root, "api");
+    onlyKeys(yaml, api, "/api", Set.of("listen", "tokenFile"));
+    String listen = string(yaml, api, "/api", "listen").orElse("127.0.0.1:8080");
+    int colon = listen.lastIndexOf(':');
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+      port = -1;
+    }
+    if (colon <= 0 || port < 0 || port > 65535) {
+      throw new ConfigException(
+          yaml.where("/api/listen")
+              + ": api.listen must be ADDRESS:PORT, for example 127.0.0.1:8080 (was '"
+              + listen
+              + "')");
+    }
+    Optional<Path> tokenFile = string(yaml, api, "/api", "tokenFile").map(Path::of);
+
+    JsonNode journal = section(yaml, root, "journal");
+    onlyKeys(yaml, journal, "/journal", Set.of("path"));
+    Optional<Path> journalPath = string(yaml, journal, "/journal", "path").map(Path::of);
+
+    EngineSettings engine = engine(yaml, section(yaml, root, "maintenance"));
+    return new AgentConfig(
+        hostName,
+        hypervisor,
+        uri,
+        migrationUri,
+        List.copyOf(panels),
+        List.copyOf(alerts),
+        management,
+        listen.substring(0, colon),
+        port,
+        tokenFile,
+        journalPath,
+        engine);
+  }
+
+  private EngineSettings engine(LocatedYaml yaml, JsonNode node) {
+    onlyKeys(yaml, node, "/maintenance", MAINTENANCE_KEYS);
+    EngineSettings d = EngineSettings.defaults();
+    MigrationOptions m = d.migration();
+    try {
+      MigrationOptions migration =
+          new MigrationOptions(
+              Duration.ofMillis(
+                  number(yaml, node, "maxDowntimeMillis", m.maxDowntime().toMillis(), 1, 60_000)),
+              0,
+              bool(yaml, node, "autoConverge", m.autoConverge()),
+              bool(yaml, node, "postCopy", m.postCopy()));
+      return new EngineSettings(
+          Duration.ofMillis(
+              Math.round(
+                  1000
+                      * decimal(
+                          yaml,
+                          node,
+                          "confirmHoldSeconds",
+                          d.confirmHold().toMillis() / 1000.0,
+                          0,
+                          30))),
+          (int) number(yaml, node, "destinationsPerVm", d.destinationsPerVm(), 1, 16),
+          migration,
+          d.timeoutBase(),
+          d.timeoutFactor(),
+          Duration.ofSeconds(
+              number(
+                  yaml,
+                  node,
+                  "noProgressTimeoutSeconds",
+                  d.noProgressTimeout().toSeconds(),
+                  5,
+                  3600)),
+          bool(yaml, node, "returnVmsOnExit", d.returnVmsOnExit()),
+          bool(yaml, node, "pfaProtect", d.pfaProtect()),
+          d.displayRows(),
+          d.displayColumns(),
+          d.inventoryRefresh(),
+          d.messageShownFor());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(yaml.where("/maintenance") + ": " + e.getMessage());
+    }
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private <P extends DriverProvider> List<DriverChoice> list(
+      LocatedYaml yaml, JsonNode node, String pointer, Class<P> type, String kind) {
+    if (!node.isArray()) {
+      throw new ConfigException(
+          yaml.where(pointer)
+              + ": "
+              + pointer.substring(1)
+              + " must be a list, for example\n  "
+              + pointer.substring(1)
+              + ":\n    - driver: "
+              + DriverRegistry.names(type).stream().findFirst().orElse("NAME"));
+    }
+    List<DriverChoice> choices = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      choices.add(driver(yaml, node.get(i), pointer + "/" + i, type, kind, Set.of()));
+    }
+    return choices;
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private <P extends DriverProvider> DriverChoice defaultChoice(
+      Class<P> type, String kind, String name) {
+    DriverProvider provider = DriverRegistry.find(type, kind, name);
+    return new DriverChoice(provider, provider.defaultSettings());
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private <P extends DriverProvider> DriverChoice driver(
+      LocatedYaml yaml,
+      JsonNode node,
+      String pointer,
+      Class<P> type,
+      String kind,
+      Set<String> commonKeys) {
+    if (node == null || !node.isObject()) {
+      throw new ConfigException(
+          yaml.where(pointer)
+              + ": expected a mapping with a 'driver' key, for example driver: "
+              + String.join(" | ", DriverRegistry.names(type)));
+    }
+    String name =
+        string(yaml, node, pointer, "driver")
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        yaml.where(pointer)
+                            + ": missing 'driver'; known "
+                            + kind
+                            + "s: "
+                            + String.join(", ", DriverRegistry.names(type))));
+    DriverProvider provider;
+    try {
+      provider = DriverRegistry.find(type, kind, name);
+    } catch (DriverException e) {
+      throw new ConfigException(yaml.where(pointer + "/driver") + ": " + e.getMessage());
+    }
+    ObjectNode own = ((ObjectNode) node).deepCopy();
+    own.remove("driver");
+    commonKeys.forEach(own::remove);
+    ObjectNode merged = mapper.valueToTree(provider.defaultSettings());
+    Iterator<Map.Entry<String, JsonNode>> fields = own.properties().iterator();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      merged.set(field.getKey(), field.getValue());
+    }
+    try {
+      DriverSettings settings =
+          (DriverSettings) mapper.treeToValue(merged, provider.settingsType());
+      return new DriverChoice(provider, settings);
+    } catch (UnrecognizedPropertyException e) {
+      Set<String> known = new TreeSet<>();
+      e.getKnownPropertyIds().forEach(id -> known.add(String.valueOf(id)));
+      known.addAll(commonKeys);
+      known.add("driver");
+      throw new ConfigException(
+          yaml.where(pointer + pathOf(e))
+              + ": unknown key '"
+              + e.getPropertyName()
+              + "' for the "
+              + name
+              + " "
+              + kind
+              + "; known keys: "
+              + String.join(", ", known));
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new ConfigException(
+          yaml.where(pointer)
+              + ": bad value for the "
+              + name
+              + " "
+              + kind
+              + ": "
+              + cause.getMessage());
+    } catch (DatabindException e) {
+      String key = pathOf(e).replaceFirst("^/", "");
+      throw new ConfigException(
+          yaml.where(pointer + pathOf(e))
+              + ": bad value for '"
+              + key
+              + "' of the "
+              + name
+              + " "
+              + kind
+              + ": "
+              + e.getOriginalMessage());
+    }
+  }
+
+  /** The JSON pointer (relative to the bound section) of the value an error is about. */
+  private static String pathOf(DatabindException e) {
+    StringBuilder out = new StringBuilder();
+    for (var reference : e.getPath()) {
+      out.append('/')
+          .append(
+              reference.getPropertyName() != null
+                  ? reference.getPropertyName()
+                  : String.valueOf(reference.getIndex()));
+    }
+    return out.toString();
+  }
+
+  private static JsonNode section(LocatedYaml yaml, JsonNode root, String key) {
+    JsonNode node = root.get(key);
+    if (node == null || node.isNull()) {
+      return yamlEmpty();
+    }
+    if (!node.isObject()) {
+      throw new ConfigException(yaml.where("/" + key) + ": '" + key + "' must be a mapping");
+    }
+    return node;
+  }
+
+  private static JsonNode yamlEmpty() {
+    return tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+  }
+
+  private static void onlyKeys(LocatedYaml yaml, JsonNode node, String pointer, Set<String> known) {
+    for (String key : node.propertyNames()) {
+      if (!known.contains(key)) {
+        String section = pointer.isEmpty() ? "the top level" : "'" + pointer.substring(1) + "'";
+        throw new ConfigException(
+            yaml.where(pointer + "/" + key)
+                + ": unknown key '"
+                + key
+                + "' in "
+                + section
+                + "; known keys: "
+                + String.join(", ", new TreeSet<>(known)));
+      }
+    }
+  }
+
+  private static Optional<String> string(
+      LocatedYaml yaml, JsonNode node, String pointer, String key) {
+    JsonNode value = node.get(key);
+    if (value == null || value.isNull()) {
+      return Optional.empty();
+    }
+    if (!value.isValueNode() || value.isBoolean()) {
+      throw new ConfigException(
+          yaml.where(pointer + "/" + key) + ": '" + key + "' must be a string");
+    }
+    String text = value.asString().trim();
+    if (text.isEmpty()) {
+      throw new ConfigException(
+          yaml.where(pointer + "/" + key) + ": '" + key + "' is empty; remove it or give a value");
+    }
+    return Optional.of(text);
+  }
+
+  private static long number(
+      LocatedYaml yaml, JsonNode node, String key, long fallback, long min, long max) {
+    JsonNode value = node.get(key);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
+      throw new ConfigException(
+          yaml.where("/maintenance/" + key)
+              + ": maintenance."
+              + key
+              + " must be a whole number from "
+              + min
+              + " to "
+              + max
+              + " (was "
+              + value
+              + ")");
+    }
+    return value.asLong();
+  }
+
+  private static double decimal(
+      LocatedYaml yaml, JsonNode node, String key, double fallback, double min, double max) {
+    JsonNode value = node.get(key);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isNumber() || value.asDouble() < min || value.asDouble() > max) {
+      throw new ConfigException(
+          yaml.where("/maintenance/" + key)
+              + ": maintenance."
+              + key
+              + " must be a number from "
+              + min
+              + " to "
+              + max
+              + " (was "
+              + value
+              + ")");
+    }
+    return value.asDouble();
+  }
+
+  private static boolean bool(LocatedYaml yaml, JsonNode node, String key, boolean fallback) {
+    JsonNode value = node.get(key);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isBoolean()) {
+      throw new ConfigException(
+          yaml.where("/maintenance/" + key)
+              + ": maintenance."
+              + key
+              + " must be true or false (was "
+              + value
+              + ")");
+    }
+    return value.asBoolean();
+  }
+
+  private static String machineName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+}

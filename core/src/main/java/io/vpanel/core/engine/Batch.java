@@ -1,0 +1,116 @@
+package io.vpanel.core.engine;
+
+import io.vpanel.spi.hypervisor.MigrationHandle;
+import io.vpanel.spi.hypervisor.MigrationProgress;
+import io.vpanel.spi.hypervisor.VmInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One run of moves for a host: the evacuation of ENTERING or the return of guests on EXITING.
+ * Touched only on the owner thread.
+ */
+final class Batch {
+  enum Kind {
+    EVACUATE,
+    RETURN
+  }
+
+  /** One guest this run has to handle. */
+  static final class Item {
+    final VmInfo vm;
+    final String source;
+    final String fixedDestination;
+    final String plannedDestination;
+    final Set<String> tried = new LinkedHashSet<>();
+    final List<String> failures = new ArrayList<>();
+
+    Item(VmInfo vm, String source, String fixedDestination, String plannedDestination) {
+      this.vm = vm;
+      this.source = source;
+      this.fixedDestination = fixedDestination;
+      this.plannedDestination = plannedDestination;
+    }
+
+    String failureText() {
+      return vm.name() + " (" + String.join("; ", failures) + ")";
+    }
+  }
+
+  /** A migration in flight. */
+  static final class Run {
+    final Item item;
+    final String destination;
+    final Instant startedAt;
+    final Duration timeout;
+    final int attempt;
+    MigrationHandle handle;
+    MigrationProgress progress;
+    Instant lastProgressAt;
+    long lastProcessed = -1;
+    String abortReason;
+    boolean finished;
+
+    Run(Item item, String destination, Instant startedAt, Duration timeout, int attempt) {
+      this.item = item;
+      this.destination = destination;
+      this.startedAt = startedAt;
+      this.lastProgressAt = startedAt;
+      this.timeout = timeout;
+      this.attempt = attempt;
+    }
+
+    long bytesLeft() {
+      if (progress == null) {
+        return item.vm.memoryBytes();
+      }
+      return progress.round() == 0
+          ? Math.max(0, progress.totalBytes() - progress.processedBytes())
+          : progress.remainingBytes();
+    }
+
+    long bandwidth() {
+      return progress == null ? 0 : progress.bandwidthBytesPerSec();
+    }
+  }
+
+  final String host;
+  final Kind kind;
+  final Deque<Item> pending = new ArrayDeque<>();
+  final Map<String, Run> running = new LinkedHashMap<>();
+  final List<Item> done = new ArrayList<>();
+  final List<Item> failed = new ArrayList<>();
+  int localActionsPending;
+  final List<String> localFailures = new ArrayList<>();
+  int vmsTotal;
+  long bytesTotal;
+  boolean cancelled;
+  String cancelledBy;
+
+  Batch(String host, Kind kind) {
+    this.host = host;
+    this.kind = kind;
+  }
+
+  void add(Item item) {
+    pending.add(item);
+    vmsTotal++;
+    bytesTotal += item.vm.memoryBytes();
+  }
+
+  boolean finished() {
+    return pending.isEmpty() && running.isEmpty() && localActionsPending == 0;
+  }
+
+  int vmsLeft() {
+    return pending.size() + running.size() + localActionsPending;
+  }
+}

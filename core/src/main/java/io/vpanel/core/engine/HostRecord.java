@@ -1,0 +1,86 @@
+package io.vpanel.core.engine;
+
+import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.Scheduler;
+import io.vpanel.spi.alert.HardwareAlert;
+import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.HostEndpoint;
+import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.management.Notice;
+import io.vpanel.spi.panel.PanelDriver;
+import io.vpanel.spi.panel.PanelState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The engine's mutable record of one host. Touched only on the owner thread. */
+final class HostRecord {
+  final HostEndpoint endpoint;
+  final HypervisorConnection connection;
+  final boolean controlled;
+  final List<PanelDriver> panels;
+  final boolean hasAlertSources;
+
+  boolean connected = true;
+  String connectionReason = "";
+  boolean inventoryLoaded;
+  HostCapacity capacity;
+  final Map<String, VmInfo> vms = new LinkedHashMap<>();
+
+  MaintenanceState state = MaintenanceState.OPERATIONAL;
+  Instant since;
+  String reason;
+  String planSummary;
+  Batch batch;
+  boolean awaitingFinalCheck;
+
+  /** Guests this host's evacuation moved out: uuid to the host they went to. */
+  final Map<String, String> evacuatedTo = new LinkedHashMap<>();
+
+  /** Guests shut down or suspended by this host's evacuation, to start again on exit. */
+  final Set<String> stoppedByUs = new LinkedHashSet<>();
+
+  Hold hold;
+  String message;
+  Instant messageUntil;
+
+  HardwareAlert activeAlert;
+  boolean pfaRemediationFailed;
+
+  final List<Notice> notices = new ArrayList<>();
+  final Map<PanelDriver, PanelState> lastRendered = new HashMap<>();
+  long panelVersion;
+  PanelState lastPanel;
+
+  HostRecord(
+      HostEndpoint endpoint,
+      HypervisorConnection connection,
+      boolean controlled,
+      List<PanelDriver> panels,
+      boolean hasAlertSources,
+      Instant now) {
+    this.endpoint = endpoint;
+    this.connection = connection;
+    this.controlled = controlled;
+    this.panels = panels;
+    this.hasAlertSources = hasAlertSources;
+    this.since = now;
+  }
+
+  String name() {
+    return endpoint.name();
+  }
+
+  int runningCount() {
+    return (int) vms.values().stream().filter(vm -> vm.state().isRunning()).count();
+  }
+
+  /** A button hold in progress. */
+  record Hold(String panel, String action, Instant startedAt, Scheduler.Cancellable confirm) {}
+}

@@ -1,0 +1,52 @@
+package io.vpanel.core.model;
+
+import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.management.DrsMode;
+import io.vpanel.spi.management.LinkStatus;
+import io.vpanel.spi.panel.PanelState;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One host's whole status at one moment, immutable: what the API serves and what the panel
+ * projection renders.
+ *
+ * @param name the host's name
+ * @param controlled true when this agent runs the host's maintenance (its own host; every host in
+ *     the demo), false for a peer it only reads
+ * @param hypervisorConnected whether the hypervisor connection is up
+ * @param capacity the host's capacity, empty until first read
+ * @param usedMemoryBytes memory of running guests plus moves in flight towards it
+ * @param usedVcpus vCPUs of running guests plus moves in flight towards it
+ * @param runningVms guests the hypervisor reports running
+ * @param vms every guest on the host
+ * @param maintenance maintenance state, progress and reasons
+ * @param managementLink the link to the management side
+ * @param pfaProtect PFA protect
+ * @param drs load-balancing mode
+ * @param ha whether its guests could restart elsewhere
+ * @param notices notices shown now, newest first
+ * @param panel the panel state every panel driver of the host renders, when controlled
+ */
+public record HostStatus(
+    String name,
+    boolean controlled,
+    boolean hypervisorConnected,
+    Optional<HostCapacity> capacity,
+    long usedMemoryBytes,
+    int usedVcpus,
+    int runningVms,
+    List<VmView> vms,
+    MaintenanceView maintenance,
+    LinkStatus managementLink,
+    PfaStatus pfaProtect,
+    DrsMode drs,
+    HaStatus ha,
+    List<String> notices,
+    Optional<PanelState> panel) {
+
+  public HostStatus {
+    vms = List.copyOf(vms);
+    notices = List.copyOf(notices);
+  }
+}

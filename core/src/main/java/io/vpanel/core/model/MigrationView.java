@@ -1,0 +1,19 @@
+package io.vpanel.core.model;
+
+/**
+ * A guest's migration in flight.
+ *
+ * @param destination where it goes
+ * @param processedBytes bytes sent so far
+ * @param remainingBytes bytes its current round still has to send
+ * @param round pre-copy round
+ * @param bandwidthBytesPerSec what it gets now
+ * @param attempt 1 for the first destination tried, 2 for the next
+ */
+public record MigrationView(
+    String destination,
+    long processedBytes,
+    long remainingBytes,
+    int round,
+    long bandwidthBytesPerSec,
+    int attempt) {}

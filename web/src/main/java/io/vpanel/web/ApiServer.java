@@ -1,0 +1,326 @@
+package io.vpanel.web;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
+import io.vpanel.core.engine.ClusterEngine;
+import io.vpanel.core.model.CommandResult;
+import io.vpanel.core.model.HostStatus;
+import io.vpanel.core.model.MaintenanceAction;
+import io.vpanel.core.plan.Plan;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The REST API, the server-sent event stream, {@code /metrics}, {@code /healthz} and the web front
+ * panel's files. Reads serve the engine's latest snapshot; mutations need the bearer token and are
+ * handed to the engine's owner thread.
+ */
+public final class ApiServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+  private static final Duration ENGINE_ANSWER_TIMEOUT = Duration.ofSeconds(10);
+  private static final int MAX_NOTICE_LENGTH = 200;
+
+  private final ClusterEngine engine;
+  private final byte[] token;
+  private final Map<String, WebPanelDriver> webPanels;
+  private final JsonViews json;
+  private final SseHub sse;
+  private final Metrics metrics;
+  private Javalin app;
+
+  /**
+   * @param token the bearer token mutations need; never logged
+   * @param webPanels the web front panels, one per host that has one
+   */
+  public ApiServer(ClusterEngine engine, String token, List<WebPanelDriver> webPanels) {
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException("the API needs a non-empty token");
+    }
+    this.engine = engine;
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.webPanels =
+        webPanels.stream().collect(Collectors.toMap(WebPanelDriver::host, Function.identity()));
+    this.json = new JsonViews(JsonMapper.builder().build());
+    this.sse = new SseHub(json);
+    this.metrics = new Metrics(sse);
+  }
+
+  /** Starts serving on {@code host:port} (port 0 picks a free one). */
+  public ApiServer start(String host, int port) {
+    engine.addListener(sse);
+    engine.addListener(metrics);
+    app =
+        Javalin.create(
+            config -> {
+              config.startup.showJavalinBanner = false;
+              config.jetty.host = host;
+              config.jetty.port = port;
+              config.staticFiles.add("/public", Location.CLASSPATH);
+              config.http.maxRequestSize = 64 * 1024;
+              config.routes.get("/healthz", this::health);
+              config.routes.get("/metrics", this::metrics);
+              config.routes.get("/api/v1/hosts", this::hosts);
+              config.routes.get("/api/v1/hosts/{host}", this::host);
+              config.routes.get("/api/v1/hosts/{host}/maintenance/plan", this::plan);
+              config.routes.post("/api/v1/hosts/{host}/maintenance", this::maintenance);
+              config.routes.post("/api/v1/hosts/{host}/notices", this::notice);
+              config.routes.post("/api/v1/hosts/{host}/panel/button", this::button);
+              config.routes.sse("/api/v1/events", sse::serve);
+              config.routes.exception(
+                  ApiError.class,
+                  (e, ctx) -> {
+                    if (e.status == 401) {
+                      ctx.header("WWW-Authenticate", "Bearer realm=\"vpanel\"");
+                    }
+                    error(ctx, e.status, e.getMessage());
+                  });
+              config.routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                    error(ctx, 500, "internal error; see the agent's log");
+                  });
+              config.routes.error(
+                  404,
+                  ctx -> {
+                    if (ctx.result() == null || ctx.result().isEmpty()) {
+                      error(ctx, 404, "no such resource: " + ctx.path());
+                    }
+                  });
+              config.routes.error(
+                  405,
+                  ctx ->
+                      error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
+            });
+    app.start();
+    log.info("API listening on http://{}:{}/", host, app.port());
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public InetSocketAddress address() {
+    return new InetSocketAddress(app.jettyServer().server().getURI().getHost(), port());
+  }
+
+  public SseHub sse() {
+    return sse;
+  }
+
+  public Metrics metricsRegistry() {
+    return metrics;
+  }
+
+  @Override
+  public void close() {
+    engine.removeListener(sse);
+    engine.removeListener(metrics);
+    if (app != null) {
+      app.stop();
+    }
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private void health(Context ctx) {
+    var snapshot = engine.snapshot();
+    ObjectNode node = json.mapper().createObjectNode();
+    long down = snapshot.hosts().stream().filter(h -> !h.hypervisorConnected()).count();
+    node.put("status", down == 0 ? "ok" : "degraded");
+    node.put("hosts", snapshot.hosts().size());
+    node.put("hypervisorsDown", down);
+    node.put("snapshotVersion", snapshot.version());
+    send(ctx, 200, node);
+  }
+
+  private void metrics(Context ctx) {
+    ctx.contentType(Metrics.contentType()).result(metrics.scrape());
+  }
+
+  private void hosts(Context ctx) {
+    ObjectNode node = json.mapper().createObjectNode();
+    var array = node.putArray("hosts");
+    engine.snapshot().hosts().forEach(h -> array.add(json.host(h, false)));
+    send(ctx, 200, node);
+  }
+
+  private void host(Context ctx) {
+    send(ctx, 200, json.host(knownHost(ctx), true));
+  }
+
+  private void plan(Context ctx) {
+    HostStatus host = knownHost(ctx);
+    Plan plan = await(engine.plan(host.name()));
+    send(ctx, 200, json.plan(plan));
+  }
+
+  private void maintenance(Context ctx) {
+    authorize(ctx);
+    HostStatus host = knownHost(ctx);
+    JsonNode body = body(ctx);
+    String actionText = text(body, "action", true);
+    MaintenanceAction action =
+        MaintenanceAction.parse(actionText)
+            .orElseThrow(
+                () ->
+                    new ApiError(
+                        400, "unknown action '" + actionText + "' (use enter, exit or cancel)"));
+    CommandResult result = await(engine.request(host.name(), action, "api"));
+    ObjectNode node = json.mapper().createObjectNode();
+    node.put("host", host.name());
+    node.put("action", action.label());
+    node.put("accepted", result.accepted());
+    node.put(result.accepted() ? "message" : "error", result.message());
+    send(ctx, result.accepted() ? 202 : 409, node);
+  }
+
+  private void notice(Context ctx) {
+    authorize(ctx);
+    HostStatus host = knownHost(ctx);
+    JsonNode body = body(ctx);
+    String text = text(body, "text", true);
+    if (text.isBlank() || text.length() > MAX_NOTICE_LENGTH) {
+      throw new ApiError(400, "text must be 1 to " + MAX_NOTICE_LENGTH + " characters");
+    }
+    long ttlSeconds = 300;
+    JsonNode ttl = body.get("ttlSeconds");
+    if (ttl != null && !ttl.isNull()) {
+      if (!ttl.isIntegralNumber() || ttl.asLong() < 1 || ttl.asLong() > 86_400) {
+        throw new ApiError(400, "ttlSeconds must be a whole number from 1 to 86400");
+      }
+      ttlSeconds = ttl.asLong();
+    }
+    String from = Optional.ofNullable(text(body, "from", false)).orElse("api");
+    CommandResult result =
+        await(engine.postNotice(host.name(), text, Duration.ofSeconds(ttlSeconds), from));
+    ObjectNode node = json.mapper().createObjectNode();
+    node.put("host", host.name());
+    node.put("accepted", result.accepted());
+    node.put("message", result.message());
+    send(ctx, result.accepted() ? 202 : 409, node);
+  }
+
+  private void button(Context ctx) {
+    authorize(ctx);
+    HostStatus host = knownHost(ctx);
+    WebPanelDriver panel = webPanels.get(host.name());
+    if (panel == null) {
+      throw new ApiError(404, "host " + host.name() + " has no web panel configured");
+    }
+    JsonNode body = body(ctx);
+    JsonNode pressed = body.get("pressed");
+    if (pressed == null || !pressed.isBoolean()) {
+      throw new ApiError(400, "body needs \"pressed\": true or false");
+    }
+    if (!panel.press(pressed.asBoolean())) {
+      throw new ApiError(409, "the web panel of " + host.name() + " is not started");
+    }
+    ObjectNode node = json.mapper().createObjectNode();
+    node.put("host", host.name());
+    node.put("pressed", pressed.asBoolean());
+    send(ctx, 202, node);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private void authorize(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (header == null || !header.startsWith("Bearer ")) {
+      throw new ApiError(401, "this call needs Authorization: Bearer <token>");
+    }
+    byte[] given = header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
+    if (!MessageDigest.isEqual(given, token)) {
+      throw new ApiError(401, "invalid token");
+    }
+  }
+
+  private HostStatus knownHost(Context ctx) {
+    String name = ctx.pathParam("host");
+    return engine
+        .snapshot()
+        .host(name)
+        .orElseThrow(() -> new ApiError(404, "unknown host '" + name + "'"));
+  }
+
+  private JsonNode body(Context ctx) {
+    String body = ctx.body();
+    if (body == null || body.isBlank()) {
+      throw new ApiError(400, "request body must be a JSON object");
+    }
+    try {
+      JsonNode node = json.mapper().readTree(body);
+      if (node == null || !node.isObject()) {
+        throw new ApiError(400, "request body must be a JSON object");
+      }
+      return node;
+    } catch (JacksonException e) {
+      throw new ApiError(400, "malformed JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static String text(JsonNode body, String field, boolean required) {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      if (required) {
+        throw new ApiError(400, "missing field \"" + field + "\"");
+      }
+      return null;
+    }
+    if (!value.isString()) {
+      throw new ApiError(400, "field \"" + field + "\" must be a string");
+    }
+    return value.asString();
+  }
+
+  private <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get(ENGINE_ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new ApiError(503, "the agent is busy; try again");
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "interrupted");
+    }
+  }
+
+  private void send(Context ctx, int status, ObjectNode node) {
+    ctx.status(status).contentType("application/json").result(json.write(node));
+  }
+
+  private void error(Context ctx, int status, String message) {
+    ctx.status(status).contentType("application/json").result(json.write(json.error(message)));
+  }
+
+  /** A request the API refuses, with the HTTP status and the reason. */
+  static final class ApiError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+
+    ApiError(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.vpanel.web;
+
+import io.vpanel.core.model.Activity;
+import io.vpanel.core.model.HostStatus;
+import io.vpanel.core.model.MaintenanceView;
+import io.vpanel.core.model.MigrationView;
+import io.vpanel.core.model.ProgressView;
+import io.vpanel.core.model.VmView;
+import io.vpanel.core.plan.Move;
+import io.vpanel.core.plan.Plan;
+import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.panel.Light;
+import io.vpanel.spi.panel.PanelState;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The JSON shapes of the API, written field by field so the contract is visible in one place. */
+public final class JsonViews {
+  private final JsonMapper mapper;
+
+  public JsonViews(JsonMapper mapper) {
+    this.mapper = mapper;
+  }
+
+  public JsonMapper mapper() {
+    return mapper;
+  }
+
+  public ObjectNode host(HostStatus h, boolean withVms) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("name", h.name());
+    node.put("controlled", h.controlled());
+    node.put("runningVms", h.runningVms());
+    node.put("totalVms", h.vms().size());
+    node.set("maintenance", maintenance(h.maintenance()));
+    node.put("managementLink", h.managementLink().name());
+    node.put("pfaProtect", h.pfaProtect().name());
+    node.put("drs", h.drs().name());
+    node.put("ha", h.ha().name());
+    node.put("hypervisorConnected", h.hypervisorConnected());
+    ObjectNode capacity = node.putObject("capacity");
+    h.capacity()
+        .ifPresent(
+            c -> {
+              capacity.put("memoryBytes", c.memoryBytes());
+              capacity.put("vcpus", c.vcpus());
+              capacity.put("nicBytesPerSec", c.nicBytesPerSec());
+              capacity.put("streamBytesPerSec", c.streamBytesPerSec());
+            });
+    capacity.put("usedMemoryBytes", h.usedMemoryBytes());
+    capacity.put("usedVcpus", h.usedVcpus());
+    ArrayNode notices = node.putArray("notices");
+    h.notices().forEach(notices::add);
+    h.panel().ifPresentOrElse(p -> node.set("panel", panel(p)), () -> node.putNull("panel"));
+    if (withVms) {
+      ArrayNode vms = node.putArray("vms");
+      h.vms().forEach(vm -> vms.add(vm(vm)));
+    }
+    return node;
+  }
+
+  ObjectNode maintenance(MaintenanceView m) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("state", m.state().name());
+    node.put("since", m.since().toString());
+    node.put("reason", m.reason().orElse(null));
+    node.put("safeToService", m.safeToService());
+    node.put("plan", m.plan().orElse(null));
+    m.progress()
+        .ifPresentOrElse(p -> node.set("progress", progress(p)), () -> node.putNull("progress"));
+    return node;
+  }
+
+  ObjectNode progress(ProgressView p) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("vmsTotal", p.vmsTotal());
+    node.put("vmsLeft", p.vmsLeft());
+    node.put("bytesTotal", p.bytesTotal());
+    node.put("bytesLeft", p.bytesLeft());
+    p.etaSeconds()
+        .ifPresentOrElse(
+            eta -> node.put("etaSeconds", Math.round(eta * 10) / 10.0),
+            () -> node.putNull("etaSeconds"));
+    node.put("holdingUp", p.holdingUp().orElse(null));
+    node.put("running", p.running());
+    node.put("concurrency", p.concurrency());
+    node.put("failed", p.failed());
+    return node;
+  }
+
+  ObjectNode panel(PanelState p) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("version", p.version());
+    ObjectNode lights = node.putObject("lights");
+    lights.set("maintenance", light(p.maintenance()));
+    lights.set("managementLink", light(p.managementLink()));
+    lights.set("pfaProtect", light(p.pfaProtect()));
+    lights.set("drs", light(p.drs()));
+    lights.set("ha", light(p.ha()));
+    node.put("identify", p.identify());
+    ArrayNode lines = node.putArray("lines");
+    p.lines().forEach(lines::add);
+    p.hold()
+        .ifPresentOrElse(
+            hold -> {
+              ObjectNode h = node.putObject("hold");
+              h.put("action", hold.action());
+              h.put("startedAt", hold.startedAt().toString());
+              h.put("confirmMillis", hold.confirmAfter().toMillis());
+            },
+            () -> node.putNull("hold"));
+    return node;
+  }
+
+  ObjectNode light(Light light) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("color", light.color().name());
+    node.put("flashing", light.flashing());
+    return node;
+  }
+
+  ObjectNode vm(VmView view) {
+    VmInfo vm = view.vm();
+    ObjectNode node = vmInfo(vm);
+    view.migration()
+        .ifPresentOrElse(m -> node.set("migration", migration(m)), () -> node.putNull("migration"));
+    return node;
+  }
+
+  ObjectNode vmInfo(VmInfo vm) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("name", vm.name());
+    node.put("uuid", vm.uuid());
+    node.put("state", vm.state().name());
+    node.put("memoryBytes", vm.memoryBytes());
+    node.put("vcpus", vm.vcpus());
+    node.put("dirtyRateBytesPerSec", vm.dirtyRateBytesPerSec());
+    node.put("policy", vm.policy().label());
+    return node;
+  }
+
+  ObjectNode migration(MigrationView m) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("destination", m.destination());
+    node.put("processedBytes", m.processedBytes());
+    node.put("remainingBytes", m.remainingBytes());
+    node.put("round", m.round());
+    node.put("bandwidthBytesPerSec", m.bandwidthBytesPerSec());
+    node.put("attempt", m.attempt());
+    return node;
+  }
+
+  public ObjectNode plan(Plan plan) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("host", plan.source());
+    node.put("go", plan.go());
+    node.put("summary", plan.summary());
+    node.put("concurrency", plan.concurrency());
+    node.put("bytesToMove", plan.bytesToMove());
+    ArrayNode moves = node.putArray("moves");
+    for (Move move : plan.moves()) {
+      ObjectNode m = moves.addObject();
+      m.put("vm", move.vm().name());
+      m.put("uuid", move.vm().uuid());
+      m.put("memoryBytes", move.vm().memoryBytes());
+      m.put("vcpus", move.vm().vcpus());
+      m.put("destination", move.destination());
+    }
+    ArrayNode shutdowns = node.putArray("shutdowns");
+    plan.shutdowns().forEach(vm -> shutdowns.add(vm.name()));
+    ArrayNode suspends = node.putArray("suspends");
+    plan.suspends().forEach(vm -> suspends.add(vm.name()));
+    return node;
+  }
+
+  public ObjectNode activity(Activity activity) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("kind", activity.kind());
+    node.put("host", activity.host());
+    node.put("at", activity.at().toString());
+    node.put("message", activity.message());
+    ObjectNode fields = node.putObject("fields");
+    for (Map.Entry<String, Object> field : activity.fields().entrySet()) {
+      fields.set(field.getKey(), mapper.valueToTree(field.getValue()));
+    }
+    return node;
+  }
+
+  public ObjectNode error(String message) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("error", message);
+    return node;
+  }
+
+  public String write(Object node) {
+    return mapper.writeValueAsString(node);
+  }
+}

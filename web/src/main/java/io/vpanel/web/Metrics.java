@@ -1,0 +1,140 @@
+package io.vpanel.web;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vpanel.core.model.Activity;
+import io.vpanel.core.model.ClusterListener;
+import io.vpanel.core.model.ClusterSnapshot;
+import io.vpanel.core.model.HostStatus;
+import io.vpanel.spi.MaintenanceState;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** Prometheus metrics fed from snapshots and activity. */
+public final class Metrics implements ClusterListener {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Gauge runningVms;
+  private final Gauge maintenanceState;
+  private final Gauge hypervisorConnected;
+  private final Counter migrations;
+  private final Counter migrationBytes;
+  private final Histogram migrationSeconds;
+  private final Counter requests;
+
+  public Metrics(SseHub sse) {
+    runningVms =
+        Gauge.builder()
+            .name("vpanel_host_running_vms")
+            .help("Guests the hypervisor reports running on the host")
+            .labelNames("host")
+            .register(registry);
+    maintenanceState =
+        Gauge.builder()
+            .name("vpanel_host_maintenance_state")
+            .help("1 for the host's current maintenance state, 0 for the others")
+            .labelNames("host", "state")
+            .register(registry);
+    hypervisorConnected =
+        Gauge.builder()
+            .name("vpanel_hypervisor_connected")
+            .help("1 while the host's hypervisor connection is up")
+            .labelNames("host")
+            .register(registry);
+    migrations =
+        Counter.builder()
+            .name("vpanel_migrations_total")
+            .help("Live migrations finished, by outcome")
+            .labelNames("host", "outcome")
+            .register(registry);
+    migrationBytes =
+        Counter.builder()
+            .name("vpanel_migration_bytes_total")
+            .help("Bytes sent by finished live migrations, re-sent pages included")
+            .labelNames("host")
+            .register(registry);
+    migrationSeconds =
+        Histogram.builder()
+            .name("vpanel_migration_duration_seconds")
+            .help("How long live migrations took")
+            .labelNames("host", "outcome")
+            .classicUpperBounds(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
+            .register(registry);
+    requests =
+        Counter.builder()
+            .name("vpanel_maintenance_requests_total")
+            .help("Maintenance requests, by action and whether they were accepted")
+            .labelNames("host", "action", "accepted")
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("vpanel_sse_clients")
+        .help("Connected server-sent-event clients")
+        .callback(cb -> cb.call(sse.clients()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("vpanel_sse_dropped_events")
+        .help("Activity events dropped because a client read too slowly")
+        .callback(cb -> cb.call(sse.droppedEvents()))
+        .register(registry);
+  }
+
+  @Override
+  public void onSnapshot(ClusterSnapshot snapshot) {
+    for (HostStatus host : snapshot.hosts()) {
+      runningVms.labelValues(host.name()).set(host.runningVms());
+      hypervisorConnected.labelValues(host.name()).set(host.hypervisorConnected() ? 1 : 0);
+      for (MaintenanceState state : MaintenanceState.values()) {
+        maintenanceState
+            .labelValues(host.name(), state.name())
+            .set(host.maintenance().state() == state ? 1 : 0);
+      }
+    }
+  }
+
+  @Override
+  public void onActivity(Activity activity) {
+    switch (activity.kind()) {
+      case "migration" -> {
+        Object event = activity.fields().get("event");
+        if ("completed".equals(event) || "failed".equals(event)) {
+          String outcome = "completed".equals(event) ? "success" : "failure";
+          migrations.labelValues(activity.host(), outcome).inc();
+          if (activity.fields().get("bytesSent") instanceof Number bytes) {
+            migrationBytes.labelValues(activity.host()).inc(bytes.doubleValue());
+          }
+          if (activity.fields().get("seconds") instanceof Number seconds) {
+            migrationSeconds.labelValues(activity.host(), outcome).observe(seconds.doubleValue());
+          }
+        }
+      }
+      case "request" ->
+          requests
+              .labelValues(
+                  activity.host(),
+                  String.valueOf(activity.fields().get("action")),
+                  String.valueOf(activity.fields().get("accepted")))
+              .inc();
+      default -> {}
+    }
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  public String scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  public static String contentType() {
+    return PrometheusTextFormatWriter.CONTENT_TYPE;
+  }
+}

@@ -1,0 +1,185 @@
+package io.vpanel.web;
+
+import io.javalin.http.sse.SseClient;
+import io.vpanel.core.model.Activity;
+import io.vpanel.core.model.ClusterListener;
+import io.vpanel.core.model.ClusterSnapshot;
+import io.vpanel.core.model.HostStatus;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Fans snapshots and activity out to server-sent-event clients. The engine calls it on its owner
+ * thread, so it only queues; each client has its own virtual thread that writes. A slow client
+ * never holds up the engine or the others: for host events it keeps only the newest state per host
+ * (a late reader sees the present, not a backlog), and activity beyond the queue's bound is dropped
+ * and counted.
+ */
+public final class SseHub implements ClusterListener {
+  static final int ACTIVITY_QUEUE_BOUND = 1000;
+
+  private final JsonViews json;
+  private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong sent = new AtomicLong();
+  private volatile Map<String, String> currentHosts = Map.of();
+  private Map<String, HostStatus> previous = new HashMap<>();
+
+  public SseHub(JsonViews json) {
+    this.json = json;
+  }
+
+  @Override
+  public void onSnapshot(ClusterSnapshot snapshot) {
+    Map<String, HostStatus> next = new HashMap<>();
+    Map<String, String> all = new LinkedHashMap<>(currentHosts);
+    Map<String, String> changed = new LinkedHashMap<>();
+    for (HostStatus host : snapshot.hosts()) {
+      next.put(host.name(), host);
+      if (!host.equals(previous.get(host.name()))) {
+        String data = json.write(json.host(host, false));
+        changed.put(host.name(), data);
+        all.put(host.name(), data);
+      }
+    }
+    previous = next;
+    currentHosts = all;
+    for (Subscriber subscriber : subscribers) {
+      subscriber.offerHosts(changed);
+    }
+  }
+
+  @Override
+  public void onActivity(Activity activity) {
+    String data = json.write(json.activity(activity));
+    String event =
+        switch (activity.kind()) {
+          case "maintenance", "migration", "notice", "alert" -> activity.kind();
+          default -> "activity";
+        };
+    for (Subscriber subscriber : subscribers) {
+      subscriber.offerActivity(event, data);
+    }
+  }
+
+  /** Serves one client until it disconnects. Call from the SSE handler. */
+  public void serve(SseClient client) {
+    client.keepAlive();
+    Subscriber subscriber = new Subscriber(client);
+    subscribers.add(subscriber);
+    subscriber.offerHosts(currentHosts);
+    client.onClose(subscriber::close);
+    Thread.ofVirtual().name("sse-client").start(subscriber::run);
+  }
+
+  public int clients() {
+    return subscribers.size();
+  }
+
+  public long droppedEvents() {
+    return dropped.get();
+  }
+
+  public long sentEvents() {
+    return sent.get();
+  }
+
+  private final class Subscriber {
+    private final SseClient client;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
+    private final LinkedHashMap<String, String> hosts = new LinkedHashMap<>();
+    private final ArrayDeque<String[]> activities = new ArrayDeque<>();
+    private boolean closed;
+
+    Subscriber(SseClient client) {
+      this.client = client;
+    }
+
+    void offerHosts(Map<String, String> changed) {
+      if (changed.isEmpty()) {
+        return;
+      }
+      lock.lock();
+      try {
+        hosts.putAll(changed);
+        ready.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    void offerActivity(String event, String data) {
+      lock.lock();
+      try {
+        if (activities.size() >= ACTIVITY_QUEUE_BOUND) {
+          dropped.incrementAndGet();
+          return;
+        }
+        activities.add(new String[] {event, data});
+        ready.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    void close() {
+      lock.lock();
+      try {
+        closed = true;
+        ready.signal();
+      } finally {
+        lock.unlock();
+      }
+      subscribers.remove(this);
+    }
+
+    void run() {
+      try {
+        while (true) {
+          Map<String, String> hostBatch;
+          ArrayDeque<String[]> activityBatch;
+          lock.lock();
+          try {
+            while (!closed && hosts.isEmpty() && activities.isEmpty()) {
+              ready.await();
+            }
+            if (closed) {
+              return;
+            }
+            hostBatch = new LinkedHashMap<>(hosts);
+            hosts.clear();
+            activityBatch = new ArrayDeque<>(activities);
+            activities.clear();
+          } finally {
+            lock.unlock();
+          }
+          for (String[] activity : activityBatch) {
+            client.sendEvent(activity[0], activity[1]);
+            sent.incrementAndGet();
+          }
+          for (String data : hostBatch.values()) {
+            client.sendEvent("host", data);
+            sent.incrementAndGet();
+          }
+          if (client.terminated()) {
+            return;
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        // The client went away mid-write; its onClose removes it.
+      } finally {
+        subscribers.remove(this);
+      }
+    }
+  }
+}
