@@ -582,7 +582,7 @@ public final class ClusterEngine implements AutoCloseable {
     pump();
     checkBatch(host);
     return CommandResult.accepted(
-        "exiting maintenance: " + batch.vmsTotal + " VMs to move back to " + host.name());
+        "exiting maintenance: " + vms(batch.vmsTotal) + " to move back to " + host.name());
   }
 
   private void transition(HostRecord host, MaintenanceState to, String reason) {
@@ -1043,10 +1043,10 @@ public final class ClusterEngine implements AutoCloseable {
           host,
           MaintenanceState.OPERATIONAL,
           stayed.isEmpty()
-              ? batch.done.size() + " VMs returned"
-              : stayed.size() + " VMs not returned: " + String.join(", ", stayed));
+              ? vms(batch.done.size()) + " returned"
+              : vms(stayed.size()) + " not returned: " + String.join(", ", stayed));
       if (!stayed.isEmpty()) {
-        showMessage(host, stayed.size() + " VMs NOT RETURNED");
+        showMessage(host, vms(stayed.size()).toUpperCase(java.util.Locale.ROOT) + " NOT RETURNED");
       }
       return;
     }
@@ -1066,7 +1066,7 @@ public final class ClusterEngine implements AutoCloseable {
       transition(
           host,
           MaintenanceState.FAILED,
-          failures.size() + " VMs could not be moved: " + String.join(", ", failures));
+          vms(failures.size()) + " could not be moved: " + String.join(", ", failures));
       return;
     }
     // Every move reported done; the hypervisor itself must confirm nothing runs any more.
@@ -1087,7 +1087,7 @@ public final class ClusterEngine implements AutoCloseable {
       transition(
           host,
           MaintenanceState.IN_MAINTENANCE,
-          "evacuated " + batch.done.size() + " VMs; hypervisor reports 0 running");
+          "evacuated " + vms(batch.done.size()) + "; hypervisor reports 0 running");
       return;
     }
     // Guests started while we evacuated: move them too, else report.
@@ -1110,9 +1110,13 @@ public final class ClusterEngine implements AutoCloseable {
     transition(
         host,
         MaintenanceState.FAILED,
-        stillRunning.size()
-            + " VMs still running: "
+        vms(stillRunning.size())
+            + " still running: "
             + String.join(", ", stillRunning.stream().map(VmInfo::name).toList()));
+  }
+
+  private static String vms(int count) {
+    return count + (count == 1 ? " VM" : " VMs");
   }
 
   // ---------------------------------------------------------------- snapshots

@@ -112,7 +112,8 @@ public final class EvacuationPlanner {
     long needMemory = toMigrate.stream().mapToLong(VmInfo::memoryBytes).sum();
     long freeMemory = targets.stream().mapToLong(TargetHost::freeMemoryBytes).sum();
     if (needMemory > freeMemory) {
-      return "needs " + Sizes.bytes(needMemory) + ", " + Sizes.bytes(freeMemory) + " free";
+      String[] sizes = Sizes.distinct(needMemory, freeMemory);
+      return "needs " + sizes[0] + ", " + sizes[1] + " free";
     }
     int needVcpus = toMigrate.stream().mapToInt(VmInfo::vcpus).sum();
     int freeVcpus = targets.stream().mapToInt(TargetHost::freeVcpus).sum();
