@@ -838,12 +838,14 @@ public final class ClusterEngine implements AutoCloseable {
                 source.capacity.nicBytesPerSec(),
                 source.capacity.streamBytesPerSec(),
                 runsFrom(source.name()).size() + 1));
+    // A busy guest re-sends what it dirties: at dirty rate d on bandwidth b pre-copy sends about
+    // memory / (1 - d/b). Auto-converge caps that by throttling, so the ratio is capped too.
+    double dirtyShare = Math.min(0.9, item.vm.dirtyRateBytesPerSec() / (double) expectedBandwidth);
+    double expectedSeconds = memory / (double) expectedBandwidth / (1 - dirtyShare);
     Duration timeout =
         settings
             .timeoutBase()
-            .plus(
-                Duration.ofMillis(
-                    (long) (settings.timeoutFactor() * 1000.0 * memory / expectedBandwidth)));
+            .plus(Duration.ofMillis((long) (settings.timeoutFactor() * 1000.0 * expectedSeconds)));
     int attempt = item.tried.size() + 1;
     Batch.Run run = new Batch.Run(item, destination.name(), scheduler.now(), timeout, attempt);
     batch.running.put(item.vm.uuid(), run);
