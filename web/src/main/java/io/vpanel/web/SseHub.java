@@ -5,12 +5,14 @@ import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HostStatus;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,6 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SseHub implements ClusterListener {
   static final int ACTIVITY_QUEUE_BOUND = 1000;
+  static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
   private final JsonViews json;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
@@ -148,8 +151,9 @@ public final class SseHub implements ClusterListener {
           ArrayDeque<String[]> activityBatch;
           lock.lock();
           try {
-            while (!closed && hosts.isEmpty() && activities.isEmpty()) {
-              ready.await();
+            boolean quiet = false;
+            while (!closed && hosts.isEmpty() && activities.isEmpty() && !quiet) {
+              quiet = !ready.await(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
             }
             if (closed) {
               return;
@@ -160,6 +164,10 @@ public final class SseHub implements ClusterListener {
             activities.clear();
           } finally {
             lock.unlock();
+          }
+          if (hostBatch.isEmpty() && activityBatch.isEmpty()) {
+            // A comment keeps proxies and the server's idle timeout from closing a quiet stream.
+            client.sendComment("keep-alive");
           }
           for (String[] activity : activityBatch) {
             client.sendEvent(activity[0], activity[1]);
