@@ -265,11 +265,11 @@ public final class ClusterEngine implements AutoCloseable {
     switch (event) {
       case HypervisorEvent.VmChanged changed -> {
         host.vms.put(changed.vm().uuid(), changed.vm());
-        inventoryChanged();
+        inventoryChanged(host);
       }
       case HypervisorEvent.VmGone gone -> {
         host.vms.remove(gone.uuid());
-        inventoryChanged();
+        inventoryChanged(host);
       }
       case HypervisorEvent.ConnectionChanged change -> {
         boolean was = host.connected;
@@ -285,14 +285,19 @@ public final class ClusterEngine implements AutoCloseable {
         if (change.connected() && !was) {
           refreshInventory(host);
         }
-        inventoryChanged();
+        inventoryChanged(host);
       }
     }
     pump();
     publish();
   }
 
+  /**
+   * Reads the host's whole inventory on a virtual thread. A read that raced with events (or with a
+   * migration we just saw finish) is stale on arrival; it is dropped and read again.
+   */
   private void refreshInventory(HostRecord host) {
+    long changesBefore = host.changes;
     blockingIo.execute(
         () -> {
           HostInventory inventory;
@@ -309,16 +314,20 @@ public final class ClusterEngine implements AutoCloseable {
                   }
                   host.connected = false;
                   host.connectionReason = reason;
-                  inventoryChanged();
+                  inventoryChanged(host);
                   publish();
                 });
             return;
           }
-          scheduler.execute(() -> applyInventory(host, inventory));
+          scheduler.execute(() -> applyInventory(host, inventory, changesBefore));
         });
   }
 
-  private void applyInventory(HostRecord host, HostInventory inventory) {
+  private void applyInventory(HostRecord host, HostInventory inventory, long changesBefore) {
+    if (host.changes != changesBefore && host.inventoryLoaded) {
+      refreshInventory(host);
+      return;
+    }
     host.capacity = inventory.capacity();
     host.vms.clear();
     for (VmInfo vm : inventory.vms()) {
@@ -326,7 +335,7 @@ public final class ClusterEngine implements AutoCloseable {
     }
     host.inventoryLoaded = true;
     host.connected = true;
-    inventoryChanged();
+    inventoryChanged(host);
     if (host.awaitingFinalCheck) {
       host.awaitingFinalCheck = false;
       finishEvacuation(host);
@@ -347,7 +356,8 @@ public final class ClusterEngine implements AutoCloseable {
         });
   }
 
-  private void inventoryChanged() {
+  private void inventoryChanged(HostRecord host) {
+    host.changes++;
     inventoryVersion++;
   }
 
@@ -916,7 +926,8 @@ public final class ClusterEngine implements AutoCloseable {
       VmInfo moved = source.vms.remove(item.vm.uuid());
       destination.vms.put(
           item.vm.uuid(), (moved == null ? item.vm : moved).withState(VmState.RUNNING));
-      inventoryChanged();
+      inventoryChanged(source);
+      inventoryChanged(destination);
       batch.done.add(item);
       if (batch.kind == Batch.Kind.EVACUATE) {
         owner.evacuatedTo.put(item.vm.uuid(), run.destination);
@@ -1080,6 +1091,11 @@ public final class ClusterEngine implements AutoCloseable {
   private void finishEvacuation(HostRecord host) {
     Batch batch = host.batch;
     if (batch == null) {
+      return;
+    }
+    if (batch.cancelled) {
+      host.batch = null;
+      transition(host, MaintenanceState.OPERATIONAL, "cancelled by " + batch.cancelledBy);
       return;
     }
     List<VmInfo> stillRunning =

@@ -30,6 +30,10 @@ final class HostRecord {
   boolean connected = true;
   String connectionReason = "";
   boolean inventoryLoaded;
+
+  /** Counts every change to {@link #vms}, so a slow full read can tell it is stale. */
+  long changes;
+
   HostCapacity capacity;
   final Map<String, VmInfo> vms = new LinkedHashMap<>();
 
