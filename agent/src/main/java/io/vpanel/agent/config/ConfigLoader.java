@@ -204,7 +204,8 @@ public final class ConfigLoader {
           d.displayRows(),
           d.displayColumns(),
           d.inventoryRefresh(),
-          d.messageShownFor());
+          d.messageShownFor(),
+          d.fixedConcurrency());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(yaml.where("/maintenance") + ": " + e.getMessage());
     }

@@ -780,6 +780,9 @@ public final class ClusterEngine implements AutoCloseable {
 
   private boolean slotFree(HostRecord source, Batch.Item item) {
     List<Batch.Run> running = runsFrom(source.name());
+    if (settings.fixedConcurrency() > 0) {
+      return running.size() < settings.fixedConcurrency();
+    }
     long maxDirty = 0;
     for (Batch.Run run : running) {
       maxDirty = Math.max(maxDirty, dirtyRate(run));
@@ -833,6 +836,9 @@ public final class ClusterEngine implements AutoCloseable {
   }
 
   private boolean incomingSlotFree(HostRecord host) {
+    if (settings.fixedConcurrency() > 0) {
+      return true;
+    }
     return runsTo(host.name())
         < ConcurrencyPolicy.saturatingStreams(
             host.capacity.nicBytesPerSec(), host.capacity.streamBytesPerSec());
@@ -1337,16 +1343,17 @@ public final class ClusterEngine implements AutoCloseable {
     }
     HostRecord source = hosts.get(batch.host);
     long nic = source == null || source.capacity == null ? 0 : source.capacity.nicBytesPerSec();
-    long rate = bandwidth > 0 ? bandwidth : 0;
     Optional<Double> eta =
-        rate > 0 ? Optional.of(bytesLeft / (double) rate) : Optional.<Double>empty();
+        bandwidth > 0 ? Optional.of(bytesLeft / (double) bandwidth) : Optional.<Double>empty();
     if (eta.isEmpty() && bytesLeft == 0 && batch.finished()) {
       eta = Optional.of(0.0);
     }
     int concurrency =
-        source == null || source.capacity == null
-            ? 0
-            : ConcurrencyPolicy.saturatingStreams(nic, source.capacity.streamBytesPerSec());
+        settings.fixedConcurrency() > 0
+            ? settings.fixedConcurrency()
+            : source == null || source.capacity == null
+                ? 0
+                : ConcurrencyPolicy.saturatingStreams(nic, source.capacity.streamBytesPerSec());
     return new ProgressView(
         batch.vmsTotal,
         batch.vmsLeft(),

@@ -20,6 +20,9 @@ import java.time.Duration;
  * @param displayColumns columns of the alphanumeric display
  * @param inventoryRefresh how often the full inventory is re-read to catch missed events
  * @param messageShownFor how long a refusal stays on the panel
+ * @param fixedConcurrency 0 to let the planner choose how many migrations run at once; a positive
+ *     number fixes it per source host, as other managers do (for benchmarks and operators who
+ *     insist)
  */
 public record EngineSettings(
     Duration confirmHold,
@@ -33,17 +36,19 @@ public record EngineSettings(
     int displayRows,
     int displayColumns,
     Duration inventoryRefresh,
-    Duration messageShownFor) {
+    Duration messageShownFor,
+    int fixedConcurrency) {
 
   public EngineSettings {
     if (confirmHold.isNegative()
         || destinationsPerVm < 1
         || timeoutFactor < 1
         || displayRows < 2
-        || displayColumns < 16) {
+        || displayColumns < 16
+        || fixedConcurrency < 0) {
       throw new IllegalArgumentException(
           "maintenance settings out of range: confirmHold >= 0, destinationsPerVm >= 1,"
-              + " timeoutFactor >= 1, display at least 2 rows of 16 columns");
+              + " timeoutFactor >= 1, display at least 2 rows of 16 columns, fixedConcurrency >= 0");
     }
   }
 
@@ -60,7 +65,8 @@ public record EngineSettings(
         4,
         20,
         Duration.ofSeconds(30),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        0);
   }
 
   public EngineSettings withConfirmHold(Duration hold) {
@@ -76,7 +82,8 @@ public record EngineSettings(
         displayRows,
         displayColumns,
         inventoryRefresh,
-        messageShownFor);
+        messageShownFor,
+        fixedConcurrency);
   }
 
   public EngineSettings withMigration(MigrationOptions options) {
@@ -92,6 +99,24 @@ public record EngineSettings(
         displayRows,
         displayColumns,
         inventoryRefresh,
-        messageShownFor);
+        messageShownFor,
+        fixedConcurrency);
+  }
+
+  public EngineSettings withFixedConcurrency(int concurrency) {
+    return new EngineSettings(
+        confirmHold,
+        destinationsPerVm,
+        migration,
+        timeoutBase,
+        timeoutFactor,
+        noProgressTimeout,
+        returnVmsOnExit,
+        pfaProtect,
+        displayRows,
+        displayColumns,
+        inventoryRefresh,
+        messageShownFor,
+        concurrency);
   }
 }
