@@ -1,0 +1,570 @@
+package io.vpanel.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vpanel.agent.RunningAgent;
+import io.vpanel.agent.Wiring;
+import io.vpanel.core.engine.EngineSettings;
+import io.vpanel.core.management.BuiltinSettings;
+import io.vpanel.driver.sim.SimSettings;
+import io.vpanel.spi.hypervisor.HostEndpoint;
+import io.vpanel.spi.management.DrsMode;
+import io.vpanel.web.WebPanelSettings;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The configuration file: what a valid one yields, and how every kind of mistake is reported. */
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private final ConfigLoader loader = new ConfigLoader();
+
+  private Path write(String name, String text) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, text);
+    return file;
+  }
+
+  /** The message of the {@link ConfigException} loading {@code text} from {@code name} raises. */
+  private String refusal(String name, String text) throws IOException {
+    Path file = write(name, text);
+    try {
+      loader.load(file);
+    } catch (ConfigException e) {
+      assertThat(e.getMessage()).as("every refusal names the file").contains(file.toString());
+      return e.getMessage();
+    }
+    throw new AssertionError("expected " + name + " to be refused:\n" + text);
+  }
+
+  private static final String FULL =
+      """
+      host:
+        name: sim-01
+      hypervisor:
+        driver: sim
+        uri: sim:///sim-01
+        migrationUri: sim+tcp://10.0.0.1/
+        seed: 7
+        hosts: 5
+        vms: 30
+        nicGbps: 25
+        streamGbps: 5
+      panels:
+        - driver: web
+      management:
+        driver: builtin
+        peers:
+          - name: sim-02
+            uri: sim:///sim-02
+            migrationUri: sim+tcp://10.0.0.2/
+          - name: sim-03
+            uri: sim:///sim-03
+        drs: manual
+        ha: false
+      api:
+        listen: 0.0.0.0:9090
+        tokenFile: /etc/vpanel/token
+      journal:
+        path: /var/lib/vpanel/journal.db
+      maintenance:
+        confirmHoldSeconds: 1.5
+        destinationsPerVm: 3
+        returnVmsOnExit: false
+        pfaProtect: false
+        noProgressTimeoutSeconds: 60
+        maxDowntimeMillis: 500
+        autoConverge: false
+        postCopy: true
+      """;
+
+  @Test
+  void aFullConfigurationLoadsWithItsValues() throws IOException {
+    AgentConfig config = loader.load(write("full.yaml", FULL));
+
+    assertThat(config.hostName()).isEqualTo("sim-01");
+    assertThat(config.hypervisor().name()).isEqualTo("sim");
+    assertThat(config.uri()).isEqualTo("sim:///sim-01");
+    assertThat(config.migrationUri()).isEqualTo("sim+tcp://10.0.0.1/");
+    assertThat(config.hypervisor().settings())
+        .isEqualTo(
+            new SimSettings(
+                7, 5, 30, 25, 5, SimSettings.DEFAULT_TICK_MILLIS, SimSettings.DEFAULT_MAX_ROUNDS));
+
+    assertThat(config.panels()).extracting(DriverChoice::name).containsExactly("web");
+    assertThat(config.panels().get(0).settings()).isEqualTo(new WebPanelSettings());
+    assertThat(config.alerts()).isEmpty();
+
+    assertThat(config.management()).isPresent();
+    DriverChoice management = config.management().orElseThrow();
+    assertThat(management.name()).isEqualTo("builtin");
+    assertThat(management.settings())
+        .isEqualTo(
+            new BuiltinSettings(
+                List.of(
+                    new HostEndpoint("sim-02", "sim:///sim-02", "sim+tcp://10.0.0.2/"),
+                    new HostEndpoint("sim-03", "sim:///sim-03", "sim:///sim-03")),
+                DrsMode.MANUAL,
+                false));
+
+    assertThat(config.listenHost()).isEqualTo("0.0.0.0");
+    assertThat(config.listenPort()).isEqualTo(9090);
+    assertThat(config.tokenFile()).contains(Path.of("/etc/vpanel/token"));
+    assertThat(config.journalPath()).contains(Path.of("/var/lib/vpanel/journal.db"));
+
+    EngineSettings engine = config.engine();
+    assertThat(engine.confirmHold()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(engine.destinationsPerVm()).isEqualTo(3);
+    assertThat(engine.returnVmsOnExit()).isFalse();
+    assertThat(engine.pfaProtect()).isFalse();
+    assertThat(engine.noProgressTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(engine.migration().maxDowntime()).isEqualTo(Duration.ofMillis(500));
+    assertThat(engine.migration().autoConverge()).isFalse();
+    assertThat(engine.migration().postCopy()).isTrue();
+    EngineSettings defaults = EngineSettings.defaults();
+    assertThat(engine.displayRows()).isEqualTo(defaults.displayRows());
+    assertThat(engine.displayColumns()).isEqualTo(defaults.displayColumns());
+  }
+
+  @Test
+  void missingSectionsTakeTheirDefaults() throws IOException {
+    AgentConfig config = loader.load(write("minimal.yaml", "hypervisor:\n  driver: sim\n"));
+
+    assertThat(config.hostName()).isNotBlank();
+    assertThat(config.hypervisor().settings()).isEqualTo(SimSettings.defaults());
+    assertThat(config.uri()).isEmpty();
+    assertThat(config.migrationUri()).isEqualTo(config.uri());
+    assertThat(config.panels()).extracting(DriverChoice::name).containsExactly("web");
+    assertThat(config.alerts()).isEmpty();
+    assertThat(config.management().map(DriverChoice::name)).contains("builtin");
+    assertThat(config.management().orElseThrow().settings())
+        .isEqualTo(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true));
+    assertThat(config.listenHost()).isEqualTo("127.0.0.1");
+    assertThat(config.listenPort()).isEqualTo(8080);
+    assertThat(config.tokenFile()).isEmpty();
+    assertThat(config.journalPath()).isEmpty();
+    assertThat(config.engine()).isEqualTo(EngineSettings.defaults());
+  }
+
+  @Test
+  void migrationUriDefaultsToTheUri() throws IOException {
+    AgentConfig config =
+        loader.load(
+            write("uri.yaml", "hypervisor:\n  driver: sim\n  uri: qemu+tcp://10.0.0.7/system\n"));
+    assertThat(config.uri()).isEqualTo("qemu+tcp://10.0.0.7/system");
+    assertThat(config.migrationUri()).isEqualTo("qemu+tcp://10.0.0.7/system");
+  }
+
+  @Test
+  void anUnknownTopLevelKeyNamesTheFileTheLineAndTheKnownKeys() throws IOException {
+    String message =
+        refusal(
+            "unknown-top.yaml",
+            """
+            hypervisor:
+              driver: sim
+            api:
+              listen: 127.0.0.1:8080
+            logging: debug
+            """);
+    assertThat(message)
+        .contains("unknown-top.yaml:5:")
+        .contains("'logging'")
+        .contains("alerts, api, host, hypervisor, journal, maintenance, management, panels");
+  }
+
+  @Test
+  void anUnknownKeyInASectionNamesItsLine() throws IOException {
+    String message =
+        refusal(
+            "unknown-api.yaml",
+            """
+            hypervisor:
+              driver: sim
+            api:
+              listen: 127.0.0.1:8080
+              tokenfile: /etc/vpanel/token
+            """);
+    assertThat(message)
+        .contains("unknown-api.yaml:5:")
+        .contains("'tokenfile'")
+        .contains("tokenFile");
+  }
+
+  @Test
+  void anUnknownKeyOfTheSimDriverNamesTheLineAndTheDriversKeys() throws IOException {
+    String message =
+        refusal(
+            "unknown-sim.yaml",
+            """
+            host:
+              name: sim-01
+            hypervisor:
+              driver: sim
+              hosts: 4
+              nicGpbs: 10
+            """);
+    assertThat(message)
+        .contains("unknown-sim.yaml:6:")
+        .contains("'nicGpbs'")
+        .contains("sim")
+        .contains("hosts", "vms", "nicGbps", "streamGbps", "seed", "tickMillis", "maxRounds")
+        .contains("uri", "migrationUri", "driver");
+  }
+
+  @Test
+  void anUnknownHypervisorDriverListsTheKnownOnes() throws IOException {
+    String message =
+        refusal(
+            "unknown-driver.yaml",
+            """
+            hypervisor:
+              driver: xen
+            """);
+    assertThat(message).contains("unknown-driver.yaml:2:").contains("'xen'").contains("known: sim");
+  }
+
+  @Test
+  void anUnknownPanelDriverListsTheKnownOnes() throws IOException {
+    String message =
+        refusal(
+            "unknown-panel.yaml",
+            """
+            hypervisor:
+              driver: sim
+            panels:
+              - driver: web
+              - driver: lcd
+            """);
+    assertThat(message).contains("unknown-panel.yaml:5:").contains("'lcd'").contains("known: web");
+  }
+
+  @Test
+  void aMissingDriverKeyListsTheKnownDrivers() throws IOException {
+    String message =
+        refusal(
+            "no-driver.yaml",
+            """
+            hypervisor:
+              uri: qemu:///system
+            """);
+    assertThat(message).contains("no-driver.yaml:").contains("driver").contains("sim");
+  }
+
+  @Test
+  void aValueOfTheWrongTypeNamesItsLine() throws IOException {
+    String message =
+        refusal(
+            "bad-type.yaml",
+            """
+            hypervisor:
+              driver: sim
+              hosts: "four"
+            """);
+    assertThat(message).contains("bad-type.yaml:3:").contains("hosts");
+  }
+
+  @Test
+  void anOutOfRangeValueIsRefusedWithTheRange() throws IOException {
+    String message =
+        refusal(
+            "bad-range.yaml",
+            """
+            hypervisor:
+              driver: sim
+              hosts: 0
+            """);
+    assertThat(message).contains("bad-range.yaml:").contains("hosts").contains("between 1 and");
+  }
+
+  @Test
+  void anOutOfRangeValueNamesTheLineOfThatValue() throws IOException {
+    // The message of a bad value should point at the value's own line, like a bad type does.
+    String message =
+        refusal(
+            "bad-range-line.yaml",
+            """
+            hypervisor:
+              driver: sim
+              seed: 3
+              hosts: 0
+            """);
+    assertThat(message).contains("bad-range-line.yaml:4:");
+  }
+
+  @Test
+  void aListenAddressWithoutPortIsRefusedWithTheFix() throws IOException {
+    String message =
+        refusal(
+            "no-port.yaml",
+            """
+            hypervisor:
+              driver: sim
+            api:
+              listen: 127.0.0.1
+            """);
+    assertThat(message)
+        .contains("no-port.yaml:4:")
+        .contains("ADDRESS:PORT")
+        .contains("127.0.0.1:8080")
+        .contains("'127.0.0.1'");
+  }
+
+  @Test
+  void aListenPortOutOfRangeIsRefused() throws IOException {
+    String message =
+        refusal(
+            "big-port.yaml",
+            """
+            hypervisor:
+              driver: sim
+            api:
+              listen: 127.0.0.1:70000
+            """);
+    assertThat(message).contains("big-port.yaml:4:").contains("ADDRESS:PORT");
+  }
+
+  @Test
+  void aNegativeConfirmHoldIsRefused() throws IOException {
+    String message =
+        refusal(
+            "hold.yaml",
+            """
+            hypervisor:
+              driver: sim
+            maintenance:
+              confirmHoldSeconds: -1
+            """);
+    assertThat(message)
+        .contains("hold.yaml:4:")
+        .contains("maintenance.confirmHoldSeconds")
+        .contains("(was -1)");
+  }
+
+  @Test
+  void aMaintenanceFlagThatIsNotBooleanIsRefused() throws IOException {
+    String message =
+        refusal(
+            "flag.yaml",
+            """
+            hypervisor:
+              driver: sim
+            maintenance:
+              returnVmsOnExit: sometimes
+            """);
+    assertThat(message).contains("flag.yaml:4:").contains("true or false");
+  }
+
+  @Test
+  void anUnknownMaintenanceKeyListsTheKnownOnes() throws IOException {
+    String message =
+        refusal(
+            "maint-key.yaml",
+            """
+            hypervisor:
+              driver: sim
+            maintenance:
+              holdSeconds: 2
+            """);
+    assertThat(message)
+        .contains("maint-key.yaml:4:")
+        .contains("'holdSeconds'")
+        .contains("confirmHoldSeconds");
+  }
+
+  @Test
+  void invalidYamlNamesTheLine() throws IOException {
+    String message =
+        refusal(
+            "indent.yaml",
+            """
+            hypervisor:
+              driver: sim
+               hosts: 4
+            """);
+    assertThat(message).contains("indent.yaml:3:").contains("not valid YAML");
+  }
+
+  @Test
+  void anEmptyFileIsRefused() throws IOException {
+    String message = refusal("empty.yaml", "");
+    assertThat(message).contains("empty");
+  }
+
+  @Test
+  void aFileOfOnlyCommentsIsRefusedAsEmpty() throws IOException {
+    String message = refusal("comments.yaml", "# nothing here yet\n");
+    assertThat(message).contains("empty");
+  }
+
+  @Test
+  void aTopLevelThatIsNotAMappingIsRefused() throws IOException {
+    String message = refusal("list.yaml", "- hypervisor\n- panels\n");
+    assertThat(message).contains("list.yaml:1:").contains("mapping");
+  }
+
+  @Test
+  void aMissingHypervisorSectionShowsAnExample() throws IOException {
+    String message =
+        refusal(
+            "no-hypervisor.yaml",
+            """
+            api:
+              listen: 127.0.0.1:8080
+            """);
+    assertThat(message).contains("'hypervisor'").contains("hypervisor:\n    driver: sim");
+  }
+
+  @Test
+  void panelsThatAreNotAListAreRefusedWithAnExample() throws IOException {
+    String message =
+        refusal(
+            "panels.yaml",
+            """
+            hypervisor:
+              driver: sim
+            panels:
+              driver: web
+            """);
+    assertThat(message).contains("panels.yaml:").contains("must be a list").contains("- driver:");
+  }
+
+  @Test
+  void aMissingFileIsRefusedWithItsPath() {
+    Path missing = dir.resolve("nowhere.yaml");
+    assertThatThrownBy(() -> loader.load(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(missing.toString())
+        .hasMessageContaining("cannot read");
+  }
+
+  // ---------------------------------------------------------------- starting from a file
+
+  @Test
+  void anAgentWithoutTokenFileIsRefusedWithHowToCreateOne() throws IOException {
+    AgentConfig config =
+        loader.load(
+            write(
+                "no-token.yaml",
+                """
+                host:
+                  name: sim-01
+                hypervisor:
+                  driver: sim
+                api:
+                  listen: 127.0.0.1:0
+                """));
+    assertThat(config.tokenFile()).isEqualTo(Optional.empty());
+    assertThatThrownBy(() -> Wiring.startAgent(config))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("api.tokenFile")
+        .hasMessageContaining("/dev/urandom");
+  }
+
+  @Test
+  void anAgentWithAShortTokenIsRefused() throws IOException {
+    Path token = write("short-token", "abc\n");
+    AgentConfig config =
+        loader.load(
+            write(
+                "short-token.yaml",
+                """
+                host:
+                  name: sim-01
+                hypervisor:
+                  driver: sim
+                api:
+                  listen: 127.0.0.1:0
+                  tokenFile: %s
+                """
+                    .formatted(token)));
+    assertThatThrownBy(() -> Wiring.startAgent(config))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(token.toString())
+        .hasMessageContaining("at least 16");
+  }
+
+  @Test
+  void anAgentWithATokenFileStartsServesAndCloses() throws Exception {
+    String secret = "file-token-0123456789abcdef";
+    Path token = write("token", secret + "\n");
+    AgentConfig config =
+        loader.load(
+            write(
+                "agent.yaml",
+                """
+                host:
+                  name: sim-01
+                hypervisor:
+                  driver: sim
+                panels:
+                  - driver: web
+                management:
+                  driver: builtin
+                api:
+                  listen: 127.0.0.1:0
+                  tokenFile: %s
+                """
+                    .formatted(token)));
+    HttpClient http = HttpClient.newHttpClient();
+    String url;
+    try (RunningAgent agent = Wiring.startAgent(config)) {
+      assertThat(agent.token()).isEqualTo(secret);
+      assertThat(agent.port()).isPositive();
+      url = agent.url();
+      HttpResponse<String> health =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url + "/healthz")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      HttpResponse<String> hosts =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url + "/api/v1/hosts")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(hosts.statusCode()).isEqualTo(200);
+      assertThat(hosts.body()).contains("\"sim-01\"").doesNotContain(secret);
+    }
+    assertThatThrownBy(
+            () ->
+                http.send(
+                    HttpRequest.newBuilder(URI.create(url + "/healthz"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString()))
+        .as("closed agent no longer serves")
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void anAgentNamedAfterAHostTheSimulatorLacksFailsToStart() throws IOException {
+    Path token = write("token2", "file-token-0123456789abcdef\n");
+    AgentConfig config =
+        loader.load(
+            write(
+                "stranger.yaml",
+                """
+                host:
+                  name: rack12-u07
+                hypervisor:
+                  driver: sim
+                api:
+                  listen: 127.0.0.1:0
+                  tokenFile: %s
+                """
+                    .formatted(token)));
+    assertThatThrownBy(() -> Wiring.startAgent(config))
+        .hasMessageContaining("rack12-u07")
+        .hasMessageContaining("sim-01");
+  }
+}
