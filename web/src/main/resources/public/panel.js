@@ -828,19 +828,24 @@
       hosts: document.getElementById('total-hosts'),
       vms: document.getElementById('total-vms'),
       maint: document.getElementById('total-maint'),
+      moving: document.getElementById('total-moving'),
     };
 
     const recount = () => {
       let vms = 0;
       let maint = 0;
+      let moving = 0;
       for (const p of panels.values()) {
         if (p.host && Number.isInteger(p.host.runningVms)) vms += p.host.runningVms;
         const st = p.host && p.host.maintenance && p.host.maintenance.state;
-        if (st && st !== 'OPERATIONAL') maint++;
+        // "In maintenance" only once a host got there, never while guests are still leaving.
+        if (st === 'IN_MAINTENANCE') maint++;
+        if (st === 'ENTERING' || st === 'EXITING') moving++;
       }
       text(totals.hosts, panels.size);
       text(totals.vms, vms);
       if (totals.maint) text(totals.maint, maint);
+      if (totals.moving) text(totals.moving, moving);
     };
 
     const upsert = (host) => {

@@ -1320,10 +1320,11 @@ public final class ClusterEngine implements AutoCloseable {
   }
 
   private ProgressView progress(Batch batch) {
-    long bytesLeft = 0;
+    long pendingBytes = 0;
     for (Batch.Item item : batch.pending) {
-      bytesLeft += item.vm.memoryBytes();
+      pendingBytes += item.vm.memoryBytes();
     }
+    long bytesLeft = pendingBytes;
     long bandwidth = 0;
     String holdingUp = null;
     double slowest = -1;
@@ -1333,21 +1334,23 @@ public final class ClusterEngine implements AutoCloseable {
       bandwidth += run.bandwidth();
       Duration stalled = Duration.between(run.lastProgressAt, now);
       double seconds =
-          stalled.compareTo(Duration.ofSeconds(5)) > 0
-              ? Double.MAX_VALUE
-              : run.bytesLeft() / (double) Math.max(1, run.bandwidth());
+          stalled.compareTo(Duration.ofSeconds(5)) > 0 ? Double.MAX_VALUE : runSecondsLeft(run);
       if (seconds > slowest) {
         slowest = seconds;
         holdingUp = run.item.vm.name();
       }
     }
-    HostRecord source = hosts.get(batch.host);
-    long nic = source == null || source.capacity == null ? 0 : source.capacity.nicBytesPerSec();
-    Optional<Double> eta =
-        bandwidth > 0 ? Optional.of(bytesLeft / (double) bandwidth) : Optional.<Double>empty();
-    if (eta.isEmpty() && bytesLeft == 0 && batch.finished()) {
+    // Honest ETA: no sooner than the slowest migration in flight (which re-sends what its guest
+    // dirties), and no sooner than all remaining bytes at the bandwidth in use now.
+    Optional<Double> eta = Optional.empty();
+    if (bandwidth > 0) {
+      double all = bytesLeft / (double) bandwidth;
+      eta = Optional.of(slowest == Double.MAX_VALUE ? all : Math.max(all, slowest));
+    } else if (bytesLeft == 0 && batch.finished()) {
       eta = Optional.of(0.0);
     }
+    HostRecord source = hosts.get(batch.host);
+    long nic = source == null || source.capacity == null ? 0 : source.capacity.nicBytesPerSec();
     int concurrency =
         settings.fixedConcurrency() > 0
             ? settings.fixedConcurrency()
@@ -1364,6 +1367,14 @@ public final class ClusterEngine implements AutoCloseable {
         batch.running.size(),
         Math.max(batch.running.size(), Math.min(concurrency, batch.vmsTotal)),
         batch.failed.size() + batch.localFailures.size());
+  }
+
+  /** Seconds a migration still needs: its guest keeps dirtying memory while it sends. */
+  private static double runSecondsLeft(Batch.Run run) {
+    long bandwidth = Math.max(1, run.bandwidth());
+    long dirty = run.progress == null ? run.item.vm.dirtyRateBytesPerSec() : dirtyRate(run);
+    double net = Math.max(bandwidth - dirty, bandwidth * 0.1);
+    return run.bytesLeft() / net;
   }
 
   private LinkStatus managementLink() {
