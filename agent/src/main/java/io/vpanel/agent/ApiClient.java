@@ -63,7 +63,7 @@ final class ApiClient {
       Thread.currentThread().interrupt();
       throw new CliException("interrupted");
     } catch (tools.jackson.core.JacksonException e) {
-      throw new CliException(base + " did not answer with JSON; is --url an vpanel agent?");
+      throw new CliException(base + " did not answer with JSON; is --url a vpanel agent?");
     }
   }
 

@@ -2,6 +2,7 @@ package io.vpanel.web;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.vpanel.core.engine.ClusterEngine;
 import io.vpanel.core.model.CommandResult;
@@ -98,17 +99,16 @@ public final class ApiServer implements AutoCloseable {
                     log.error("request {} {} failed", ctx.method(), ctx.path(), e);
                     error(ctx, 500, "internal error; see the agent's log");
                   });
-              config.routes.error(
-                  404,
-                  ctx -> {
-                    if (ctx.result() == null || ctx.result().isEmpty()) {
-                      error(ctx, 404, "no such resource: " + ctx.path());
-                    }
-                  });
-              config.routes.error(
-                  405,
-                  ctx ->
-                      error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
+              // Javalin answers unmatched routes itself, in plain text; the API speaks JSON.
+              config.routes.exception(
+                  HttpResponseException.class,
+                  (e, ctx) ->
+                      error(
+                          ctx,
+                          e.getStatus(),
+                          e.getStatus() == 404
+                              ? "no such resource: " + ctx.method() + " " + ctx.path()
+                              : e.getMessage()));
             });
     app.start();
     log.info("API listening on http://{}:{}/", host, app.port());
@@ -245,7 +245,8 @@ public final class ApiServer implements AutoCloseable {
 
   private void authorize(Context ctx) {
     String header = ctx.header("Authorization");
-    if (header == null || !header.startsWith("Bearer ")) {
+    // The scheme name is case-insensitive (RFC 9110, section 11.1).
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
       throw new ApiError(401, "this call needs Authorization: Bearer <token>");
     }
     byte[] given = header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);

@@ -298,14 +298,16 @@ public final class ConfigLoader {
               + String.join(", ", known));
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      String message = String.valueOf(cause.getMessage());
+      // Settings records name the offending key first in their messages; point at its line.
+      String key =
+          own.propertyNames().stream()
+              .filter(k -> message.startsWith(k + " ") || message.startsWith(k + ":"))
+              .findFirst()
+              .map(k -> "/" + k)
+              .orElse("");
       throw new ConfigException(
-          yaml.where(pointer)
-              + ": bad value for the "
-              + name
-              + " "
-              + kind
-              + ": "
-              + cause.getMessage());
+          yaml.where(pointer + key) + ": bad value for the " + name + " " + kind + ": " + message);
     } catch (DatabindException e) {
       String key = pathOf(e).replaceFirst("^/", "");
       throw new ConfigException(
