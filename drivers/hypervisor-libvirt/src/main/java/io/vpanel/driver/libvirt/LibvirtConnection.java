@@ -1,0 +1,661 @@
+package io.vpanel.driver.libvirt;
+
+import io.vpanel.spi.DriverException;
+import io.vpanel.spi.Subscription;
+import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.HostEndpoint;
+import io.vpanel.spi.hypervisor.HostInventory;
+import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.hypervisor.HypervisorEvent;
+import io.vpanel.spi.hypervisor.HypervisorListener;
+import io.vpanel.spi.hypervisor.MigrationHandle;
+import io.vpanel.spi.hypervisor.MigrationListener;
+import io.vpanel.spi.hypervisor.MigrationOptions;
+import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.hypervisor.VmPolicy;
+import io.vpanel.spi.hypervisor.VmState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo;
+import org.libvirt.LibvirtException;
+import org.libvirt.NodeInfo;
+import org.libvirt.event.DomainEvent;
+import org.libvirt.event.DomainEventType;
+import org.libvirt.event.LifecycleListener;
+import org.libvirt.event.ResumedDetail;
+import org.libvirt.event.StartedDetail;
+import org.libvirt.event.StoppedDetail;
+
+/**
+ * One host's libvirt daemon. Lifecycle events arrive on libvirt's event-loop thread and are only
+ * queued there; a per-connection worker thread reads the guest's new state and tells subscribers,
+ * in order. When the daemon goes away (close callback, keepalive timeout or a broken call) the
+ * connection reports {@code ConnectionChanged(false)}, reconnects with back-off and reports {@code
+ * ConnectionChanged(true)}; the engine then re-reads the inventory, so nothing that happened
+ * meanwhile is lost.
+ */
+final class LibvirtConnection implements HypervisorConnection {
+  private static final System.Logger log = System.getLogger(LibvirtConnection.class.getName());
+  private static final long KIB = 1024;
+  private static final Pattern POLICY =
+      Pattern.compile("<(?:[\\w.-]+:)?policy(?:\\s[^>]*)?>\\s*([^<\\s]+)\\s*</", Pattern.DOTALL);
+
+  private final LibvirtHypervisorDriver driver;
+  private final HostEndpoint endpoint;
+  private final LibvirtSettings settings;
+  private final List<HypervisorListener> listeners = new CopyOnWriteArrayList<>();
+  private final ExecutorService worker;
+
+  /** Guests that started arriving by migration and are not live here yet. */
+  private final Set<String> arriving = ConcurrentHashMap.newKeySet();
+
+  private final Object lock = new Object();
+  private Connect connect; // null while disconnected
+  private LifecycleListener lifecycle;
+  private long generation;
+  private boolean closed;
+  private Thread reconnector;
+
+  LibvirtConnection(LibvirtHypervisorDriver driver, HostEndpoint endpoint, LibvirtSettings s) {
+    this.driver = driver;
+    this.endpoint = endpoint;
+    this.settings = s;
+    this.worker =
+        Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("libvirt-" + endpoint.name()).factory());
+    try {
+      install(open());
+    } catch (DriverException e) {
+      worker.shutdownNow();
+      throw e;
+    }
+  }
+
+  @Override
+  public HostEndpoint endpoint() {
+    return endpoint;
+  }
+
+  boolean isConnected() {
+    synchronized (lock) {
+      return connect != null && !closed;
+    }
+  }
+
+  // ------------------------------------------------------------------ connection management
+
+  private Connect open() {
+    try {
+      return new Connect(endpoint.uri());
+    } catch (LibvirtException e) {
+      throw new DriverException(
+          "cannot connect to the hypervisor of "
+              + endpoint.name()
+              + " at "
+              + endpoint.uri()
+              + ": "
+              + LibvirtErrors.message(e),
+          e);
+    }
+  }
+
+  private void install(Connect fresh) {
+    long gen;
+    synchronized (lock) {
+      gen = ++generation;
+    }
+    LifecycleListener listener = (domain, event) -> onLibvirtEvent(gen, domain, event);
+    try {
+      if (settings.keepaliveSeconds() > 0) {
+        try {
+          fresh.setKeepAlive(settings.keepaliveSeconds(), settings.keepaliveCount());
+        } catch (LibvirtException e) {
+          // local drivers (test:///) have no keepalive; the close callback still works
+          log.log(System.Logger.Level.DEBUG, "no keepalive on " + endpoint.uri());
+        }
+      }
+      fresh.addLifecycleListener(listener);
+      try {
+        fresh.registerCloseListener(
+            (c, reason) -> handOff(() -> lost(gen, "libvirt connection closed (" + reason + ")")));
+      } catch (LibvirtException e) {
+        log.log(System.Logger.Level.DEBUG, "no close callback on " + endpoint.uri());
+      }
+    } catch (LibvirtException e) {
+      quietlyClose(fresh, null);
+      throw new DriverException(
+          "cannot subscribe to events of "
+              + endpoint.name()
+              + " at "
+              + endpoint.uri()
+              + ": "
+              + LibvirtErrors.message(e),
+          e);
+    }
+    synchronized (lock) {
+      if (closed) {
+        quietlyClose(fresh, listener);
+        throw new DriverException("the connection to " + endpoint.name() + " is closed");
+      }
+      connect = fresh;
+      lifecycle = listener;
+    }
+  }
+
+  /** The live libvirt connection, or a DriverException saying that it is being re-established. */
+  private Connect current() {
+    synchronized (lock) {
+      if (closed) {
+        throw new DriverException("the connection to " + endpoint.name() + " is closed");
+      }
+      if (connect == null) {
+        throw new DriverException(
+            "the hypervisor of "
+                + endpoint.name()
+                + " at "
+                + endpoint.uri()
+                + " is unreachable; reconnecting");
+      }
+      return connect;
+    }
+  }
+
+  private long currentGeneration() {
+    synchronized (lock) {
+      return generation;
+    }
+  }
+
+  /** A call failed: if the connection itself broke, start over; return the operator's text. */
+  private DriverException failure(String what, LibvirtException e, long gen) {
+    if (LibvirtErrors.connectionBroken(e)) {
+      handOff(() -> lost(gen, LibvirtErrors.message(e)));
+    }
+    return new DriverException(what + ": " + LibvirtErrors.message(e), e);
+  }
+
+  /** Runs on the worker thread. */
+  private void lost(long gen, String reason) {
+    Connect dead;
+    LifecycleListener listener;
+    synchronized (lock) {
+      if (closed || gen != generation || connect == null) {
+        return;
+      }
+      dead = connect;
+      listener = lifecycle;
+      connect = null;
+      lifecycle = null;
+      generation++;
+    }
+    arriving.clear();
+    log.log(System.Logger.Level.WARNING, endpoint.name() + ": " + reason + "; reconnecting");
+    emit(new HypervisorEvent.ConnectionChanged(endpoint.name(), Instant.now(), false, reason));
+    Thread.ofPlatform()
+        .daemon()
+        .name("libvirt-close-" + endpoint.name())
+        .start(() -> quietlyClose(dead, listener));
+    startReconnecting();
+  }
+
+  private void startReconnecting() {
+    synchronized (lock) {
+      if (closed || (reconnector != null && reconnector.isAlive())) {
+        return;
+      }
+      reconnector =
+          Thread.ofPlatform()
+              .daemon()
+              .name("libvirt-reconnect-" + endpoint.name())
+              .start(this::reconnectLoop);
+    }
+  }
+
+  private void reconnectLoop() {
+    long delayMillis = 250;
+    int attempts = 0;
+    while (true) {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+      }
+      attempts++;
+      try {
+        Connect fresh = open();
+        try {
+          fresh.listAllDomains(0); // proves the daemon answers, not just accepts
+        } catch (LibvirtException e) {
+          quietlyClose(fresh, null);
+          throw new DriverException(LibvirtErrors.message(e), e);
+        }
+        install(fresh);
+        String note = "reconnected after " + attempts + " attempt" + (attempts == 1 ? "" : "s");
+        log.log(System.Logger.Level.INFO, endpoint.name() + ": " + note);
+        handOff(
+            () ->
+                emit(
+                    new HypervisorEvent.ConnectionChanged(
+                        endpoint.name(), Instant.now(), true, note)));
+        return;
+      } catch (DriverException e) {
+        log.log(
+            System.Logger.Level.DEBUG,
+            endpoint.name() + ": reconnect attempt " + attempts + " failed: " + e.getMessage());
+      }
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      delayMillis = Math.min(delayMillis * 2, settings.reconnectMaxSeconds() * 1000L);
+    }
+  }
+
+  private static void quietlyClose(Connect c, LifecycleListener listener) {
+    try {
+      if (listener != null) {
+        c.removeLifecycleListener(listener);
+      }
+    } catch (LibvirtException | RuntimeException e) {
+      // the daemon is gone; nothing to unregister
+    }
+    try {
+      c.unregisterCloseListener();
+    } catch (LibvirtException | RuntimeException e) {
+      // none was registered
+    }
+    try {
+      c.close();
+    } catch (LibvirtException | RuntimeException e) {
+      // already broken
+    }
+  }
+
+  private void handOff(Runnable task) {
+    try {
+      worker.execute(task);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /**
+   * On libvirt's event-loop thread: read what is local to the domain object (uuid and name are kept
+   * client side, no call to the daemon) and queue the rest. Never blocks.
+   */
+  private int onLibvirtEvent(long gen, Domain domain, DomainEvent event) {
+    String uuid;
+    String name;
+    try {
+      uuid = domain.getUUIDString();
+      name = domain.getName();
+    } catch (LibvirtException | RuntimeException e) {
+      return 0;
+    }
+    DomainEventType type = event.getType();
+    Object detail;
+    try {
+      detail = event.getDetail();
+    } catch (RuntimeException e) {
+      detail = null;
+    }
+    Object eventDetail = detail;
+    Instant at = Instant.now();
+    handOff(() -> onEvent(gen, uuid, name, type, eventDetail, at));
+    return 0;
+  }
+
+  /** On the worker thread, in the order libvirt reported. */
+  private void onEvent(
+      long gen, String uuid, String name, DomainEventType type, Object detail, Instant at) {
+    if (gen != currentGeneration()) {
+      return; // from a connection that has since been replaced; the inventory re-read covers it
+    }
+    switch (type) {
+      case UNDEFINED -> gone(uuid, name, at);
+      case STOPPED -> {
+        if (detail == StoppedDetail.MIGRATED) {
+          gone(uuid, name, at); // left by migration (no Undefined event follows)
+        } else {
+          arriving.remove(uuid);
+          refresh(uuid, name, at);
+        }
+      }
+      case STARTED -> {
+        if (detail == StartedDetail.MIGRATED) {
+          arriving.add(uuid); // incoming, paused: not live here until Resumed Migrated
+        } else {
+          refresh(uuid, name, at);
+        }
+      }
+      case RESUMED -> {
+        if (detail == ResumedDetail.MIGRATED) {
+          arriving.remove(uuid);
+        }
+        refresh(uuid, name, at);
+      }
+      default -> refresh(uuid, name, at);
+    }
+  }
+
+  private void gone(String uuid, String name, Instant at) {
+    arriving.remove(uuid);
+    emit(new HypervisorEvent.VmGone(endpoint.name(), at, uuid, name));
+  }
+
+  private void refresh(String uuid, String name, Instant at) {
+    if (arriving.contains(uuid)) {
+      return;
+    }
+    Connect c;
+    try {
+      c = current();
+    } catch (DriverException e) {
+      return;
+    }
+    try {
+      Domain domain = c.domainLookupByUUIDString(uuid);
+      Optional<VmInfo> vm = describe(domain);
+      if (vm.isPresent()) {
+        emit(new HypervisorEvent.VmChanged(endpoint.name(), at, vm.get()));
+      }
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.noDomain(e)) {
+        emit(new HypervisorEvent.VmGone(endpoint.name(), at, uuid, name));
+      } else if (LibvirtErrors.connectionBroken(e)) {
+        lost(currentGeneration(), LibvirtErrors.message(e));
+      } else {
+        log.log(
+            System.Logger.Level.WARNING,
+            endpoint.name() + ": reading " + name + " after an event failed: " + e.getMessage());
+      }
+    }
+  }
+
+  private void emit(HypervisorEvent event) {
+    for (HypervisorListener listener : listeners) {
+      try {
+        listener.onEvent(event);
+      } catch (RuntimeException e) {
+        log.log(System.Logger.Level.WARNING, "a hypervisor listener failed", e);
+      }
+    }
+  }
+
+  @Override
+  public Subscription subscribe(HypervisorListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  // ------------------------------------------------------------------ inventory
+
+  @Override
+  public HostInventory inventory() {
+    Connect c = current();
+    long gen = currentGeneration();
+    try {
+      NodeInfo node = c.nodeInfo();
+      List<VmInfo> vms = new ArrayList<>();
+      for (Domain domain : c.listAllDomains(0)) {
+        try {
+          describe(domain).ifPresent(vms::add);
+        } catch (LibvirtException e) {
+          if (!LibvirtErrors.noDomain(e)) {
+            throw e;
+          }
+        }
+      }
+      return new HostInventory(endpoint.name(), capacity(node), vms);
+    } catch (LibvirtException e) {
+      throw failure("cannot read the guests of " + endpoint.name(), e, gen);
+    }
+  }
+
+  /**
+   * What the planner may place on this host: the node's memory minus {@code hostReserveMiB}, and
+   * its CPU threads times {@code vcpuOvercommit}; bandwidths from the settings.
+   */
+  private HostCapacity capacity(NodeInfo node) {
+    long memory = Math.max(0, node.memory * KIB - settings.hostReserveMiB() * 1024 * 1024);
+    int cpus = node.cpus > 0 ? node.cpus : node.maxCpus();
+    int vcpus = (int) Math.max(1, Math.floor(cpus * settings.vcpuOvercommit()));
+    return new HostCapacity(memory, vcpus, settings.nicBytesPerSec(), settings.streamBytesPerSec());
+  }
+
+  /** The guest as vpanel sees it; empty while it is still arriving by migration. */
+  private Optional<VmInfo> describe(Domain domain) throws LibvirtException {
+    String uuid = domain.getUUIDString();
+    if (arriving.contains(uuid)) {
+      return Optional.empty();
+    }
+    DomainInfo info = domain.getInfo();
+    VmState state =
+        switch (info.state) {
+          case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED, VIR_DOMAIN_SHUTDOWN -> VmState.RUNNING;
+          case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED, VIR_DOMAIN_NOSTATE -> VmState.PAUSED;
+          case VIR_DOMAIN_CRASHED -> VmState.CRASHED;
+          case VIR_DOMAIN_SHUTOFF ->
+              domain.hasManagedSaveImage() > 0 ? VmState.SUSPENDED : VmState.SHUTOFF;
+        };
+    if (state == VmState.PAUSED && incoming(domain)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new VmInfo(
+            uuid, domain.getName(), state, info.maxMem * KIB, info.nrVirtCpu, 0, policyOf(domain)));
+  }
+
+  /**
+   * A paused guest is arriving by migration when libvirt says it is paused for a migration and it
+   * is not the source of one (the source also pauses for the final copy).
+   */
+  private static boolean incoming(Domain domain) {
+    Optional<int[]> state = NativeDomain.stateAndReason(domain);
+    if (state.isEmpty() || state.get()[0] != NativeDomain.STATE_PAUSED) {
+      return false;
+    }
+    int reason = state.get()[1];
+    if (reason != NativeDomain.PAUSED_MIGRATION
+        && reason != NativeDomain.PAUSED_STARTING_UP
+        && reason != NativeDomain.PAUSED_POSTCOPY) {
+      return false;
+    }
+    try {
+      return !JobStats.of(domain.getJobStats(0)).outgoingMigration();
+    } catch (LibvirtException e) {
+      return true;
+    }
+  }
+
+  private VmPolicy policyOf(Domain domain) {
+    String xml;
+    try {
+      xml =
+          domain.getMetadata(
+              2 /* VIR_DOMAIN_METADATA_ELEMENT */, settings.policyMetadataNamespace(), 0);
+    } catch (LibvirtException e) {
+      return settings.defaultPolicy(); // no vpanel metadata: VIR_ERR_NO_DOMAIN_METADATA
+    }
+    return parsePolicy(xml, settings.defaultPolicy());
+  }
+
+  /**
+   * The policy in vpanel's metadata element. A value vpanel does not know means someone meant to
+   * protect the guest: it is treated as {@code block} (maintenance then says so), never migrated.
+   */
+  static VmPolicy parsePolicy(String xml, VmPolicy fallback) {
+    if (xml == null) {
+      return fallback;
+    }
+    Matcher m = POLICY.matcher(xml);
+    if (!m.find()) {
+      return fallback;
+    }
+    try {
+      return VmPolicy.parse(m.group(1));
+    } catch (IllegalArgumentException e) {
+      return VmPolicy.BLOCK;
+    }
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  Domain lookup(Connect c, String uuid, long gen) {
+    try {
+      return c.domainLookupByUUIDString(uuid);
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.noDomain(e)
+          || LibvirtErrors.code(e) == org.libvirt.Error.ErrorNumber.VIR_ERR_INVALID_ARG) {
+        throw new DriverException("no guest with uuid " + uuid + " on " + endpoint.name(), e);
+      }
+      throw failure("cannot find guest " + uuid + " on " + endpoint.name(), e, gen);
+    }
+  }
+
+  @Override
+  public MigrationHandle migrate(
+      String uuid, HostEndpoint destination, MigrationOptions options, MigrationListener listener) {
+    LibvirtMigration migration =
+        new LibvirtMigration(this, uuid, destination, options, settings, listener);
+    // A platform thread, not a virtual one: the migration call blocks inside native code for
+    // seconds to minutes, which would pin (and so take away) one of the few carrier threads.
+    Thread.ofPlatform()
+        .daemon()
+        .name("libvirt-migrate-" + endpoint.name() + "-" + uuid)
+        .start(migration::run);
+    return migration::abort;
+  }
+
+  Connect connectForMigration() {
+    return current();
+  }
+
+  long generationForMigration() {
+    return currentGeneration();
+  }
+
+  DriverException failureForMigration(String what, LibvirtException e, long gen) {
+    return failure(what, e, gen);
+  }
+
+  LibvirtHypervisorDriver driver() {
+    return driver;
+  }
+
+  @Override
+  public void shutdown(String uuid) {
+    Connect c = current();
+    long gen = currentGeneration();
+    Domain domain = lookup(c, uuid, gen);
+    String name = uuid;
+    try {
+      name = domain.getName();
+      if (domain.isActive() == 0) {
+        return;
+      }
+      domain.shutdown();
+      long deadline =
+          System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.shutdownTimeoutSeconds());
+      while (System.nanoTime() < deadline) {
+        if (domain.isActive() == 0) {
+          return;
+        }
+        Thread.sleep(200);
+      }
+      if (!settings.forceOffAfterShutdownTimeout()) {
+        throw new DriverException(
+            name
+                + " on "
+                + endpoint.name()
+                + " did not shut down within "
+                + settings.shutdownTimeoutSeconds()
+                + " s (its OS ignored the ACPI request); shut it down from inside, or set"
+                + " forceOffAfterShutdownTimeout: true");
+      }
+      domain.destroy();
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.noDomain(e)) {
+        return; // a transient guest: gone once off
+      }
+      throw failure("cannot shut down " + name + " on " + endpoint.name(), e, gen);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DriverException("interrupted while shutting down " + name);
+    }
+  }
+
+  @Override
+  public void suspend(String uuid) {
+    Connect c = current();
+    long gen = currentGeneration();
+    Domain domain = lookup(c, uuid, gen);
+    String name = uuid;
+    try {
+      name = domain.getName();
+      domain.managedSave();
+    } catch (LibvirtException e) {
+      throw failure("cannot suspend (managed save) " + name + " on " + endpoint.name(), e, gen);
+    }
+  }
+
+  @Override
+  public void start(String uuid) {
+    Connect c = current();
+    long gen = currentGeneration();
+    Domain domain = lookup(c, uuid, gen);
+    String name = uuid;
+    try {
+      name = domain.getName();
+      DomainInfo info = domain.getInfo();
+      if (info.state == DomainInfo.DomainState.VIR_DOMAIN_PAUSED) {
+        domain.resume();
+      } else if (domain.isActive() == 0) {
+        domain.create(); // restores a managed-save image when there is one
+      }
+    } catch (LibvirtException e) {
+      throw failure("cannot start " + name + " on " + endpoint.name(), e, gen);
+    }
+  }
+
+  @Override
+  public void close() {
+    Connect c;
+    LifecycleListener listener;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      c = connect;
+      listener = lifecycle;
+      connect = null;
+      lifecycle = null;
+      if (reconnector != null) {
+        reconnector.interrupt();
+      }
+    }
+    listeners.clear();
+    worker.shutdownNow();
+    if (c != null) {
+      quietlyClose(c, listener);
+    }
+    driver.forget(this);
+  }
+}

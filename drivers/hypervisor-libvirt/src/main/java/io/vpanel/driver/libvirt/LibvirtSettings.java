@@ -1,0 +1,185 @@
+package io.vpanel.driver.libvirt;
+
+import io.vpanel.spi.DriverSettings;
+import io.vpanel.spi.hypervisor.VmPolicy;
+
+/**
+ * Settings of the libvirt driver, bound from the {@code hypervisor:} section when {@code driver:
+ * libvirt}. How each migration runs (downtime, auto-converge, post-copy) comes from the engine's
+ * {@code maintenance:} settings; these are what only the driver knows or needs.
+ *
+ * @param keepaliveSeconds interval of libvirt keepalive probes on each connection; 0 turns them off
+ * @param keepaliveCount probes that may go unanswered before the connection counts as dead
+ * @param reconnectMaxSeconds the longest wait between two reconnection attempts (back-off doubles
+ *     from 250 ms up to this)
+ * @param migrationBandwidthMiBps cap for each migration in MiB/s (libvirt's unit) when the engine
+ *     sets none; 0 = unlimited
+ * @param nicGbps the migration network's speed of this host in gigabits/s, reported in the host
+ *     capacity for the planner (libvirt cannot know it)
+ * @param streamGbps what one migration stream reaches on its own, in gigabits/s
+ * @param hostReserveMiB memory kept for the host itself; capacity = node memory minus this
+ * @param vcpuOvercommit vCPUs the planner may hand out per host CPU thread
+ * @param defaultPolicy the policy of a guest whose metadata declares none
+ * @param policyMetadataNamespace the XML namespace of the {@code <policy>} element in a domain's
+ *     {@code <metadata>}
+ * @param progressIntervalMillis how often a running migration's job statistics are read
+ * @param autoConvergeInitialPercent first auto-converge throttle (QEMU's default is 20)
+ * @param autoConvergeIncrementPercent throttle step (QEMU's default is 10)
+ * @param postCopyAfterRounds with post-copy allowed, switch to it after this many pre-copy rounds
+ * @param shutdownTimeoutSeconds how long a clean (ACPI) shutdown may take
+ * @param forceOffAfterShutdownTimeout power the guest off when its OS ignored the shutdown request
+ *     (else the shutdown fails and the guest keeps running)
+ */
+public record LibvirtSettings(
+    int keepaliveSeconds,
+    int keepaliveCount,
+    int reconnectMaxSeconds,
+    long migrationBandwidthMiBps,
+    double nicGbps,
+    double streamGbps,
+    long hostReserveMiB,
+    double vcpuOvercommit,
+    VmPolicy defaultPolicy,
+    String policyMetadataNamespace,
+    long progressIntervalMillis,
+    int autoConvergeInitialPercent,
+    int autoConvergeIncrementPercent,
+    int postCopyAfterRounds,
+    int shutdownTimeoutSeconds,
+    boolean forceOffAfterShutdownTimeout)
+    implements DriverSettings {
+
+  public static final String DEFAULT_NAMESPACE = "https://vpanel.io/xmlns/libvirt/1";
+
+  public LibvirtSettings {
+    between("keepaliveSeconds", keepaliveSeconds, 0, 3600);
+    between("keepaliveCount", keepaliveCount, 1, 100);
+    between("reconnectMaxSeconds", reconnectMaxSeconds, 1, 3600);
+    between("migrationBandwidthMiBps", migrationBandwidthMiBps, 0, 1_000_000);
+    gbps("nicGbps", nicGbps);
+    gbps("streamGbps", streamGbps);
+    between("hostReserveMiB", hostReserveMiB, 0, 1L << 30);
+    if (!(vcpuOvercommit > 0 && vcpuOvercommit <= 64)) {
+      throw new IllegalArgumentException(
+          "vcpuOvercommit must be more than 0 and at most 64, was " + vcpuOvercommit);
+    }
+    if (defaultPolicy == null) {
+      throw new IllegalArgumentException(
+          "defaultPolicy must be migrate, shutdown, suspend or block");
+    }
+    if (policyMetadataNamespace == null || policyMetadataNamespace.isBlank()) {
+      throw new IllegalArgumentException(
+          "policyMetadataNamespace must be a URI, for example " + DEFAULT_NAMESPACE);
+    }
+    between("progressIntervalMillis", progressIntervalMillis, 50, 10_000);
+    between("autoConvergeInitialPercent", autoConvergeInitialPercent, 1, 99);
+    between("autoConvergeIncrementPercent", autoConvergeIncrementPercent, 1, 99);
+    between("postCopyAfterRounds", postCopyAfterRounds, 1, 1000);
+    between("shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3600);
+  }
+
+  public static LibvirtSettings defaults() {
+    return new LibvirtSettings(
+        5,
+        5,
+        30,
+        0,
+        10,
+        5,
+        1024,
+        4,
+        VmPolicy.MIGRATE,
+        DEFAULT_NAMESPACE,
+        300,
+        20,
+        10,
+        5,
+        120,
+        false);
+  }
+
+  /** The same settings with a different migration-network speed (for tests and benchmarks). */
+  public LibvirtSettings withNetwork(double newNicGbps, double newStreamGbps) {
+    return new LibvirtSettings(
+        keepaliveSeconds,
+        keepaliveCount,
+        reconnectMaxSeconds,
+        migrationBandwidthMiBps,
+        newNicGbps,
+        newStreamGbps,
+        hostReserveMiB,
+        vcpuOvercommit,
+        defaultPolicy,
+        policyMetadataNamespace,
+        progressIntervalMillis,
+        autoConvergeInitialPercent,
+        autoConvergeIncrementPercent,
+        postCopyAfterRounds,
+        shutdownTimeoutSeconds,
+        forceOffAfterShutdownTimeout);
+  }
+
+  /** The same settings with a different shutdown behaviour. */
+  public LibvirtSettings withShutdown(int timeoutSeconds, boolean forceOff) {
+    return new LibvirtSettings(
+        keepaliveSeconds,
+        keepaliveCount,
+        reconnectMaxSeconds,
+        migrationBandwidthMiBps,
+        nicGbps,
+        streamGbps,
+        hostReserveMiB,
+        vcpuOvercommit,
+        defaultPolicy,
+        policyMetadataNamespace,
+        progressIntervalMillis,
+        autoConvergeInitialPercent,
+        autoConvergeIncrementPercent,
+        postCopyAfterRounds,
+        timeoutSeconds,
+        forceOff);
+  }
+
+  /** The same settings with a different auto-converge throttle. */
+  public LibvirtSettings withAutoConverge(int initialPercent, int incrementPercent) {
+    return new LibvirtSettings(
+        keepaliveSeconds,
+        keepaliveCount,
+        reconnectMaxSeconds,
+        migrationBandwidthMiBps,
+        nicGbps,
+        streamGbps,
+        hostReserveMiB,
+        vcpuOvercommit,
+        defaultPolicy,
+        policyMetadataNamespace,
+        progressIntervalMillis,
+        initialPercent,
+        incrementPercent,
+        postCopyAfterRounds,
+        shutdownTimeoutSeconds,
+        forceOffAfterShutdownTimeout);
+  }
+
+  long nicBytesPerSec() {
+    return Math.max(1, Math.round(nicGbps * 1e9 / 8));
+  }
+
+  long streamBytesPerSec() {
+    return Math.max(1, Math.round(streamGbps * 1e9 / 8));
+  }
+
+  private static void between(String key, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          key + " must be between " + min + " and " + max + ", was " + value);
+    }
+  }
+
+  private static void gbps(String key, double value) {
+    if (!(value > 0 && value <= 1000)) {
+      throw new IllegalArgumentException(
+          key + " must be more than 0 and at most 1000 (gigabits per second), was " + value);
+    }
+  }
+}
