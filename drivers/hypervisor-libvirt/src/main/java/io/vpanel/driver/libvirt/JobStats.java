@@ -80,11 +80,13 @@ record JobStats(int type, Map<String, String> fields) {
     return pages * (pageSize > 0 ? pageSize : 4096);
   }
 
-  MigrationProgress progress(Instant at) {
+  /** The report for the engine; {@code memoryBytes} stands in for a total not known yet. */
+  MigrationProgress progress(Instant at, long memoryBytes) {
+    long total = total();
     return new MigrationProgress(
         processed(),
         remaining(),
-        total(),
+        total > 0 ? total : Math.max(1, memoryBytes),
         dirtyRateBytesPerSec(),
         Math.max(0, iteration() - 1),
         orZero("memory_bps"),

@@ -44,6 +44,7 @@ final class LibvirtMigration {
   private volatile boolean postCopyStarted;
   private MigrationProgress last;
   private String name;
+  private volatile long memoryBytes;
 
   LibvirtMigration(
       LibvirtConnection source,
@@ -76,6 +77,7 @@ final class LibvirtMigration {
     Domain dom = domain;
     try {
       name = dom.getName();
+      memoryBytes = dom.getInfo().maxMem * 1024;
       if (dom.isActive() == 0) {
         finish(MigrationOutcome.failure(name + " is not running on " + from, 0, 0));
         return;
@@ -201,7 +203,7 @@ final class LibvirtMigration {
           && stats.iteration() > settings.postCopyAfterRounds()) {
         postCopyStarted = NativeDomain.startPostCopy(dom);
       }
-      MigrationProgress progress = stats.progress(Instant.now());
+      MigrationProgress progress = stats.progress(Instant.now(), memoryBytes);
       synchronized (lock) {
         if (finished || Thread.currentThread().isInterrupted()) {
           return;
