@@ -92,6 +92,10 @@ final class Batch {
   final List<String> localFailures = new ArrayList<>();
   int vmsTotal;
   long bytesTotal;
+
+  /** How many of this run's migrations may be in flight at once. */
+  int concurrency = 1;
+
   boolean cancelled;
   String cancelledBy;
 

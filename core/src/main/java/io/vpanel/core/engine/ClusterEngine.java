@@ -531,6 +531,7 @@ public final class ClusterEngine implements AutoCloseable {
     for (Move move : plan.moves()) {
       batch.add(new Batch.Item(move.vm(), host.name(), null, move.destination()));
     }
+    batch.concurrency = Math.max(1, plan.concurrency());
     host.batch = batch;
     transition(host, MaintenanceState.ENTERING, "requested by " + origin);
     for (VmInfo vm : plan.shutdowns()) {
@@ -576,6 +577,11 @@ public final class ClusterEngine implements AutoCloseable {
         }
       }
     }
+    batch.concurrency =
+        Math.max(
+            1,
+            ConcurrencyPolicy.choose(
+                batch.pending.stream().map(item -> item.vm).toList(), host.capacity));
     host.evacuatedTo.clear();
     host.activeAlert = null;
     host.pfaRemediationFailed = false;
@@ -722,7 +728,7 @@ public final class ClusterEngine implements AutoCloseable {
           batch.done.add(item);
           continue;
         }
-        if (!slotFree(source, item)) {
+        if (!slotFree(batch, source)) {
           continue;
         }
         Optional<HostRecord> destination = chooseDestination(source, item);
@@ -778,21 +784,17 @@ public final class ClusterEngine implements AutoCloseable {
     return count;
   }
 
-  private boolean slotFree(HostRecord source, Batch.Item item) {
-    List<Batch.Run> running = runsFrom(source.name());
+  /**
+   * Whether one more of {@code batch}'s migrations may start from {@code source}: an evacuation is
+   * limited on its source's link, a return (many sources, one destination) on its host's link.
+   */
+  private boolean slotFree(Batch batch, HostRecord source) {
     if (settings.fixedConcurrency() > 0) {
-      return running.size() < settings.fixedConcurrency();
+      return runsFrom(source.name()).size() < settings.fixedConcurrency();
     }
-    long maxDirty = 0;
-    for (Batch.Run run : running) {
-      maxDirty = Math.max(maxDirty, dirtyRate(run));
-    }
-    return ConcurrencyPolicy.mayStart(
-        source.capacity.nicBytesPerSec(),
-        source.capacity.streamBytesPerSec(),
-        running.size(),
-        maxDirty,
-        item.vm.dirtyRateBytesPerSec());
+    int inFlight =
+        batch.kind == Batch.Kind.EVACUATE ? runsFrom(source.name()).size() : runsTo(batch.host);
+    return inFlight < batch.concurrency;
   }
 
   private static long dirtyRate(Batch.Run run) {
@@ -811,16 +813,12 @@ public final class ClusterEngine implements AutoCloseable {
           fixed != null
               && fixed.connected
               && fixed.capacity != null
-              && target(fixed).fits(memory, vcpus)
-              && incomingSlotFree(fixed);
+              && target(fixed).fits(memory, vcpus);
       return usable ? Optional.of(fixed) : Optional.empty();
     }
     List<TargetHost> candidates = new ArrayList<>();
     for (HostRecord host : hosts.values()) {
-      if (host != source
-          && acceptsGuests(host)
-          && !item.tried.contains(host.name())
-          && incomingSlotFree(host)) {
+      if (host != source && acceptsGuests(host) && !item.tried.contains(host.name())) {
         candidates.add(target(host));
       }
     }
@@ -833,15 +831,6 @@ public final class ClusterEngine implements AutoCloseable {
     }
     return EvacuationPlanner.bestFit(candidates, memory, vcpus)
         .map(i -> hosts.get(candidates.get(i).name()));
-  }
-
-  private boolean incomingSlotFree(HostRecord host) {
-    if (settings.fixedConcurrency() > 0) {
-      return true;
-    }
-    return runsTo(host.name())
-        < ConcurrencyPolicy.saturatingStreams(
-            host.capacity.nicBytesPerSec(), host.capacity.streamBytesPerSec());
   }
 
   private void startMigration(
@@ -1349,14 +1338,8 @@ public final class ClusterEngine implements AutoCloseable {
     } else if (bytesLeft == 0 && batch.finished()) {
       eta = Optional.of(0.0);
     }
-    HostRecord source = hosts.get(batch.host);
-    long nic = source == null || source.capacity == null ? 0 : source.capacity.nicBytesPerSec();
     int concurrency =
-        settings.fixedConcurrency() > 0
-            ? settings.fixedConcurrency()
-            : source == null || source.capacity == null
-                ? 0
-                : ConcurrencyPolicy.saturatingStreams(nic, source.capacity.streamBytesPerSec());
+        settings.fixedConcurrency() > 0 ? settings.fixedConcurrency() : batch.concurrency;
     return new ProgressView(
         batch.vmsTotal,
         batch.vmsLeft(),

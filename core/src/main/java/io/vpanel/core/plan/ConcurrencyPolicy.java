@@ -1,23 +1,30 @@
 package io.vpanel.core.plan;
 
+import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.VmInfo;
+import java.util.List;
+
 /**
- * Decides how many migrations may run at once, from bandwidth and the guests' sizes and dirty
- * rates, instead of a fixed number the operator must tune.
+ * Decides how many migrations run at once, from the link's bandwidth and the guests' sizes and
+ * dirty rates, instead of a fixed number the operator must tune.
  *
- * <p>Two rules. More streams than it takes to fill the NIC only split the same bandwidth into
- * slower streams, and a slower stream re-sends more of a busy guest's memory; so no more than
- * {@code ceil(nic / stream)}. And a guest whose share of the link is not well above its dirty rate
- * may never converge; so a further migration starts only while every running one (and the new one)
- * would still get {@link #CONVERGENCE_MARGIN} times its dirty rate.
+ * <p>Every concurrency from 1 to {@link #MAX_CONCURRENCY} is tried on the {@link MakespanModel} and
+ * the fastest wins; a higher one must be at least {@link #MIN_GAIN} faster to be chosen, since
+ * every extra stream costs the host a CPU and the guests more throttling. Idle guests end up
+ * sharing the link in parallel (nothing is re-sent, and the tail is short); busy ones run a few at
+ * a time at full stream speed so each converges quickly.
  */
 public final class ConcurrencyPolicy {
-  /** A share of bandwidth below this multiple of a guest's dirty rate risks non-convergence. */
-  public static final double CONVERGENCE_MARGIN = 2.0;
+  /** The most migrations one host sends at once. */
+  public static final int MAX_CONCURRENCY = 16;
+
+  /** A higher concurrency is chosen only when it predicts at least this much less time. */
+  static final double MIN_GAIN = 0.01;
 
   private ConcurrencyPolicy() {}
 
   /**
-   * The most streams worth running on a link of {@code nic} with streams capped at {@code stream}.
+   * The most streams it takes to fill a link of {@code nic} with streams capped at {@code stream}.
    */
   public static int saturatingStreams(long nicBytesPerSec, long streamBytesPerSec) {
     long streams = (nicBytesPerSec + streamBytesPerSec - 1) / streamBytesPerSec;
@@ -30,37 +37,31 @@ public final class ConcurrencyPolicy {
   }
 
   /**
-   * True when one more migration may start on a link already carrying {@code running} migrations
-   * whose highest dirty rate is {@code maxRunningDirty}, for a guest dirtying {@code newDirty}.
+   * The concurrency with the shortest predicted makespan for moving {@code vms} over the link of
+   * {@code capacity}; 0 when there is nothing to move.
    */
-  public static boolean mayStart(
-      long nicBytesPerSec,
-      long streamBytesPerSec,
-      int running,
-      long maxRunningDirty,
-      long newDirty) {
-    if (running == 0) {
-      return true;
+  public static int choose(List<VmInfo> vms, HostCapacity capacity) {
+    if (vms.isEmpty()) {
+      return 0;
     }
-    if (running + 1 > saturatingStreams(nicBytesPerSec, streamBytesPerSec)) {
-      return false;
-    }
-    long shareAfter = share(nicBytesPerSec, streamBytesPerSec, running + 1);
-    return shareAfter >= CONVERGENCE_MARGIN * Math.max(maxRunningDirty, newDirty);
-  }
-
-  /** How many of the planned moves (largest first) would run at once at the start. */
-  public static int initialConcurrency(long nicBytesPerSec, long streamBytesPerSec, Plan plan) {
-    int running = 0;
-    long maxDirty = 0;
-    for (Move move : plan.moves()) {
-      long dirty = move.vm().dirtyRateBytesPerSec();
-      if (!mayStart(nicBytesPerSec, streamBytesPerSec, running, maxDirty, dirty)) {
-        break;
+    List<MakespanModel.Guest> guests =
+        vms.stream()
+            .sorted(EvacuationPlanner.LARGEST_FIRST)
+            .map(vm -> new MakespanModel.Guest(vm.memoryBytes(), vm.dirtyRateBytesPerSec()))
+            .toList();
+    int best = 1;
+    double bestSeconds =
+        MakespanModel.predictSeconds(
+            guests, capacity.nicBytesPerSec(), capacity.streamBytesPerSec(), 1);
+    for (int c = 2; c <= Math.min(MAX_CONCURRENCY, vms.size()); c++) {
+      double seconds =
+          MakespanModel.predictSeconds(
+              guests, capacity.nicBytesPerSec(), capacity.streamBytesPerSec(), c);
+      if (seconds < bestSeconds * (1 - MIN_GAIN)) {
+        best = c;
+        bestSeconds = seconds;
       }
-      running++;
-      maxDirty = Math.max(maxDirty, dirty);
     }
-    return running;
+    return best;
   }
 }

@@ -79,12 +79,10 @@ public final class EvacuationPlanner {
             + (destinations == 1 ? " host" : " hosts")
             + (shutdowns.isEmpty() ? "" : ", " + shutdowns.size() + " shut down")
             + (suspends.isEmpty() ? "" : ", " + suspends.size() + " suspended");
-    Plan draft = new Plan(source, true, summary, moves, shutdowns, suspends, 0, bytes);
     int concurrency =
         sourceCapacity == null
             ? Math.min(1, moves.size())
-            : ConcurrencyPolicy.initialConcurrency(
-                sourceCapacity.nicBytesPerSec(), sourceCapacity.streamBytesPerSec(), draft);
+            : ConcurrencyPolicy.choose(toMigrate, sourceCapacity);
     return new Plan(source, true, summary, moves, shutdowns, suspends, concurrency, bytes);
   }
 
