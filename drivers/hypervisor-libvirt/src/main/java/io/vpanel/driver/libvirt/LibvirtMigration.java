@@ -95,7 +95,15 @@ final class LibvirtMigration {
       finish(
           MigrationOutcome.failure(
               source
-                  .failureForMigration("cannot prepare " + name + " for migration", e, gen)
+                  .failureForMigration(
+                      "cannot prepare "
+                          + name
+                          + " on "
+                          + from
+                          + " for migration to "
+                          + destination.name(),
+                      e,
+                      gen)
                   .getMessage(),
               0,
               0));
