@@ -34,6 +34,9 @@ import tools.jackson.databind.JsonNode;
       Main.Maintenance.class
     })
 public final class Main implements Runnable {
+  /** Exit status of {@code plan} when the pre-check says NO-GO (2 is picocli's usage error). */
+  static final int NO_GO_EXIT = 3;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -267,7 +270,7 @@ public final class Main implements Runnable {
       if (plan.get("go").asBoolean()) {
         out.println("  concurrency at start: " + plan.get("concurrency").asInt());
       }
-      return plan.get("go").asBoolean() ? 0 : 2;
+      return plan.get("go").asBoolean() ? 0 : NO_GO_EXIT;
     }
   }
 
@@ -347,9 +350,10 @@ public final class Main implements Runnable {
           new StringBuilder(
               String.format(
                   Locale.ROOT,
-                  "%-15s %3d VMs running",
+                  "%-15s %3d %s running",
                   m.get("state").asString(),
-                  host.get("runningVms").asInt()));
+                  host.get("runningVms").asInt(),
+                  host.get("runningVms").asInt() == 1 ? "VM" : "VMs"));
       JsonNode p = m.get("progress");
       if (p != null && !p.isNull()) {
         line.append(

@@ -42,8 +42,12 @@ public final class DriverRegistry {
                         + kind
                         + " '"
                         + name
-                        + "' (known: "
-                        + String.join(", ", providers.stream().map(DriverProvider::name).toList())
+                        + "' ("
+                        + (providers.isEmpty()
+                            ? "no " + kind + " is installed in this build"
+                            : "known: "
+                                + String.join(
+                                    ", ", providers.stream().map(DriverProvider::name).toList()))
                         + ")"));
   }
 }

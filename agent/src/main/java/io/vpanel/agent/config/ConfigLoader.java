@@ -112,18 +112,24 @@ public final class ConfigLoader {
       alerts.addAll(list(yaml, alertsNode, "/alerts", AlertSourceProvider.class, "alert driver"));
     }
     JsonNode managementNode = root.get("management");
+    boolean noManagement =
+        managementNode != null
+            && managementNode.isString()
+            && managementNode.asString().trim().equals("none");
     Optional<DriverChoice> management =
-        managementNode == null
-            ? Optional.of(
-                defaultChoice(ManagementBackendProvider.class, "management driver", "builtin"))
-            : Optional.of(
-                driver(
-                    yaml,
-                    managementNode,
-                    "/management",
-                    ManagementBackendProvider.class,
-                    "management driver",
-                    Set.of()));
+        noManagement
+            ? Optional.empty()
+            : managementNode == null
+                ? Optional.of(
+                    defaultChoice(ManagementBackendProvider.class, "management driver", "builtin"))
+                : Optional.of(
+                    driver(
+                        yaml,
+                        managementNode,
+                        "/management",
+                        ManagementBackendProvider.class,
+                        "management driver",
+                        Set.of()));
 
     JsonNode api = section(yaml, root, "api");
     onlyKeys(yaml, api, "/api", Set.of("listen", "tokenFile"));

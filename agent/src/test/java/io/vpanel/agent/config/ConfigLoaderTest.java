@@ -158,6 +158,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void managementNoneConfiguresNoBackend() throws IOException {
+    AgentConfig config =
+        loader.load(write("none.yaml", "hypervisor:\n  driver: sim\nmanagement: none\n"));
+
+    assertThat(config.management()).isEmpty();
+  }
+
+  @Test
   void migrationUriDefaultsToTheUri() throws IOException {
     AgentConfig config =
         loader.load(

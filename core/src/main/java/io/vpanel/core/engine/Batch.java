@@ -27,7 +27,10 @@ final class Batch {
   /** One guest this run has to handle. */
   static final class Item {
     final VmInfo vm;
-    final String source;
+
+    /** Where the guest is; a return follows it if it moved since (another host's evacuation). */
+    String source;
+
     final String fixedDestination;
     final String plannedDestination;
     final Set<String> tried = new LinkedHashSet<>();

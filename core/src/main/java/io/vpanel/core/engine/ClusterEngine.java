@@ -69,6 +69,7 @@ import java.util.function.Supplier;
 public final class ClusterEngine implements AutoCloseable {
   private static final System.Logger log = System.getLogger(ClusterEngine.class.getName());
   private static final Duration WATCHDOG_PERIOD = Duration.ofSeconds(1);
+  private static final Duration ROTATION_PERIOD = Duration.ofSeconds(4);
 
   private final Scheduler scheduler;
   private final Executor blockingIo;
@@ -89,6 +90,8 @@ public final class ClusterEngine implements AutoCloseable {
   private long inventoryVersion;
   private long haComputedFor = -1;
   private boolean closed;
+  private int rotation;
+  private Scheduler.Cancellable rotationTask;
 
   public ClusterEngine(
       Scheduler scheduler,
@@ -718,6 +721,19 @@ public final class ClusterEngine implements AutoCloseable {
       Iterator<Batch.Item> it = batch.pending.iterator();
       while (it.hasNext()) {
         Batch.Item item = it.next();
+        if (inFlight(item.vm.uuid())) {
+          // Another run moves this guest now; never two migrations of one guest at once.
+          continue;
+        }
+        if (batch.kind == Batch.Kind.RETURN) {
+          Optional<String> where = locate(item.vm.uuid());
+          if (where.isEmpty() || where.get().equals(batch.host)) {
+            it.remove();
+            batch.done.add(item);
+            continue;
+          }
+          item.source = where.get();
+        }
         HostRecord source = hosts.get(item.source);
         if (source == null || !source.connected || source.capacity == null) {
           continue;
@@ -750,6 +766,23 @@ public final class ClusterEngine implements AutoCloseable {
       }
       checkBatch(owner);
     }
+  }
+
+  private boolean inFlight(String uuid) {
+    for (HostRecord host : hosts.values()) {
+      if (host.batch != null && host.batch.running.containsKey(uuid)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The host whose inventory lists the guest, if any. */
+  private Optional<String> locate(String uuid) {
+    return hosts.values().stream()
+        .filter(h -> h.vms.containsKey(uuid))
+        .map(HostRecord::name)
+        .findFirst();
   }
 
   private boolean noRunFrom(HostRecord source) {
@@ -1166,6 +1199,7 @@ public final class ClusterEngine implements AutoCloseable {
       statuses.add(status(host));
     }
     statuses.sort(Comparator.comparing(HostStatus::name));
+    scheduleRotation();
     snapshot = new ClusterSnapshot(++version, scheduler.now(), statuses);
     for (HostStatus status : statuses) {
       status.panel().ifPresent(state -> render(hosts.get(status.name()), state));
@@ -1176,6 +1210,23 @@ public final class ClusterEngine implements AutoCloseable {
       } catch (RuntimeException e) {
         log.log(System.Logger.Level.WARNING, "snapshot listener failed", e);
       }
+    }
+  }
+
+  /** While some panel has alerts or notices to show, turn its rotating line every few s. */
+  private void scheduleRotation() {
+    boolean needed =
+        hosts.values().stream()
+            .anyMatch(h -> h.controlled && (!h.notices.isEmpty() || h.activeAlert != null));
+    if (needed && rotationTask == null && !closed) {
+      rotationTask =
+          scheduler.schedule(
+              ROTATION_PERIOD,
+              () -> {
+                rotationTask = null;
+                rotation++;
+                publish();
+              });
     }
   }
 
@@ -1249,6 +1300,11 @@ public final class ClusterEngine implements AutoCloseable {
     DrsMode drs = management == null ? DrsMode.OFF : management.drsMode();
     HaStatus ha = ha(host);
     List<String> notices = host.notices.stream().map(Notice::text).toList();
+    List<String> rotating = new ArrayList<>();
+    if (host.activeAlert != null) {
+      rotating.add("ALERT " + host.activeAlert.component());
+    }
+    rotating.addAll(notices);
     Optional<PanelState> panel = Optional.empty();
     if (host.controlled) {
       Optional<HoldFeedback> hold =
@@ -1267,7 +1323,8 @@ public final class ClusterEngine implements AutoCloseable {
               ha,
               hold,
               Optional.ofNullable(host.message),
-              notices,
+              rotating,
+              rotation,
               settings.displayRows(),
               settings.displayColumns());
       PanelState projected = PanelProjection.project(input);

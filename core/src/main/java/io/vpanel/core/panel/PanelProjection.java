@@ -38,6 +38,7 @@ public final class PanelProjection {
       Optional<HoldFeedback> hold,
       Optional<String> message,
       List<String> notices,
+      int rotation,
       int rows,
       int columns) {}
 
@@ -130,11 +131,22 @@ public final class PanelProjection {
       detail.add(Sizes.shortBytes(p.bytesLeft()) + " LEFT ETA " + eta);
       p.holdingUp().ifPresent(vm -> detail.add("WAIT " + vm));
     }
-    if (!in.notices().isEmpty()) {
-      detail.add(in.notices().get(0));
-    }
-    if (detail.isEmpty() && m.state() == MaintenanceState.OPERATIONAL) {
+    if (detail.isEmpty() && m.state() == MaintenanceState.OPERATIONAL && in.notices().isEmpty()) {
       detail.add("DRS " + drsWord(in.drs()) + " HA " + haWord(in.ha()));
+    }
+    int room = in.rows() - 2;
+    if (!in.notices().isEmpty() && room > 0) {
+      // The last free row rotates through alerts and notices (the engine bumps the rotation); when
+      // no row is free, the last one takes turns with them.
+      List<String> pool = new ArrayList<>();
+      if (detail.size() >= room) {
+        pool.add(detail.get(room - 1));
+        while (detail.size() >= room) {
+          detail.remove(detail.size() - 1);
+        }
+      }
+      pool.addAll(in.notices());
+      detail.add(pool.get(Math.floorMod(in.rotation(), pool.size())));
     }
     for (int i = 2; i < in.rows(); i++) {
       rows.add(fit(i - 2 < detail.size() ? detail.get(i - 2) : "", cols));

@@ -102,6 +102,42 @@ class MaintenanceFlowTest {
   }
 
   @Test
+  void aGuestIsNeverInTwoMigrationsWhenAnExitMeetsAnotherHostsEvacuation() {
+    HostCapacity big = new HostCapacity(64 * GIB, 32, 1_250 * MB, 500 * MB);
+    HostCapacity small = new HostCapacity(16 * GIB, 16, 1_250 * MB, 500 * MB);
+    Function<io.vpanel.testkit.VirtualScheduler, SimCluster> cluster =
+        scheduler ->
+            SimCluster.builder(scheduler)
+                .seed(3)
+                .host("h1", big)
+                .host("h2", big)
+                .host("h3", small)
+                .host("h4", small)
+                .vm("h1", idle("a", 4), idle("b", 4))
+                .vm("h2", idle("c", 4))
+                .build();
+    try (SimHarness h = new SimHarness(cluster)) {
+      h.request("h1", MaintenanceAction.ENTER);
+      h.runUntilState("h1", HOUR, MaintenanceState.IN_MAINTENANCE);
+      assertThat(h.placement()).containsEntry("a", "h2").containsEntry("b", "h2");
+
+      assertThat(h.request("h2", MaintenanceAction.ENTER).accepted()).isTrue();
+      h.scheduler.advance(Duration.ofMillis(500));
+      assertThat(h.request("h1", MaintenanceAction.EXIT).accepted()).isTrue();
+      h.scheduler.runUntil(
+          () ->
+              h.state("h1") == MaintenanceState.OPERATIONAL
+                  && h.state("h2") == MaintenanceState.IN_MAINTENANCE,
+          HOUR);
+
+      assertThat(h.placement()).containsEntry("a", "h1").containsEntry("b", "h1");
+      assertThat(h.runningOn("h2")).isZero();
+      assertThat(h.activities).noneMatch(a -> "failed".equals(a.fields().get("event")));
+      h.assertNoViolations();
+    }
+  }
+
+  @Test
   void aShortBumpDoesNothingAndAHoldEntersThenAHoldCancels() {
     try (SimHarness h = new SimHarness(demo())) {
       Map<String, String> original = h.placement();
@@ -287,6 +323,25 @@ class MaintenanceFlowTest {
   }
 
   @Test
+  void noticesRotateOnTheDisplayAndExpire() {
+    try (SimHarness h = new SimHarness(small(idle("web", 2)))) {
+      h.engine.postNotice("h2", "PSU swap at 14:00", Duration.ofSeconds(30), "ops");
+      h.engine.postNotice("h2", "call NOC before work", Duration.ofSeconds(10), "ops");
+      h.scheduler.advance(Duration.ofMillis(10));
+      String first = h.panels.get("h2").last().lines().get(2);
+      h.scheduler.advance(Duration.ofSeconds(4));
+      String second = h.panels.get("h2").last().lines().get(2);
+
+      assertThat(List.of(first.trim(), second.trim()))
+          .containsExactlyInAnyOrder("PSU swap at 14:00", "call NOC before work");
+      h.scheduler.advance(Duration.ofSeconds(30));
+      assertThat(String.join("|", h.panels.get("h2").last().lines()))
+          .doesNotContain("PSU swap")
+          .doesNotContain("call NOC");
+    }
+  }
+
+  @Test
   void aCriticalHardwareAlertVacatesTheHostWhenPfaIsArmed() {
     ManualAlerts alerts = new ManualAlerts();
     try (SimHarness h =
@@ -317,6 +372,9 @@ class MaintenanceFlowTest {
       assertThat(h.status("h1").pfaProtect()).isEqualTo(PfaStatus.REMEDIATING);
       assertThat(h.panels.get("h1").last().pfaProtect()).isEqualTo(Light.steady(LightColor.AMBER));
       assertThat(h.status("h1").maintenance().reason()).hasValue("requested by alert:test");
+      h.scheduler.advance(Duration.ofSeconds(4));
+      assertThat(h.panels.get("h1").rendered)
+          .anyMatch(p -> p.lines().stream().anyMatch(l -> l.startsWith("ALERT DIMM A3")));
       h.runUntilState("h1", HOUR, MaintenanceState.IN_MAINTENANCE);
       assertThat(h.runningOn("h1")).isZero();
       h.assertNoViolations();

@@ -195,7 +195,7 @@ class PanelProjectionProperties {
 
     PanelProjection.Input input() {
       return new PanelProjection.Input(
-          host, 1, connected, running, view, link, pfa, drs, ha, hold, message, notices, rows,
+          host, 1, connected, running, view, link, pfa, drs, ha, hold, message, notices, 0, rows,
           columns);
     }
   }

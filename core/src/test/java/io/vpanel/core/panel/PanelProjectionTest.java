@@ -54,6 +54,7 @@ class PanelProjectionTest {
         Optional.empty(),
         Optional.empty(),
         List.of(),
+        0,
         4,
         20);
   }
@@ -78,6 +79,7 @@ class PanelProjectionTest {
         hold,
         message,
         notices,
+        0,
         in.rows(),
         in.columns());
   }
@@ -98,6 +100,7 @@ class PanelProjectionTest {
         in.hold(),
         in.message(),
         in.notices(),
+        0,
         in.rows(),
         in.columns());
   }
@@ -259,6 +262,7 @@ class PanelProjectionTest {
             in.hold(),
             in.message(),
             in.notices(),
+            0,
             4,
             20);
 
@@ -484,6 +488,7 @@ class PanelProjectionTest {
               in.hold(),
               Optional.of("NO-GO: needs 48 GiB, 20 GiB free"),
               in.notices(),
+              0,
               size[0],
               size[1]);
       assertShape(PanelProjection.project(sized), size[0], size[1]);
