@@ -1298,7 +1298,9 @@ public final class ClusterEngine implements AutoCloseable {
     LinkStatus link = managementLink();
     PfaStatus pfa = pfa(host);
     DrsMode drs = management == null ? DrsMode.OFF : management.drsMode();
-    HaStatus ha = ha(host);
+    // HA is worked out for the hosts this agent runs: a peer's own agent shows its own, and doing
+    // it for every peer would cost a plan per host on every inventory change.
+    HaStatus ha = host.controlled ? ha(host) : HaStatus.OFF;
     List<String> notices = host.notices.stream().map(Notice::text).toList();
     List<String> rotating = new ArrayList<>();
     if (host.activeAlert != null) {
