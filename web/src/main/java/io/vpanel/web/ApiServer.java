@@ -96,7 +96,7 @@ public final class ApiServer implements AutoCloseable {
               config.routes.exception(
                   Exception.class,
                   (e, ctx) -> {
-                    log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                    log.error("request {} failed", describe(ctx), e);
                     error(ctx, 500, "internal error; see the agent's log");
                   });
               // Javalin answers unmatched routes itself, in plain text; the API speaks JSON.
@@ -107,7 +107,7 @@ public final class ApiServer implements AutoCloseable {
                           ctx,
                           e.getStatus(),
                           e.getStatus() == 404
-                              ? "no such resource: " + ctx.method() + " " + ctx.path()
+                              ? "no such resource: " + describe(ctx)
                               : e.getMessage()));
             });
     app.start();
@@ -135,6 +135,7 @@ public final class ApiServer implements AutoCloseable {
   public void close() {
     engine.removeListener(sse);
     engine.removeListener(metrics);
+    sse.close();
     if (app != null) {
       app.stop();
     }
@@ -306,12 +307,26 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
+  /** Method and path, or a placeholder once the request is gone (a stream closed under us). */
+  private static String describe(Context ctx) {
+    try {
+      return ctx.method() + " " + ctx.path();
+    } catch (RuntimeException e) {
+      return "(request already closed)";
+    }
+  }
+
   private void send(Context ctx, int status, ObjectNode node) {
     ctx.status(status).contentType("application/json").result(json.write(node));
   }
 
   private void error(Context ctx, int status, String message) {
-    ctx.status(status).contentType("application/json").result(json.write(json.error(message)));
+    try {
+      ctx.status(status).contentType("application/json").result(json.write(json.error(message)));
+    } catch (IllegalStateException | NullPointerException responseAlreadyGone) {
+      // An event stream that closed while being written: there is no one left to answer.
+      log.debug("no response to write {} to: {}", status, message);
+    }
   }
 
   /** A request the API refuses, with the HTTP status and the reason. */

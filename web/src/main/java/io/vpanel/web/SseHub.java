@@ -82,6 +82,13 @@ public final class SseHub implements ClusterListener {
     Thread.ofVirtual().name("sse-client").start(subscriber::run);
   }
 
+  /** Ends every client's stream; called before the server stops. */
+  public void close() {
+    for (Subscriber subscriber : subscribers) {
+      subscriber.close();
+    }
+  }
+
   public int clients() {
     return subscribers.size();
   }
@@ -164,6 +171,9 @@ public final class SseHub implements ClusterListener {
             activities.clear();
           } finally {
             lock.unlock();
+          }
+          if (client.terminated()) {
+            return;
           }
           if (hostBatch.isEmpty() && activityBatch.isEmpty()) {
             // A comment keeps proxies and the server's idle timeout from closing a quiet stream.
