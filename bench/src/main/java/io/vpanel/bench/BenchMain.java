@@ -3,30 +3,94 @@ package io.vpanel.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
 
-/** Runs the benchmarks and writes docs/BENCHMARKS.md. {@code --smoke} runs a tiny version. */
+/**
+ * Runs every benchmark and writes the report: {@code docs/BENCHMARKS.md} with its charts under
+ * {@code docs/bench/}. {@code --smoke} runs a tiny version of each (for CI: it checks they still
+ * run, never a timing) and writes under {@code bench/target/}.
+ */
 public final class BenchMain {
   private BenchMain() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
     boolean smoke = List.of(args).contains("--smoke");
-    boolean evacuationOnly = List.of(args).contains("--evacuation");
-    List<EvacuationBench.Row> rows = new ArrayList<>();
+    Path docs = smoke ? Path.of("bench/target/report") : Path.of("docs");
+    Path charts = docs.resolve("bench");
+    Files.createDirectories(charts);
     long started = System.nanoTime();
+
+    System.out.println("1/5 evacuation makespan on the simulator");
+    List<EvacuationBench.Row> rows = new ArrayList<>();
     for (EvacuationBench.Scenario scenario : EvacuationBench.scenarios(smoke)) {
       rows.add(EvacuationBench.run(scenario, 42));
     }
-    System.out.printf(
-        "evacuation: %d scenarios in %.1f s%n", rows.size(), (System.nanoTime() - started) / 1e9);
     System.out.println(EvacuationReport.summary(rows));
-    if (evacuationOnly) {
-      System.out.println(EvacuationReport.table(rows));
-      return;
+
+    System.out.println("2/5 latency");
+    LatencyBench.Result latency = new LatencyBench().run(smoke ? 20 : 2000, smoke ? 4 : 100);
+
+    System.out.println("3/5 footprint");
+    FootprintBench.Result footprint =
+        new FootprintBench().run(smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(10));
+
+    System.out.println("4/5 planner scale (JMH)");
+    List<double[]> scale = scale(smoke);
+
+    System.out.println("5/5 API under load");
+    ApiLoadBench.Result load =
+        new ApiLoadBench().run(smoke ? 10 : 200, Duration.ofSeconds(smoke ? 2 : 10));
+
+    double minutes = (System.nanoTime() - started) / 60e9;
+    String report =
+        Report.markdown(rows, latency, footprint, scale, load, minutes, smoke, charts, docs);
+    Files.writeString(docs.resolve(smoke ? "BENCHMARKS-smoke.md" : "BENCHMARKS.md"), report);
+    System.out.printf(Locale.ROOT, "wrote %s in %.1f min%n", docs, minutes);
+  }
+
+  /** Rows of {vms on the cluster, hosts, microseconds per plan}. */
+  private static List<double[]> scale(boolean smoke) throws Exception {
+    OptionsBuilder options = new OptionsBuilder();
+    options
+        .include(PlannerScaleBench.class.getName())
+        .forks(1)
+        .warmupIterations(smoke ? 1 : 2)
+        .warmupTime(TimeValue.milliseconds(smoke ? 200 : 1000))
+        .measurementIterations(smoke ? 1 : 3)
+        .measurementTime(TimeValue.milliseconds(smoke ? 200 : 1000))
+        .shouldDoGC(false);
+    if (smoke) {
+      options.param("size", "10x100", "100x1000");
     }
-    Path out = Path.of(smoke ? "bench/target/BENCHMARKS-smoke.md" : "docs/BENCHMARKS.md");
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, EvacuationReport.summary(rows) + "\n" + EvacuationReport.table(rows));
+    Collection<RunResult> results = new Runner(options.build()).run();
+    List<double[]> out = new ArrayList<>();
+    for (RunResult result : results) {
+      String[] size = result.getParams().getParam("size").split("x");
+      out.add(
+          new double[] {
+            Double.parseDouble(size[1]),
+            Double.parseDouble(size[0]),
+            result.getPrimaryResult().getScore()
+          });
+    }
+    out.sort((a, b) -> Double.compare(a[0], b[0]));
+    return out;
+  }
+
+  static String now() {
+    return Instant.now().toString();
+  }
+
+  static void write(Path file, String content) throws IOException {
+    Files.writeString(file, content);
   }
 }

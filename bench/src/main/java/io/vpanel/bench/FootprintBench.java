@@ -1,0 +1,137 @@
+package io.vpanel.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The packaged agent as a process (the demo: four simulated hosts with web panels) beside
+ * prometheus-node-exporter, the reference host agent, measured the same way in the same run: start
+ * to first frame (the first panel state an SSE client receives; for node-exporter, the first
+ * answered scrape), resident memory and CPU over an idle window.
+ */
+final class FootprintBench {
+  static final Path AGENT_JAR = Path.of("agent/target/vpanel.jar");
+  static final Path NODE_EXPORTER = Path.of("/usr/bin/prometheus-node-exporter");
+  private static final Pattern URL = Pattern.compile("Front panels: (http://[^/]+)/");
+
+  record Footprint(String name, double startMillis, double rssMiB, double idleCpuPercent) {}
+
+  record Result(Footprint agent, Footprint reference) {}
+
+  Result run(Duration idle) throws Exception {
+    return new Result(agent(idle), nodeExporter(idle));
+  }
+
+  private Footprint agent(Duration idle) throws Exception {
+    if (!Files.exists(AGENT_JAR)) {
+      throw new IllegalStateException(AGENT_JAR + " is missing: build it with ./vpanel --help");
+    }
+    long t0 = System.nanoTime();
+    // Started exactly as an operator starts it: the launcher execs the JVM with its own flags.
+    Process process =
+        new ProcessBuilder(
+                "./vpanel", "demo", "--port", "0", "--token", "footprint-token-0123456789")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      String url = null;
+      String line;
+      while (url == null && (line = out.readLine()) != null) {
+        Matcher m = URL.matcher(line);
+        if (m.find()) {
+          url = m.group(1);
+        }
+      }
+      if (url == null) {
+        throw new IllegalStateException("the demo printed no URL");
+      }
+      CompletableFuture<Long> firstFrame = new CompletableFuture<>();
+      try (SseProbe probe =
+          new SseProbe(
+              url,
+              (event, data) -> {
+                if ("host".equals(event)) {
+                  firstFrame.complete(System.nanoTime());
+                }
+              })) {
+        double start = (firstFrame.get(60, TimeUnit.SECONDS) - t0) / 1e6;
+        return idleMeasure("vpanel agent (demo, 4 hosts)", process.pid(), start, idle);
+      }
+    } finally {
+      process.destroy();
+      process.waitFor(10, TimeUnit.SECONDS);
+      process.destroyForcibly();
+    }
+  }
+
+  private Footprint nodeExporter(Duration idle) throws Exception {
+    if (!Files.isExecutable(NODE_EXPORTER)) {
+      return null;
+    }
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    long t0 = System.nanoTime();
+    Process process =
+        new ProcessBuilder(
+                List.of(NODE_EXPORTER.toString(), "--web.listen-address=127.0.0.1:" + port))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      HttpClient http = HttpClient.newHttpClient();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (true) {
+        try {
+          HttpResponse<Void> response =
+              http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
+          if (response.statusCode() == 200) {
+            break;
+          }
+        } catch (java.io.IOException notYet) {
+          if (System.nanoTime() > deadline) {
+            throw notYet;
+          }
+          Thread.sleep(5);
+        }
+      }
+      double start = (System.nanoTime() - t0) / 1e6;
+      return idleMeasure("prometheus-node-exporter", process.pid(), start, idle);
+    } finally {
+      process.destroy();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Footprint idleMeasure(String name, long pid, double startMillis, Duration idle)
+      throws Exception {
+    Thread.sleep(2000);
+    double cpu0 = ProcessStats.cpuSeconds(pid);
+    long t0 = System.nanoTime();
+    Thread.sleep(idle.toMillis());
+    double cpu1 = ProcessStats.cpuSeconds(pid);
+    double wall = (System.nanoTime() - t0) / 1e9;
+    return new Footprint(name, startMillis, ProcessStats.rssMiB(pid), 100 * (cpu1 - cpu0) / wall);
+  }
+}

@@ -1,0 +1,74 @@
+package io.vpanel.bench;
+
+import io.vpanel.core.RealTimeScheduler;
+import io.vpanel.core.engine.ClusterEngine;
+import io.vpanel.core.engine.EngineSettings;
+import io.vpanel.core.engine.HostBinding;
+import io.vpanel.core.management.BuiltinManagement;
+import io.vpanel.core.management.BuiltinSettings;
+import io.vpanel.driver.sim.SimCluster;
+import io.vpanel.driver.sim.SimHypervisorDriver;
+import io.vpanel.driver.sim.SimSettings;
+import io.vpanel.spi.hypervisor.HostEndpoint;
+import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.management.DrsMode;
+import io.vpanel.web.ApiServer;
+import io.vpanel.web.WebPanelDriver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The demo's wiring in real time (the engine, the simulator, web panels, the API on a free port),
+ * keeping the simulator at hand so a benchmark can make things happen on a host.
+ */
+final class LiveCluster implements AutoCloseable {
+  static final String TOKEN = "bench-token-0123456789abcdef";
+
+  final RealTimeScheduler scheduler = new RealTimeScheduler();
+  final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
+  final SimCluster cluster;
+  final ClusterEngine engine;
+  final ApiServer api;
+  final Map<String, HypervisorConnection> connections = new LinkedHashMap<>();
+
+  LiveCluster(SimSettings sim, Duration confirmHold) {
+    cluster = SimCluster.generate(sim, scheduler);
+    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    List<HostBinding> bindings = new ArrayList<>();
+    List<WebPanelDriver> panels = new ArrayList<>();
+    for (HostEndpoint endpoint : driver.discoveredHosts()) {
+      HypervisorConnection connection = driver.connect(endpoint);
+      connections.put(endpoint.name(), connection);
+      WebPanelDriver panel = new WebPanelDriver(endpoint.name(), scheduler);
+      panels.add(panel);
+      bindings.add(new HostBinding(connection, true, List.of(panel), List.of()));
+    }
+    engine =
+        new ClusterEngine(
+            scheduler,
+            io,
+            EngineSettings.defaults().withConfirmHold(confirmHold),
+            new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true)),
+            bindings);
+    engine.start();
+    api = new ApiServer(engine, TOKEN, panels).start("127.0.0.1", 0);
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + api.port();
+  }
+
+  @Override
+  public void close() {
+    api.close();
+    engine.close();
+    cluster.close();
+    io.shutdownNow();
+    scheduler.close();
+  }
+}
