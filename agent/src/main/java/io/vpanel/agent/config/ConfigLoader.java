@@ -182,36 +182,33 @@ public final class ConfigLoader {
               0,
               bool(yaml, node, "autoConverge", m.autoConverge()),
               bool(yaml, node, "postCopy", m.postCopy()));
-      return new EngineSettings(
-          Duration.ofMillis(
-              Math.round(
-                  1000
-                      * decimal(
-                          yaml,
-                          node,
-                          "confirmHoldSeconds",
-                          d.confirmHold().toMillis() / 1000.0,
-                          0,
-                          30))),
-          (int) number(yaml, node, "destinationsPerVm", d.destinationsPerVm(), 1, 16),
-          migration,
-          d.timeoutBase(),
-          d.timeoutFactor(),
-          Duration.ofSeconds(
-              number(
-                  yaml,
-                  node,
-                  "noProgressTimeoutSeconds",
-                  d.noProgressTimeout().toSeconds(),
-                  5,
-                  3600)),
-          bool(yaml, node, "returnVmsOnExit", d.returnVmsOnExit()),
-          bool(yaml, node, "pfaProtect", d.pfaProtect()),
-          d.displayRows(),
-          d.displayColumns(),
-          d.inventoryRefresh(),
-          d.messageShownFor(),
-          d.fixedConcurrency());
+      return d.toBuilder()
+          .confirmHold(
+              Duration.ofMillis(
+                  Math.round(
+                      1000
+                          * decimal(
+                              yaml,
+                              node,
+                              "confirmHoldSeconds",
+                              d.confirmHold().toMillis() / 1000.0,
+                              0,
+                              30))))
+          .destinationsPerVm(
+              (int) number(yaml, node, "destinationsPerVm", d.destinationsPerVm(), 1, 16))
+          .migration(migration)
+          .noProgressTimeout(
+              Duration.ofSeconds(
+                  number(
+                      yaml,
+                      node,
+                      "noProgressTimeoutSeconds",
+                      d.noProgressTimeout().toSeconds(),
+                      5,
+                      3600)))
+          .returnVmsOnExit(bool(yaml, node, "returnVmsOnExit", d.returnVmsOnExit()))
+          .pfaProtect(bool(yaml, node, "pfaProtect", d.pfaProtect()))
+          .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(yaml.where("/maintenance") + ": " + e.getMessage());
     }

@@ -70,53 +70,104 @@ public record EngineSettings(
   }
 
   public EngineSettings withConfirmHold(Duration hold) {
-    return new EngineSettings(
-        hold,
-        destinationsPerVm,
-        migration,
-        timeoutBase,
-        timeoutFactor,
-        noProgressTimeout,
-        returnVmsOnExit,
-        pfaProtect,
-        displayRows,
-        displayColumns,
-        inventoryRefresh,
-        messageShownFor,
-        fixedConcurrency);
+    return toBuilder().confirmHold(hold).build();
   }
 
   public EngineSettings withMigration(MigrationOptions options) {
-    return new EngineSettings(
-        confirmHold,
-        destinationsPerVm,
-        options,
-        timeoutBase,
-        timeoutFactor,
-        noProgressTimeout,
-        returnVmsOnExit,
-        pfaProtect,
-        displayRows,
-        displayColumns,
-        inventoryRefresh,
-        messageShownFor,
-        fixedConcurrency);
+    return toBuilder().migration(options).build();
   }
 
   public EngineSettings withFixedConcurrency(int concurrency) {
-    return new EngineSettings(
-        confirmHold,
-        destinationsPerVm,
-        migration,
-        timeoutBase,
-        timeoutFactor,
-        noProgressTimeout,
-        returnVmsOnExit,
-        pfaProtect,
-        displayRows,
-        displayColumns,
-        inventoryRefresh,
-        messageShownFor,
-        concurrency);
+    return toBuilder().fixedConcurrency(concurrency).build();
+  }
+
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Changes a few settings and keeps the rest. */
+  public static final class Builder {
+    private Duration confirmHold;
+    private int destinationsPerVm;
+    private MigrationOptions migration;
+    private Duration timeoutBase;
+    private double timeoutFactor;
+    private Duration noProgressTimeout;
+    private boolean returnVmsOnExit;
+    private boolean pfaProtect;
+    private int displayRows;
+    private int displayColumns;
+    private Duration inventoryRefresh;
+    private Duration messageShownFor;
+    private int fixedConcurrency;
+
+    private Builder(EngineSettings from) {
+      confirmHold = from.confirmHold;
+      destinationsPerVm = from.destinationsPerVm;
+      migration = from.migration;
+      timeoutBase = from.timeoutBase;
+      timeoutFactor = from.timeoutFactor;
+      noProgressTimeout = from.noProgressTimeout;
+      returnVmsOnExit = from.returnVmsOnExit;
+      pfaProtect = from.pfaProtect;
+      displayRows = from.displayRows;
+      displayColumns = from.displayColumns;
+      inventoryRefresh = from.inventoryRefresh;
+      messageShownFor = from.messageShownFor;
+      fixedConcurrency = from.fixedConcurrency;
+    }
+
+    public Builder confirmHold(Duration value) {
+      confirmHold = value;
+      return this;
+    }
+
+    public Builder destinationsPerVm(int value) {
+      destinationsPerVm = value;
+      return this;
+    }
+
+    public Builder migration(MigrationOptions value) {
+      migration = value;
+      return this;
+    }
+
+    public Builder noProgressTimeout(Duration value) {
+      noProgressTimeout = value;
+      return this;
+    }
+
+    public Builder returnVmsOnExit(boolean value) {
+      returnVmsOnExit = value;
+      return this;
+    }
+
+    public Builder pfaProtect(boolean value) {
+      pfaProtect = value;
+      return this;
+    }
+
+    public Builder fixedConcurrency(int value) {
+      fixedConcurrency = value;
+      return this;
+    }
+
+    public EngineSettings build() {
+      return new EngineSettings(
+          confirmHold,
+          destinationsPerVm,
+          migration,
+          timeoutBase,
+          timeoutFactor,
+          noProgressTimeout,
+          returnVmsOnExit,
+          pfaProtect,
+          displayRows,
+          displayColumns,
+          inventoryRefresh,
+          messageShownFor,
+          fixedConcurrency);
+    }
   }
 }
