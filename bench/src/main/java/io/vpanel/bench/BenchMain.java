@@ -63,13 +63,13 @@ public final class BenchMain {
     options
         .include(PlannerScaleBench.class.getName())
         .forks(1)
-        .warmupIterations(smoke ? 1 : 2)
+        .warmupIterations(smoke ? 1 : 3)
         .warmupTime(TimeValue.milliseconds(smoke ? 200 : 1000))
         .measurementIterations(smoke ? 1 : 3)
         .measurementTime(TimeValue.milliseconds(smoke ? 200 : 1000))
         .shouldDoGC(false);
     if (smoke) {
-      options.param("size", "10x100", "100x1000");
+      options.param("size", "10x200", "100x2000", "100x100");
     }
     Collection<RunResult> results = new Runner(options.build()).run();
     List<double[]> out = new ArrayList<>();

@@ -31,8 +31,11 @@ import org.openjdk.jmh.annotations.State;
 public class PlannerScaleBench {
   static final long GIB = 1024L * 1024 * 1024;
 
-  /** {@code HOSTSxVMS}: cluster size and guests in the whole cluster. */
-  @Param({"10x100", "100x1000", "100x5000", "1000x10000", "1000x20000"})
+  /**
+   * {@code HOSTSxVMS}: cluster size and guests in the whole cluster. Two series: 20 guests per host
+   * on 10, 100 and 1,000 hosts; and 100 hosts with 1 to 200 guests each.
+   */
+  @Param({"10x200", "100x2000", "1000x20000", "100x100", "100x5000", "100x20000"})
   public String size;
 
   private HostCapacity source;

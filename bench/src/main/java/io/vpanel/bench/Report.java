@@ -109,36 +109,34 @@ final class Report {
         "Time to plan the evacuation of one host (placement on every other host and the"
             + " concurrency choice), average of JMH iterations, one fork.\n\n");
     md.append(
-        "| hosts | guests in the cluster | µs per plan | vs smallest |\n|---:|---:|---:|---:|\n");
+        "| hosts | guests per host | guests in the cluster | µs per plan | vs smallest |\n"
+            + "|---:|---:|---:|---:|---:|\n");
+    double smallest = scale.stream().mapToDouble(r -> r[2]).min().orElse(1);
     for (double[] r : scale) {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %.0f | %.0f | %.1f | %.1fx |%n",
+              "| %.0f | %.0f | %.0f | %.1f | %.1fx |%n",
               r[1],
+              r[0] / r[1],
               r[0],
               r[2],
-              r[2] / scale.get(0)[2]));
+              r[2] / smallest));
     }
-    if (scale.size() > 1) {
-      double[] first = scale.get(0);
-      double[] last = scale.get(scale.size() - 1);
-      double exponent = Math.log(last[2] / first[2]) / Math.log(last[0] / first[0]);
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "%nGrowth: time ~ guests^%.2f from %.0f to %.0f guests (the plan touches every"
-                  + " other host once per guest to move).%n%n",
-              exponent,
-              first[0],
-              last[0]));
+    md.append('\n').append(growth(scale, true)).append(growth(scale, false)).append('\n');
+    List<double[]> byGuests = scale.stream().filter(r -> r[1] == 100).toList();
+    if (byGuests.size() > 1) {
       Path scaleChart = charts.resolve("planner-scale.svg");
-      double[] x = scale.stream().mapToDouble(r -> r[0]).toArray();
-      double[] y = scale.stream().mapToDouble(r -> r[2]).toArray();
+      double[] x = byGuests.stream().mapToDouble(r -> r[0]).toArray();
+      double[] y = byGuests.stream().mapToDouble(r -> r[2]).toArray();
       Files.writeString(
           scaleChart,
           SvgChart.logLog(
-              "Plan time vs cluster size", x, y, "guests in the cluster", "µs per plan"));
+              "Plan time, 100 hosts, more guests per host",
+              x,
+              y,
+              "guests in the cluster",
+              "µs per plan"));
       md.append("![plan time](").append(docs.relativize(scaleChart)).append(")\n\n");
     }
 
@@ -177,6 +175,33 @@ final class Report {
               load.dropped()));
     }
     return md.toString();
+  }
+
+  /**
+   * How plan time grows: along more hosts at 20 guests each, or along more guests per host on 100
+   * hosts; the exponent of a power law through the first and last points of the series.
+   */
+  private static String growth(List<double[]> scale, boolean alongHosts) {
+    List<double[]> series =
+        scale.stream()
+            .filter(r -> alongHosts ? Math.round(r[0] / r[1]) == 20 : r[1] == 100)
+            .sorted((a, b) -> alongHosts ? Double.compare(a[1], b[1]) : Double.compare(a[0], b[0]))
+            .toList();
+    if (series.size() < 2) {
+      return "";
+    }
+    double[] first = series.get(0);
+    double[] last = series.get(series.size() - 1);
+    double xFirst = alongHosts ? first[1] : first[0] / first[1];
+    double xLast = alongHosts ? last[1] : last[0] / last[1];
+    double exponent = Math.log(last[2] / first[2]) / Math.log(xLast / xFirst);
+    return String.format(
+        Locale.ROOT,
+        "- %s: time ~ x^%.2f from %.0f to %.0f%n",
+        alongHosts ? "more hosts (20 guests each)" : "more guests per host (100 hosts)",
+        exponent,
+        xFirst,
+        xLast);
   }
 
   private static String footprintRow(FootprintBench.Footprint f) {
