@@ -8,8 +8,12 @@ import io.vpanel.core.plan.Sizes;
 import io.vpanel.driver.sim.SimSettings;
 import io.vpanel.spi.DriverException;
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -31,7 +35,8 @@ import tools.jackson.databind.JsonNode;
       Main.Agent.class,
       Main.Status.class,
       Main.PlanCommand.class,
-      Main.Maintenance.class
+      Main.Maintenance.class,
+      Main.JournalCommand.class
     })
 public final class Main implements Runnable {
   /** Exit status of {@code plan} when the pre-check says NO-GO (2 is picocli's usage error). */
@@ -374,6 +379,102 @@ public final class Main implements Runnable {
         line.append("  SAFE TO SERVICE");
       }
       return line.toString();
+    }
+  }
+
+  @Command(
+      name = "journal",
+      mixinStandardHelpOptions = true,
+      description = "Show what the journal recorded for HOST: requests, plans, moves, states.")
+  static final class JournalCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "HOST")
+    String host;
+
+    @Option(
+        names = "--jsonl",
+        description =
+            "One JSON object per line, oldest first (for audit); all entries unless --limit")
+    boolean jsonl;
+
+    @Option(names = "--limit", description = "At most this many entries (default 50; 1..1000)")
+    Integer limit;
+
+    @Option(
+        names = "--kind",
+        split = ",",
+        description = "Only these kinds: request, plan, migration, maintenance, vm, alert, notice")
+    List<String> kinds = new ArrayList<>();
+
+    @Option(names = "--since", description = "Only entries at or after this ISO-8601 instant")
+    String since;
+
+    @Option(names = "--before", description = "Only entries older than this id (paging back)")
+    Long before;
+
+    @CommandLine.Mixin ClientOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      ApiClient client = options.client();
+      PrintWriter out = spec.commandLine().getOut();
+      String filters = filters();
+      List<JsonNode> entries = new ArrayList<>();
+      if (jsonl && limit == null) {
+        long cursor = 0;
+        while (true) {
+          JsonNode page = page(client, "&limit=1000&after=" + cursor + filters);
+          page.get("entries").forEach(entries::add);
+          if (page.get("entries").size() < 1000) {
+            break;
+          }
+          cursor = entries.get(entries.size() - 1).get("id").asLong();
+        }
+      } else {
+        int n = limit == null ? 50 : limit;
+        String paging = "&limit=" + n + (before == null ? "" : "&before=" + before);
+        JsonNode page = page(client, paging + filters);
+        page.get("entries").forEach(entries::add);
+        java.util.Collections.reverse(entries);
+      }
+      for (JsonNode entry : entries) {
+        if (jsonl) {
+          out.println(entry.toString());
+        } else {
+          out.printf(
+              "%8d  %-24s %-11s %s%n",
+              entry.get("id").asLong(),
+              entry.get("at").asString(),
+              entry.get("kind").asString(),
+              entry.get("message").asString());
+        }
+      }
+      out.flush();
+      return 0;
+    }
+
+    private String filters() {
+      StringBuilder q = new StringBuilder();
+      for (String kind : kinds) {
+        q.append("&kind=").append(URLEncoder.encode(kind, StandardCharsets.UTF_8));
+      }
+      if (since != null) {
+        q.append("&since=").append(URLEncoder.encode(since, StandardCharsets.UTF_8));
+      }
+      return q.toString();
+    }
+
+    private JsonNode page(ApiClient client, String query) {
+      ApiClient.Reply reply =
+          client.get(
+              "/api/v1/hosts/"
+                  + URLEncoder.encode(host, StandardCharsets.UTF_8)
+                  + "/journal?format=json"
+                  + query);
+      if (reply.status() != 200) {
+        throw new CliException(host + ": " + reply.error());
+      }
+      return reply.body();
     }
   }
 }

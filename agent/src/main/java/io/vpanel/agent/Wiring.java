@@ -7,10 +7,16 @@ import io.vpanel.core.RealTimeScheduler;
 import io.vpanel.core.engine.ClusterEngine;
 import io.vpanel.core.engine.EngineSettings;
 import io.vpanel.core.engine.HostBinding;
+import io.vpanel.core.journal.Journal;
+import io.vpanel.core.journal.JournalReader;
 import io.vpanel.core.management.BuiltinManagement;
 import io.vpanel.core.management.BuiltinSettings;
 import io.vpanel.driver.sim.SimHypervisorProvider;
 import io.vpanel.driver.sim.SimSettings;
+import io.vpanel.journal.JournalException;
+import io.vpanel.journal.JournalSettings;
+import io.vpanel.journal.SqliteJournal;
+import io.vpanel.journal.UnavailableJournal;
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.DriverProvider;
@@ -28,6 +34,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -138,11 +145,36 @@ public final class Wiring {
               e.getMessage());
         }
       }
+      Journal journal = Journal.NONE;
+      JournalReader reader = null;
+      if (config.journalPath().isPresent()) {
+        Path path = config.journalPath().get();
+        try {
+          SqliteJournal opened =
+              SqliteJournal.open(
+                  new JournalSettings(
+                      path,
+                      config.journalMaxSizeMb() * 1024 * 1024,
+                      Duration.ofDays(config.journalRetentionDays())));
+          // Closed after the engine (resources close in reverse): the last records get in.
+          resources.add(0, opened);
+          journal = opened;
+          reader = opened;
+        } catch (JournalException e) {
+          // The panels keep working; new maintenance is refused with this reason. The file is
+          // left untouched for whoever repairs it.
+          log.error("{}; the agent runs without it and refuses new maintenance", e.getMessage());
+          UnavailableJournal unavailable = new UnavailableJournal(e.getMessage());
+          journal = unavailable;
+          reader = unavailable;
+        }
+      }
       ClusterEngine engine =
-          new ClusterEngine(scheduler, io, config.engine(), management, bindings);
+          new ClusterEngine(scheduler, io, config.engine(), management, bindings, journal);
       engine.start();
       ApiServer api =
-          new ApiServer(engine, token, webPanels).start(config.listenHost(), config.listenPort());
+          new ApiServer(engine, token, config.tokenName(), webPanels, reader)
+              .start(config.listenHost(), config.listenPort());
       resources.add(() -> closeAll(scheduler, io));
       return new RunningAgent(engine, api, token, config.listenHost(), resources);
     } catch (RuntimeException e) {

@@ -5,6 +5,9 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.vpanel.core.engine.ClusterEngine;
+import io.vpanel.core.journal.JournalEntry;
+import io.vpanel.core.journal.JournalQuery;
+import io.vpanel.core.journal.JournalReader;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.MaintenanceAction;
@@ -13,9 +16,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +53,8 @@ public final class ApiServer implements AutoCloseable {
   private final JsonViews json;
   private final SseHub sse;
   private final Metrics metrics;
+  private final JournalReader journal;
+  private final String origin;
   private Javalin app;
 
   /**
@@ -52,6 +62,22 @@ public final class ApiServer implements AutoCloseable {
    * @param webPanels the web front panels, one per host that has one
    */
   public ApiServer(ClusterEngine engine, String token, List<WebPanelDriver> webPanels) {
+    this(engine, token, "default", webPanels, null);
+  }
+
+  /**
+   * @param tokenName the token's name, recorded as the origin of API requests ({@code api:<name>});
+   *     the token itself is never recorded
+   * @param journal where {@code GET /hosts/{host}/journal} reads, or null without a journal
+   */
+  public ApiServer(
+      ClusterEngine engine,
+      String token,
+      String tokenName,
+      List<WebPanelDriver> webPanels,
+      JournalReader journal) {
+    this.journal = journal;
+    this.origin = "api:" + tokenName;
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("the API needs a non-empty token");
     }
@@ -81,6 +107,7 @@ public final class ApiServer implements AutoCloseable {
               config.routes.get("/api/v1/hosts", this::hosts);
               config.routes.get("/api/v1/hosts/{host}", this::host);
               config.routes.get("/api/v1/hosts/{host}/maintenance/plan", this::plan);
+              config.routes.get("/api/v1/hosts/{host}/journal", this::journal);
               config.routes.post("/api/v1/hosts/{host}/maintenance", this::maintenance);
               config.routes.post("/api/v1/hosts/{host}/notices", this::notice);
               config.routes.post("/api/v1/hosts/{host}/panel/button", this::button);
@@ -186,13 +213,131 @@ public final class ApiServer implements AutoCloseable {
                 () ->
                     new ApiError(
                         400, "unknown action '" + actionText + "' (use enter, exit or cancel)"));
-    CommandResult result = await(engine.request(host.name(), action, "api"));
+    CommandResult result = await(engine.request(host.name(), action, origin));
     ObjectNode node = json.mapper().createObjectNode();
     node.put("host", host.name());
     node.put("action", action.label());
     node.put("accepted", result.accepted());
     node.put(result.accepted() ? "message" : "error", result.message());
     send(ctx, result.accepted() ? 202 : 409, node);
+  }
+
+  private void journal(Context ctx) {
+    HostStatus host = knownHost(ctx);
+    if (journal == null) {
+      throw new ApiError(404, "this agent keeps no journal (set journal.path)");
+    }
+    String format = Optional.ofNullable(ctx.queryParam("format")).orElse("json");
+    if (!format.equals("json") && !format.equals("jsonl")) {
+      throw new ApiError(400, "format must be json or jsonl");
+    }
+    String limitText = ctx.queryParam("limit");
+    Optional<Long> before = id(ctx, "before");
+    Optional<Long> after = id(ctx, "after");
+    if (before.isPresent() && after.isPresent()) {
+      throw new ApiError(400, "give before or after, not both");
+    }
+    Set<String> kinds = new LinkedHashSet<>();
+    for (String kind : ctx.queryParams("kind")) {
+      Arrays.stream(kind.split(","))
+          .map(String::trim)
+          .filter(k -> !k.isEmpty())
+          .forEach(kinds::add);
+    }
+    Optional<Instant> since;
+    try {
+      since = Optional.ofNullable(ctx.queryParam("since")).map(Instant::parse);
+    } catch (DateTimeParseException e) {
+      throw new ApiError(
+          400, "since must be an ISO-8601 instant, for example 2026-01-31T08:00:00Z");
+    }
+    try {
+      if (format.equals("jsonl") && limitText == null) {
+        // The whole (filtered) history, oldest first, for audit.
+        StringBuilder out = new StringBuilder();
+        long cursor = after.orElse(0L);
+        while (true) {
+          List<JournalEntry> page =
+              journal.read(
+                  new JournalQuery(
+                      host.name(),
+                      JournalQuery.MAX_LIMIT,
+                      before,
+                      Optional.of(cursor),
+                      kinds,
+                      since));
+          for (JournalEntry entry : page) {
+            out.append(json.write(entryNode(entry))).append('\n');
+          }
+          if (page.size() < JournalQuery.MAX_LIMIT) {
+            break;
+          }
+          cursor = page.get(page.size() - 1).id();
+        }
+        ctx.status(200).contentType("application/x-ndjson").result(out.toString());
+        return;
+      }
+      int limit = limitText == null ? 100 : parseLimit(limitText);
+      List<JournalEntry> entries =
+          journal.read(new JournalQuery(host.name(), limit, before, after, kinds, since));
+      if (format.equals("jsonl")) {
+        StringBuilder out = new StringBuilder();
+        entries.forEach(e -> out.append(json.write(entryNode(e))).append('\n'));
+        ctx.status(200).contentType("application/x-ndjson").result(out.toString());
+        return;
+      }
+      ObjectNode node = json.mapper().createObjectNode();
+      node.put("host", host.name());
+      var array = node.putArray("entries");
+      entries.forEach(e -> array.add(entryNode(e)));
+      if (entries.size() == limit && after.isEmpty()) {
+        node.put("nextBefore", entries.get(entries.size() - 1).id());
+      } else if (!entries.isEmpty() && after.isPresent()) {
+        node.put("nextAfter", entries.get(entries.size() - 1).id());
+      }
+      send(ctx, 200, node);
+    } catch (IllegalStateException e) {
+      throw new ApiError(503, e.getMessage());
+    }
+  }
+
+  private ObjectNode entryNode(JournalEntry entry) {
+    ObjectNode node = json.mapper().createObjectNode();
+    node.put("id", entry.id());
+    node.put("at", entry.at().toString());
+    node.put("host", entry.host());
+    node.put("kind", entry.kind());
+    node.put("message", entry.message());
+    node.set("fields", json.mapper().valueToTree(new java.util.TreeMap<>(entry.fields())));
+    return node;
+  }
+
+  private static int parseLimit(String text) {
+    try {
+      int limit = Integer.parseInt(text);
+      if (limit >= 1 && limit <= JournalQuery.MAX_LIMIT) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ApiError(400, "limit must be a whole number from 1 to " + JournalQuery.MAX_LIMIT);
+  }
+
+  private static Optional<Long> id(Context ctx, String name) {
+    String text = ctx.queryParam(name);
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      long id = Long.parseLong(text);
+      if (id >= 0) {
+        return Optional.of(id);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ApiError(400, name + " must be an entry id (a whole number)");
   }
 
   private void notice(Context ctx) {

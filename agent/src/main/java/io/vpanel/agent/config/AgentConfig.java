@@ -18,8 +18,11 @@ import java.util.Optional;
  * @param listenHost the API's address
  * @param listenPort the API's port
  * @param tokenFile the file holding the API token
- * @param journalPath where the journal goes
+ * @param journalPath where the journal goes; empty for none (no crash resume)
  * @param engine maintenance behaviour
+ * @param tokenName the API token's name, recorded as the origin of API requests
+ * @param journalMaxSizeMb the journal's size cap
+ * @param journalRetentionDays entries older than this are deleted (0: kept until the size cap)
  */
 public record AgentConfig(
     String hostName,
@@ -33,4 +36,7 @@ public record AgentConfig(
     int listenPort,
     Optional<Path> tokenFile,
     Optional<Path> journalPath,
-    EngineSettings engine) {}
+    EngineSettings engine,
+    String tokenName,
+    long journalMaxSizeMb,
+    int journalRetentionDays) {}

@@ -132,7 +132,7 @@ public final class ConfigLoader {
                         Set.of()));
 
     JsonNode api = section(yaml, root, "api");
-    onlyKeys(yaml, api, "/api", Set.of("listen", "tokenFile"));
+    onlyKeys(yaml, api, "/api", Set.of("listen", "tokenFile", "tokenName"));
     String listen = string(yaml, api, "/api", "listen").orElse("127.0.0.1:8080");
     int colon = listen.lastIndexOf(':');
     int port;
@@ -149,10 +149,20 @@ public final class ConfigLoader {
               + "')");
     }
     Optional<Path> tokenFile = string(yaml, api, "/api", "tokenFile").map(Path::of);
+    String tokenName = string(yaml, api, "/api", "tokenName").orElse("default");
+    if (!tokenName.matches("[A-Za-z0-9._@-]{1,64}")) {
+      throw new ConfigException(
+          yaml.where("/api/tokenName")
+              + ": api.tokenName must be 1 to 64 letters, digits or . _ @ - (was '"
+              + tokenName
+              + "'); it names the token in the journal, never the token itself");
+    }
 
     JsonNode journal = section(yaml, root, "journal");
-    onlyKeys(yaml, journal, "/journal", Set.of("path"));
+    onlyKeys(yaml, journal, "/journal", Set.of("path", "maxSizeMb", "retentionDays"));
     Optional<Path> journalPath = string(yaml, journal, "/journal", "path").map(Path::of);
+    long journalMaxSizeMb = journalNumber(yaml, journal, "maxSizeMb", 64, 1, 1_000_000);
+    int journalRetentionDays = (int) journalNumber(yaml, journal, "retentionDays", 90, 0, 36_500);
 
     EngineSettings engine = engine(yaml, section(yaml, root, "maintenance"));
     return new AgentConfig(
@@ -167,7 +177,32 @@ public final class ConfigLoader {
         port,
         tokenFile,
         journalPath,
-        engine);
+        engine,
+        tokenName,
+        journalMaxSizeMb,
+        journalRetentionDays);
+  }
+
+  private static long journalNumber(
+      LocatedYaml yaml, JsonNode node, String key, long fallback, long min, long max) {
+    JsonNode value = node.get(key);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
+      throw new ConfigException(
+          yaml.where("/journal/" + key)
+              + ": journal."
+              + key
+              + " must be a whole number from "
+              + min
+              + " to "
+              + max
+              + " (was "
+              + value
+              + ")");
+    }
+    return value.asLong();
   }
 
   private EngineSettings engine(LocatedYaml yaml, JsonNode node) {

@@ -61,6 +61,8 @@ final class Batch {
     long lastProcessed = -1;
     String abortReason;
     boolean finished;
+    Instant lastSampleAt;
+    int lastSampleTenth;
 
     Run(Item item, String destination, Instant startedAt, Duration timeout, int attempt) {
       this.item = item;
@@ -92,6 +94,16 @@ final class Batch {
   final List<Item> done = new ArrayList<>();
   final List<Item> failed = new ArrayList<>();
   int localActionsPending;
+
+  /** Local actions not finished yet: uuid to verb (shutdown, suspend, start), for the journal. */
+  final Map<String, String> localPending = new LinkedHashMap<>();
+
+  /**
+   * False until the journal holds the run durably: nothing moves before a crash could find it. A
+   * run without a journal is armed at once.
+   */
+  boolean armed = true;
+
   final List<String> localFailures = new ArrayList<>();
   int vmsTotal;
   long bytesTotal;

@@ -1,5 +1,7 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.core.journal.HostMemory;
+import io.vpanel.core.journal.Journal;
 import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
@@ -26,6 +28,7 @@ import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.alert.HardwareAlert;
 import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
+import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
@@ -70,11 +73,13 @@ public final class ClusterEngine implements AutoCloseable {
   private static final System.Logger log = System.getLogger(ClusterEngine.class.getName());
   private static final Duration WATCHDOG_PERIOD = Duration.ofSeconds(1);
   private static final Duration ROTATION_PERIOD = Duration.ofSeconds(4);
+  private static final Duration PROGRESS_SAMPLE_PERIOD = Duration.ofSeconds(5);
 
   private final Scheduler scheduler;
   private final Executor blockingIo;
   private final EngineSettings settings;
   private final ManagementBackend management;
+  private final Journal journal;
   private final Map<String, HostRecord> hosts = new LinkedHashMap<>();
   private final List<HostBinding> bindings;
   private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
@@ -99,10 +104,26 @@ public final class ClusterEngine implements AutoCloseable {
       EngineSettings settings,
       ManagementBackend management,
       List<HostBinding> bindings) {
+    this(scheduler, blockingIo, settings, management, bindings, Journal.NONE);
+  }
+
+  /**
+   * An engine that records to {@code journal} and carries on from the state it remembers: each
+   * controlled host starts in its last durable state, and an evacuation or return that was running
+   * resumes once the inventories are read (see {@link #resume}).
+   */
+  public ClusterEngine(
+      Scheduler scheduler,
+      Executor blockingIo,
+      EngineSettings settings,
+      ManagementBackend management,
+      List<HostBinding> bindings,
+      Journal journal) {
     this.scheduler = scheduler;
     this.blockingIo = blockingIo;
     this.settings = settings;
     this.management = management;
+    this.journal = journal;
     this.bindings = List.copyOf(bindings);
     for (HostBinding binding : bindings) {
       HostRecord host =
@@ -115,6 +136,23 @@ public final class ClusterEngine implements AutoCloseable {
               scheduler.now());
       if (hosts.putIfAbsent(host.name(), host) != null) {
         throw new IllegalArgumentException("host " + host.name() + " is configured twice");
+      }
+    }
+    for (HostMemory memory : journal.lastStates()) {
+      HostRecord host = hosts.get(memory.host());
+      if (host == null || !host.controlled) {
+        continue;
+      }
+      host.state = memory.state();
+      host.since = memory.since();
+      host.reason = memory.reason();
+      host.planSummary = memory.planSummary();
+      host.evacuatedTo.putAll(memory.evacuatedTo());
+      host.stoppedByUs.addAll(memory.stoppedByUs());
+      host.lastMemory = memory;
+      if (memory.state() == MaintenanceState.ENTERING
+          || memory.state() == MaintenanceState.EXITING) {
+        host.restoring = memory;
       }
     }
     this.snapshot = new ClusterSnapshot(0, scheduler.now(), List.of());
@@ -158,9 +196,322 @@ public final class ClusterEngine implements AutoCloseable {
                   }
                 });
           }
+          for (HostRecord host : hosts.values()) {
+            if (host.lastMemory != null) {
+              activity(
+                  "maintenance",
+                  host.name(),
+                  host.name()
+                      + ": restored "
+                      + host.state
+                      + " from the journal"
+                      + (host.restoring != null ? "; resumes once the hypervisors are read" : ""),
+                  Map.of("restored", true, "to", host.state.name()));
+            }
+          }
           scheduleRefresh();
           publish();
         });
+  }
+
+  // ---------------------------------------------------------------- resuming after a crash
+
+  /**
+   * Resumes the runs restored from the journal once what the hypervisors report can be trusted: the
+   * run's own host is read, every other host is read or known down.
+   */
+  private void resumeWhenReady() {
+    if (closed) {
+      return;
+    }
+    for (HostRecord host : hosts.values()) {
+      if (host.restoring == null || !host.connected || !host.inventoryLoaded) {
+        continue;
+      }
+      boolean othersKnown =
+          hosts.values().stream().allMatch(h -> h == host || h.inventoryLoaded || !h.connected);
+      if (othersKnown) {
+        HostMemory memory = host.restoring;
+        host.restoring = null;
+        resume(host, memory);
+      }
+    }
+  }
+
+  /**
+   * Rebuilds a run from the journal against what the hypervisors report now. A guest no longer on
+   * its source has arrived (or left by other means): it is done and never sent again. A guest still
+   * on its source whose migration the hypervisor still runs is taken over, not started twice. The
+   * rest waits to be moved as if the run had never stopped.
+   */
+  private void resume(HostRecord host, HostMemory memory) {
+    HostMemory.BatchMemory saved = memory.batch();
+    Batch.Kind kind =
+        memory.state() == MaintenanceState.EXITING ? Batch.Kind.RETURN : Batch.Kind.EVACUATE;
+    Batch batch = new Batch(host.name(), kind);
+    int resumed = 0;
+    int arrived = 0;
+    if (saved != null) {
+      batch.concurrency = Math.max(1, saved.concurrency());
+      batch.cancelled = saved.cancelled();
+      batch.cancelledBy = saved.cancelledBy();
+      batch.localFailures.addAll(saved.localFailures());
+      for (HostMemory.ItemMemory m : saved.items()) {
+        Optional<String> where = locate(m.uuid());
+        VmInfo vm =
+            where
+                .map(w -> hosts.get(w).vms.get(m.uuid()))
+                .orElse(
+                    new VmInfo(
+                        m.uuid(),
+                        m.name(),
+                        VmState.RUNNING,
+                        m.memoryBytes(),
+                        m.vcpus(),
+                        0,
+                        VmPolicy.MIGRATE));
+        Batch.Item item =
+            new Batch.Item(vm, m.source(), m.fixedDestination(), m.plannedDestination());
+        item.tried.addAll(m.tried());
+        item.failures.addAll(m.failures());
+        batch.vmsTotal++;
+        batch.bytesTotal += vm.memoryBytes();
+        if (m.status() == HostMemory.ItemStatus.FAILED) {
+          batch.failed.add(item);
+          continue;
+        }
+        if (m.status() == HostMemory.ItemStatus.DONE) {
+          batch.done.add(item);
+          continue;
+        }
+        if (kind == Batch.Kind.RETURN && where.isPresent()) {
+          item.source = where.get();
+        }
+        boolean onSource = where.isPresent() && where.get().equals(item.source);
+        boolean home =
+            kind == Batch.Kind.RETURN && where.isPresent() && where.get().equals(host.name());
+        if (!onSource || home) {
+          // Already where it was going (or gone): done, never re-sent.
+          batch.done.add(item);
+          arrived++;
+          if (kind == Batch.Kind.EVACUATE && where.isPresent()) {
+            host.evacuatedTo.put(m.uuid(), where.get());
+          } else if (kind == Batch.Kind.EVACUATE && m.runningTo() != null) {
+            host.evacuatedTo.put(m.uuid(), m.runningTo());
+          }
+          continue;
+        }
+        if (reattach(batch, item, hosts.get(item.source))) {
+          resumed++;
+        } else if (batch.cancelled) {
+          batch.done.add(item);
+        } else {
+          batch.pending.add(item);
+        }
+      }
+      for (Map.Entry<String, String> action : saved.localActions().entrySet()) {
+        Optional<String> where = locate(action.getKey());
+        VmInfo vm = where.isPresent() ? hosts.get(where.get()).vms.get(action.getKey()) : null;
+        boolean start = action.getValue().equals("start");
+        if (vm == null || !where.get().equals(host.name())) {
+          continue;
+        }
+        if (start ? vm.state().isRunning() : !vm.state().isRunning()) {
+          if (!start) {
+            host.stoppedByUs.add(vm.uuid());
+          }
+          continue;
+        }
+        localAction(host, batch, vm, start ? null : VmPolicy.parse(action.getValue()));
+      }
+      batch.vmsTotal = Math.max(batch.vmsTotal, saved.vmsTotal());
+      batch.bytesTotal = Math.max(batch.bytesTotal, saved.bytesTotal());
+    }
+    host.batch = batch;
+    activity(
+        "maintenance",
+        host.name(),
+        host.name()
+            + ": resumed "
+            + (kind == Batch.Kind.RETURN ? "return" : "evacuation")
+            + " after a restart: "
+            + vms(batch.done.size())
+            + " done ("
+            + arrived
+            + " arrived while the agent was down), "
+            + resumed
+            + " still migrating, "
+            + vms(batch.pending.size())
+            + " to move, "
+            + batch.failed.size()
+            + " failed",
+        Map.of(
+            "resumed",
+            true,
+            "done",
+            batch.done.size(),
+            "arrived",
+            arrived,
+            "reattached",
+            resumed,
+            "pending",
+            batch.pending.size(),
+            "failed",
+            batch.failed.size()));
+    ensureWatchdog();
+    pump();
+    checkBatch(host);
+    publish();
+  }
+
+  /** Takes over a migration of {@code item} the hypervisor still runs; false when none runs. */
+  private boolean reattach(Batch batch, Batch.Item item, HostRecord source) {
+    Batch.Run[] holder = new Batch.Run[1];
+    MigrationListener listener =
+        new MigrationListener() {
+          @Override
+          public void onProgress(MigrationProgress progress) {
+            scheduler.execute(
+                () -> {
+                  if (holder[0] != null) {
+                    onProgressReport(holder[0], progress);
+                  }
+                });
+          }
+
+          @Override
+          public void onFinished(MigrationOutcome outcome) {
+            scheduler.execute(
+                () -> {
+                  if (holder[0] != null) {
+                    onMigrationFinished(batch, holder[0], outcome);
+                  }
+                });
+          }
+        };
+    Optional<MigrationInProgress> found;
+    try {
+      found = source.connection.reattach(item.vm.uuid(), listener);
+    } catch (RuntimeException e) {
+      log.log(
+          System.Logger.Level.WARNING,
+          "asking " + source.name() + " for a running migration of " + item.vm.name() + " failed",
+          e);
+      found = Optional.empty();
+    }
+    if (found.isEmpty()) {
+      return false;
+    }
+    String destination = hostNamed(found.get().destination()).orElse(found.get().destination());
+    Batch.Run run =
+        new Batch.Run(
+            item,
+            destination,
+            scheduler.now(),
+            migrationTimeout(item, source),
+            item.tried.size() + 1);
+    run.handle = found.get().handle();
+    holder[0] = run;
+    batch.running.put(item.vm.uuid(), run);
+    activity(
+        "migration",
+        batch.host,
+        item.vm.name() + ": " + source.name() + " -> " + destination + " still running; taken over",
+        Map.of(
+            "event",
+            "reattached",
+            "vm",
+            item.vm.name(),
+            "source",
+            source.name(),
+            "destination",
+            destination));
+    if (batch.cancelled) {
+      abort(run, "cancelled by " + batch.cancelledBy);
+    }
+    return true;
+  }
+
+  /** A host by name or by the migration URI its hypervisor knows it by. */
+  private Optional<String> hostNamed(String nameOrUri) {
+    if (hosts.containsKey(nameOrUri)) {
+      return Optional.of(nameOrUri);
+    }
+    return hosts.values().stream()
+        .filter(h -> nameOrUri.equals(h.endpoint.migrationUri()))
+        .map(HostRecord::name)
+        .findFirst();
+  }
+
+  /** What the journal must hold for {@code host} to carry on after a crash. */
+  private HostMemory memoryOf(HostRecord host) {
+    HostMemory.BatchMemory batchMemory = null;
+    Batch batch = host.batch;
+    if (batch != null) {
+      List<HostMemory.ItemMemory> items = new ArrayList<>();
+      for (Batch.Item item : batch.pending) {
+        items.add(itemMemory(item, HostMemory.ItemStatus.PENDING, null));
+      }
+      for (Batch.Run run : batch.running.values()) {
+        items.add(itemMemory(run.item, HostMemory.ItemStatus.RUNNING, run.destination));
+      }
+      for (Batch.Item item : batch.done) {
+        items.add(itemMemory(item, HostMemory.ItemStatus.DONE, null));
+      }
+      for (Batch.Item item : batch.failed) {
+        items.add(itemMemory(item, HostMemory.ItemStatus.FAILED, null));
+      }
+      batchMemory =
+          new HostMemory.BatchMemory(
+              batch.kind.name(),
+              batch.concurrency,
+              batch.cancelled,
+              batch.cancelledBy,
+              batch.vmsTotal,
+              batch.bytesTotal,
+              items,
+              batch.localPending,
+              batch.localFailures);
+    } else if (host.restoring != null) {
+      return host.restoring;
+    }
+    return new HostMemory(
+        host.name(),
+        host.state,
+        host.since,
+        host.reason,
+        host.planSummary,
+        host.evacuatedTo,
+        List.copyOf(host.stoppedByUs),
+        batchMemory);
+  }
+
+  private static HostMemory.ItemMemory itemMemory(
+      Batch.Item item, HostMemory.ItemStatus status, String runningTo) {
+    return new HostMemory.ItemMemory(
+        item.vm.uuid(),
+        item.vm.name(),
+        item.vm.memoryBytes(),
+        item.vm.vcpus(),
+        item.source,
+        item.fixedDestination,
+        item.plannedDestination,
+        List.copyOf(item.tried),
+        List.copyOf(item.failures),
+        status,
+        runningTo);
+  }
+
+  /** Hands the host's state to the journal when it changed since the last time. */
+  private void remember(HostRecord host) {
+    if (!host.controlled) {
+      return;
+    }
+    HostMemory memory = memoryOf(host);
+    if (!memory.equals(host.lastMemory)) {
+      host.lastMemory = memory;
+      journal.remember(memory);
+    }
   }
 
   @Override
@@ -318,6 +669,7 @@ public final class ClusterEngine implements AutoCloseable {
                   host.connected = false;
                   host.connectionReason = reason;
                   inventoryChanged(host);
+                  resumeWhenReady();
                   publish();
                 });
             return;
@@ -339,6 +691,7 @@ public final class ClusterEngine implements AutoCloseable {
     host.inventoryLoaded = true;
     host.connected = true;
     inventoryChanged(host);
+    resumeWhenReady();
     if (host.awaitingFinalCheck) {
       host.awaitingFinalCheck = false;
       finishEvacuation(host);
@@ -525,8 +878,30 @@ public final class ClusterEngine implements AutoCloseable {
       return CommandResult.refused(
           "hypervisor of " + host.name() + " unreachable: " + host.connectionReason);
     }
+    Optional<String> noJournal = journal.unavailable();
+    if (noJournal.isPresent()) {
+      // Without a journal a crash mid-evacuation could not be resumed: refuse before moving.
+      return CommandResult.refused(noJournal.get());
+    }
     Plan plan = planFor(host);
     host.planSummary = plan.summary();
+    activity(
+        "plan",
+        host.name(),
+        "plan for " + host.name() + " (" + origin + "): " + plan.summary(),
+        Map.of(
+            "go", plan.go(),
+            "summary", plan.summary(),
+            "origin", origin,
+            "moves",
+                String.join(
+                    " ",
+                    plan.moves().stream()
+                        .map(m -> m.vm().name() + "->" + m.destination())
+                        .toList()),
+            "shutdowns", plan.shutdowns().size(),
+            "suspends", plan.suspends().size(),
+            "concurrency", plan.concurrency()));
     if (!plan.go()) {
       return CommandResult.refused(plan.summary());
     }
@@ -537,16 +912,78 @@ public final class ClusterEngine implements AutoCloseable {
     batch.concurrency = Math.max(1, plan.concurrency());
     host.batch = batch;
     transition(host, MaintenanceState.ENTERING, "requested by " + origin);
+    List<Runnable> local = new ArrayList<>();
     for (VmInfo vm : plan.shutdowns()) {
-      localAction(host, batch, vm, VmPolicy.SHUTDOWN);
+      local.add(registerLocalAction(host, batch, vm, VmPolicy.SHUTDOWN));
     }
     for (VmInfo vm : plan.suspends()) {
-      localAction(host, batch, vm, VmPolicy.SUSPEND);
+      local.add(registerLocalAction(host, batch, vm, VmPolicy.SUSPEND));
+    }
+    arm(host, batch, local, true);
+    return CommandResult.accepted(plan.summary());
+  }
+
+  /**
+   * Starts a new run once the journal holds it durably, so a crash after any guest moved always
+   * finds the run again. With {@code refuseWithoutJournal}, a journal that cannot write ends the
+   * run before anything moved.
+   */
+  private void arm(
+      HostRecord host, Batch batch, List<Runnable> local, boolean refuseWithoutJournal) {
+    batch.armed = false;
+    remember(host);
+    CompletableFuture<Void> durable;
+    try {
+      durable = journal.sync();
+    } catch (RuntimeException e) {
+      durable = CompletableFuture.failedFuture(e);
+    }
+    if (durable.isDone() && !durable.isCompletedExceptionally()) {
+      startArmed(host, batch, local, null, refuseWithoutJournal);
+      return;
+    }
+    durable.whenComplete(
+        (ok, error) ->
+            scheduler.execute(
+                () -> {
+                  startArmed(host, batch, local, error, refuseWithoutJournal);
+                  publish();
+                }));
+  }
+
+  private void startArmed(
+      HostRecord host,
+      Batch batch,
+      List<Runnable> local,
+      Throwable journalError,
+      boolean refuseWithoutJournal) {
+    if (closed || host.batch != batch) {
+      return;
+    }
+    if (journalError != null && refuseWithoutJournal) {
+      Throwable cause =
+          journalError instanceof java.util.concurrent.CompletionException
+                  && journalError.getCause() != null
+              ? journalError.getCause()
+              : journalError;
+      String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+      String reason =
+          message.startsWith("journal unavailable") ? message : "journal unavailable: " + message;
+      host.batch = null;
+      transition(host, MaintenanceState.OPERATIONAL, reason + "; nothing was moved");
+      showMessage(host, reason);
+      return;
+    }
+    batch.armed = true;
+    if (batch.cancelled) {
+      batch.localActionsPending -= local.size();
+      batch.localPending.clear();
+    } else {
+      local.forEach(Runnable::run);
     }
     ensureWatchdog();
     pump();
     checkBatch(host);
-    return CommandResult.accepted(plan.summary());
   }
 
   private CommandResult cancel(HostRecord host, String origin) {
@@ -590,16 +1027,16 @@ public final class ClusterEngine implements AutoCloseable {
     host.pfaRemediationFailed = false;
     host.batch = batch;
     transition(host, MaintenanceState.EXITING, "requested by " + origin);
+    List<Runnable> local = new ArrayList<>();
     for (String uuid : List.copyOf(host.stoppedByUs)) {
       VmInfo vm = host.vms.get(uuid);
       if (vm != null && !vm.state().isRunning()) {
-        localAction(host, batch, vm, null);
+        local.add(registerLocalAction(host, batch, vm, null));
       }
     }
     host.stoppedByUs.clear();
-    ensureWatchdog();
-    pump();
-    checkBatch(host);
+    // Ending maintenance is not refused for want of a journal: it only brings guests home.
+    arm(host, batch, local, false);
     return CommandResult.accepted(
         "exiting maintenance: " + vms(batch.vmsTotal) + " to move back to " + host.name());
   }
@@ -618,9 +1055,20 @@ public final class ClusterEngine implements AutoCloseable {
 
   /** Runs a shutdown, suspend (policy) or start (policy == null) on a virtual thread. */
   private void localAction(HostRecord host, Batch batch, VmInfo vm, VmPolicy policy) {
+    registerLocalAction(host, batch, vm, policy).run();
+  }
+
+  /** Counts a local action in the run and returns what starts it. */
+  private Runnable registerLocalAction(HostRecord host, Batch batch, VmInfo vm, VmPolicy policy) {
     batch.localActionsPending++;
     batch.vmsTotal++;
     String verb = policy == null ? "start" : policy.label();
+    batch.localPending.put(vm.uuid(), verb);
+    return () -> runLocalAction(host, batch, vm, policy, verb);
+  }
+
+  private void runLocalAction(
+      HostRecord host, Batch batch, VmInfo vm, VmPolicy policy, String verb) {
     blockingIo.execute(
         () -> {
           String failure = null;
@@ -639,6 +1087,7 @@ public final class ClusterEngine implements AutoCloseable {
           scheduler.execute(
               () -> {
                 batch.localActionsPending--;
+                batch.localPending.remove(vm.uuid());
                 if (failed == null) {
                   if (policy != null) {
                     host.stoppedByUs.add(vm.uuid());
@@ -715,7 +1164,7 @@ public final class ClusterEngine implements AutoCloseable {
     }
     for (HostRecord owner : hosts.values()) {
       Batch batch = owner.batch;
-      if (batch == null || batch.cancelled) {
+      if (batch == null || batch.cancelled || !batch.armed) {
         continue;
       }
       Iterator<Batch.Item> it = batch.pending.iterator();
@@ -869,21 +1318,7 @@ public final class ClusterEngine implements AutoCloseable {
   private void startMigration(
       Batch batch, Batch.Item item, HostRecord source, HostRecord destination) {
     long memory = item.vm.memoryBytes();
-    long expectedBandwidth =
-        Math.max(
-            1,
-            ConcurrencyPolicy.share(
-                source.capacity.nicBytesPerSec(),
-                source.capacity.streamBytesPerSec(),
-                runsFrom(source.name()).size() + 1));
-    // A busy guest re-sends what it dirties: at dirty rate d on bandwidth b pre-copy sends about
-    // memory / (1 - d/b). Auto-converge caps that by throttling, so the ratio is capped too.
-    double dirtyShare = Math.min(0.9, item.vm.dirtyRateBytesPerSec() / (double) expectedBandwidth);
-    double expectedSeconds = memory / (double) expectedBandwidth / (1 - dirtyShare);
-    Duration timeout =
-        settings
-            .timeoutBase()
-            .plus(Duration.ofMillis((long) (settings.timeoutFactor() * 1000.0 * expectedSeconds)));
+    Duration timeout = migrationTimeout(item, source);
     int attempt = item.tried.size() + 1;
     Batch.Run run = new Batch.Run(item, destination.name(), scheduler.now(), timeout, attempt);
     batch.running.put(item.vm.uuid(), run);
@@ -927,6 +1362,21 @@ public final class ClusterEngine implements AutoCloseable {
     }
   }
 
+  private Duration migrationTimeout(Batch.Item item, HostRecord source) {
+    long memory = item.vm.memoryBytes();
+    long nic = source.capacity == null ? 1 : source.capacity.nicBytesPerSec();
+    long stream = source.capacity == null ? 1 : source.capacity.streamBytesPerSec();
+    long expectedBandwidth =
+        Math.max(1, ConcurrencyPolicy.share(nic, stream, runsFrom(source.name()).size() + 1));
+    // A busy guest re-sends what it dirties: at dirty rate d on bandwidth b pre-copy sends about
+    // memory / (1 - d/b). Auto-converge caps that by throttling, so the ratio is capped too.
+    double dirtyShare = Math.min(0.9, item.vm.dirtyRateBytesPerSec() / (double) expectedBandwidth);
+    double expectedSeconds = memory / (double) expectedBandwidth / (1 - dirtyShare);
+    return settings
+        .timeoutBase()
+        .plus(Duration.ofMillis((long) (settings.timeoutFactor() * 1000.0 * expectedSeconds)));
+  }
+
   private void onProgressReport(Batch.Run run, MigrationProgress progress) {
     if (run.finished) {
       return;
@@ -936,7 +1386,51 @@ public final class ClusterEngine implements AutoCloseable {
       run.lastProcessed = progress.processedBytes();
       run.lastProgressAt = scheduler.now();
     }
+    sampleProgress(run, progress);
     publish();
+  }
+
+  /** Records a migration's progress now and then: every 5 s or each tenth of its memory sent. */
+  private void sampleProgress(Batch.Run run, MigrationProgress progress) {
+    Instant now = scheduler.now();
+    long total = Math.max(1, run.item.vm.memoryBytes());
+    int tenth = (int) Math.min(10, progress.processedBytes() * 10 / total);
+    boolean due =
+        run.lastSampleAt == null
+            ? Duration.between(run.startedAt, now).compareTo(PROGRESS_SAMPLE_PERIOD) >= 0
+            : Duration.between(run.lastSampleAt, now).compareTo(PROGRESS_SAMPLE_PERIOD) >= 0;
+    if (!due && tenth <= run.lastSampleTenth) {
+      return;
+    }
+    run.lastSampleAt = now;
+    run.lastSampleTenth = Math.max(run.lastSampleTenth, tenth);
+    activity(
+        "migration",
+        hostOfRun(run),
+        run.item.vm.name()
+            + ": "
+            + Sizes.bytes(progress.processedBytes())
+            + " sent, "
+            + Sizes.bytes(run.bytesLeft())
+            + " left, round "
+            + progress.round(),
+        Map.of(
+            "event", "progress",
+            "vm", run.item.vm.name(),
+            "destination", run.destination,
+            "processedBytes", progress.processedBytes(),
+            "remainingBytes", run.bytesLeft(),
+            "round", progress.round(),
+            "bandwidthBytesPerSec", progress.bandwidthBytesPerSec()));
+  }
+
+  private String hostOfRun(Batch.Run run) {
+    for (HostRecord host : hosts.values()) {
+      if (host.batch != null && host.batch.running.get(run.item.vm.uuid()) == run) {
+        return host.name();
+      }
+    }
+    return run.item.source;
   }
 
   private void onMigrationFinished(Batch batch, Batch.Run run, MigrationOutcome outcome) {
@@ -1072,7 +1566,7 @@ public final class ClusterEngine implements AutoCloseable {
 
   private void checkBatch(HostRecord host) {
     Batch batch = host.batch;
-    if (batch == null || !batch.finished() || host.awaitingFinalCheck) {
+    if (batch == null || !batch.armed || !batch.finished() || host.awaitingFinalCheck) {
       return;
     }
     if (batch.kind == Batch.Kind.RETURN) {
@@ -1170,6 +1664,11 @@ public final class ClusterEngine implements AutoCloseable {
   private void activity(String kind, String host, String message, Map<String, Object> fields) {
     Activity activity = new Activity(kind, host, scheduler.now(), message, fields);
     log.log(System.Logger.Level.INFO, message);
+    try {
+      journal.record(activity);
+    } catch (RuntimeException e) {
+      log.log(System.Logger.Level.WARNING, "journal refused an entry", e);
+    }
     for (ClusterListener listener : listeners) {
       try {
         listener.onActivity(activity);
@@ -1196,6 +1695,7 @@ public final class ClusterEngine implements AutoCloseable {
     }
     List<HostStatus> statuses = new ArrayList<>();
     for (HostRecord host : hosts.values()) {
+      remember(host);
       statuses.add(status(host));
     }
     statuses.sort(Comparator.comparing(HostStatus::name));

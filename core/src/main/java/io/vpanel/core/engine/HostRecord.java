@@ -50,6 +50,12 @@ final class HostRecord {
   /** Guests shut down or suspended by this host's evacuation, to start again on exit. */
   final Set<String> stoppedByUs = new LinkedHashSet<>();
 
+  /** Restored from the journal and not resumed yet (waits for the inventories). */
+  io.vpanel.core.journal.HostMemory restoring;
+
+  /** The last state handed to the journal, so an unchanged host is not written again. */
+  io.vpanel.core.journal.HostMemory lastMemory;
+
   Hold hold;
   String message;
   Instant messageUntil;

@@ -8,6 +8,7 @@ import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.HypervisorListener;
 import io.vpanel.spi.hypervisor.MigrationHandle;
+import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
@@ -316,6 +317,27 @@ public final class SimCluster implements AutoCloseable {
             pendingTick = scheduler.schedule(tick, this::onTick);
           }
           return () -> abort(migration);
+        });
+  }
+
+  /**
+   * The migration of {@code uuid} away from {@code sourceName} still running, if any; its progress
+   * and end go to {@code listener} from now on (an agent that restarted takes it over).
+   */
+  Optional<MigrationInProgress> reattach(
+      String sourceName, String uuid, MigrationListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    return mutate(
+        () -> {
+          Host source = reachable(sourceName);
+          Guest guest = guests.get(uuid);
+          if (guest == null || guest.migration == null || guest.migration.source != source) {
+            return Optional.<MigrationInProgress>empty();
+          }
+          Migration migration = guest.migration;
+          migration.listener = listener;
+          return Optional.of(
+              new MigrationInProgress(migration.destination.name, () -> abort(migration)));
         });
   }
 
@@ -722,7 +744,7 @@ public final class SimCluster implements AutoCloseable {
     final Host destination;
     final String link;
     final MigrationOptions options;
-    final MigrationListener listener;
+    MigrationListener listener;
     final Instant startedAt;
     boolean connected;
     double lastUpdate;

@@ -7,9 +7,11 @@ import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorListener;
 import io.vpanel.spi.hypervisor.MigrationHandle;
+import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A connection to one simulated host: a view of the cluster from that host. */
@@ -54,6 +56,11 @@ final class SimConnection implements HypervisorConnection {
   public MigrationHandle migrate(
       String uuid, HostEndpoint destination, MigrationOptions options, MigrationListener listener) {
     return cluster.migrate(open(), uuid, hostName(destination), options, listener);
+  }
+
+  @Override
+  public Optional<MigrationInProgress> reattach(String uuid, MigrationListener listener) {
+    return cluster.reattach(open(), uuid, listener);
   }
 
   @Override
