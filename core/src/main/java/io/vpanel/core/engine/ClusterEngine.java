@@ -74,6 +74,7 @@ public final class ClusterEngine implements AutoCloseable {
   private static final Duration WATCHDOG_PERIOD = Duration.ofSeconds(1);
   private static final Duration ROTATION_PERIOD = Duration.ofSeconds(4);
   private static final Duration PROGRESS_SAMPLE_PERIOD = Duration.ofSeconds(5);
+  private static final Duration JOURNAL_SYNC_TIMEOUT = Duration.ofSeconds(30);
 
   private final Scheduler scheduler;
   private final Executor blockingIo;
@@ -942,13 +943,25 @@ public final class ClusterEngine implements AutoCloseable {
       startArmed(host, batch, local, null, refuseWithoutJournal);
       return;
     }
-    durable.whenComplete(
-        (ok, error) ->
-            scheduler.execute(
-                () -> {
-                  startArmed(host, batch, local, error, refuseWithoutJournal);
-                  publish();
-                }));
+    boolean[] decided = {false};
+    java.util.function.Consumer<Throwable> decide =
+        error -> {
+          if (!decided[0]) {
+            decided[0] = true;
+            startArmed(host, batch, local, error, refuseWithoutJournal);
+            publish();
+          }
+        };
+    durable.whenComplete((ok, error) -> scheduler.execute(() -> decide.accept(error)));
+    // A journal that neither writes nor fails (a hung disk) must not hold the run forever.
+    scheduler.schedule(
+        JOURNAL_SYNC_TIMEOUT,
+        () ->
+            decide.accept(
+                new IllegalStateException(
+                    "journal unavailable: no write confirmed in "
+                        + JOURNAL_SYNC_TIMEOUT.toSeconds()
+                        + " s")));
   }
 
   private void startArmed(
