@@ -9,6 +9,7 @@ import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.HypervisorListener;
 import io.vpanel.spi.hypervisor.MigrationHandle;
+import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.VmInfo;
@@ -92,6 +93,12 @@ final class LibvirtConnection implements HypervisorConnection {
   boolean isConnected() {
     synchronized (lock) {
       return connect != null && !closed;
+    }
+  }
+
+  boolean isClosed() {
+    synchronized (lock) {
+      return closed;
     }
   }
 
@@ -541,6 +548,76 @@ final class LibvirtConnection implements HypervisorConnection {
         .name("libvirt-migrate-" + endpoint.name() + "-" + uuid)
         .start(migration::run);
     return migration::abort;
+  }
+
+  /**
+   * Takes over an outgoing migration of {@code uuid} that the source daemon still runs (libvirtd
+   * carries on a peer-to-peer job after the client that started it died). The destination is the
+   * host, among this driver's other connections, that holds the incoming guest; when none does, the
+   * driver cannot tell where it goes and answers empty (the engine then re-queues the guest and
+   * libvirt refuses a second migration while the first one runs).
+   */
+  @Override
+  public Optional<MigrationInProgress> reattach(String uuid, MigrationListener listener) {
+    Connect c = current();
+    long gen = currentGeneration();
+    Domain domain;
+    String name;
+    long memoryBytes;
+    try {
+      domain = c.domainLookupByUUIDString(uuid);
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.noDomain(e)
+          || LibvirtErrors.code(e) == org.libvirt.Error.ErrorNumber.VIR_ERR_INVALID_ARG) {
+        return Optional.empty();
+      }
+      throw failure("cannot find guest " + uuid + " on " + endpoint.name(), e, gen);
+    }
+    try {
+      if (domain.isActive() == 0 || !JobStats.of(domain.getJobStats(0)).outgoingMigration()) {
+        return Optional.empty();
+      }
+      name = domain.getName();
+      memoryBytes = domain.getInfo().maxMem * KIB;
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.noDomain(e)) {
+        return Optional.empty();
+      }
+      throw failure("cannot read the jobs of " + uuid + " on " + endpoint.name(), e, gen);
+    }
+    Optional<LibvirtConnection> destination = driver.holderOfIncoming(this, uuid);
+    if (destination.isEmpty()) {
+      log.log(
+          System.Logger.Level.WARNING,
+          endpoint.name()
+              + ": "
+              + name
+              + " is migrating away, but to no host this agent is connected to;"
+              + " not taking it over");
+      return Optional.empty();
+    }
+    LibvirtReattach reattached =
+        new LibvirtReattach(
+            this,
+            uuid,
+            name,
+            destination.get(),
+            memoryBytes,
+            settings.progressIntervalMillis(),
+            listener);
+    reattached.start();
+    return Optional.of(
+        new MigrationInProgress(destination.get().endpoint().name(), reattached::abort));
+  }
+
+  /** Whether this host holds guest {@code uuid} (for example arriving by migration). */
+  boolean holds(String uuid) {
+    try {
+      current().domainLookupByUUIDString(uuid);
+      return true;
+    } catch (LibvirtException | DriverException e) {
+      return false;
+    }
   }
 
   Connect connectForMigration() {

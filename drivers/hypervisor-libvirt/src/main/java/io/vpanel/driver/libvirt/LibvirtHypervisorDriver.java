@@ -50,6 +50,15 @@ public final class LibvirtHypervisorDriver implements HypervisorDriver {
         .findFirst();
   }
 
+  /** Another open connection of this driver whose host holds guest {@code uuid}. */
+  Optional<LibvirtConnection> holderOfIncoming(LibvirtConnection source, String uuid) {
+    return connections.stream()
+        .filter(c -> c != source && c.isConnected())
+        .filter(c -> !c.endpoint().name().equals(source.endpoint().name()))
+        .filter(c -> c.holds(uuid))
+        .findFirst();
+  }
+
   void forget(LibvirtConnection connection) {
     connections.remove(connection);
   }

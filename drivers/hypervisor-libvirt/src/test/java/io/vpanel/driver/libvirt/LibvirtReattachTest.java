@@ -1,0 +1,228 @@
+package io.vpanel.driver.libvirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vpanel.driver.libvirt.fixture.TwoHosts;
+import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.hypervisor.MigrationInProgress;
+import io.vpanel.spi.hypervisor.MigrationListener;
+import io.vpanel.spi.hypervisor.MigrationOutcome;
+import io.vpanel.spi.hypervisor.MigrationProgress;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Crash resume on real libvirtd + QEMU hosts: a separate JVM (the agent stand-in) starts a
+ * peer-to-peer migration through the driver and is killed with SIGKILL; libvirtd carries the job
+ * on, and a fresh driver takes it over with {@code reattach}. The truth is checked with virsh on
+ * both hosts: the guest ends on exactly one of them, the one the single outcome names.
+ */
+class LibvirtReattachTest {
+  private static final long SLOW = 4L * 1024 * 1024; // memtest86+ dirties far more: no converging
+  private static TwoHosts hosts;
+  private LibvirtHypervisorDriver driver;
+  private Process client;
+
+  @BeforeAll
+  static void startHosts() {
+    hosts = TwoHosts.start("reattach");
+  }
+
+  @AfterAll
+  static void stopHosts() {
+    if (hosts != null) {
+      hosts.close();
+    }
+  }
+
+  @BeforeEach
+  void fresh() {
+    hosts.clearGuests();
+    driver = new LibvirtHypervisorDriver(LibvirtContractTest.testSettings());
+  }
+
+  @AfterEach
+  void cleanUp() throws InterruptedException {
+    if (client != null && client.isAlive()) {
+      client.destroyForcibly();
+      client.waitFor(10, TimeUnit.SECONDS);
+    }
+    driver.close();
+  }
+
+  @Test
+  void aMigrationWhoseClientWasKilledRunsOnAndIsTakenOverUntilItSucceeds() throws Exception {
+    hosts.startBusyGuest('a', "busy1");
+    String uuid = uuidOf("busy1");
+    killClientMidMigration(uuid);
+
+    HypervisorConnection a = driver.connect(hosts.endpoint('a'));
+    driver.connect(hosts.endpoint('b'));
+    Recording taken = new Recording();
+    Optional<MigrationInProgress> found = a.reattach(uuid, taken);
+
+    assertThat(found).isPresent();
+    assertThat(found.get().destination()).isEqualTo("b");
+    awaitUntil(() -> taken.progress.size() >= 3, "progress of the taken-over migration");
+    assertThat(taken.outcomes).isEmpty();
+    // let it converge: the same knobs an operator would turn with virsh
+    hosts.virsh('a', "migrate-setspeed", "busy1", "1000");
+    hosts.virsh('a', "migrate-setmaxdowntime", "busy1", "2000");
+    awaitUntil(() -> !taken.outcomes.isEmpty(), "the taken-over migration to end");
+
+    MigrationOutcome outcome = taken.outcomes.get(0);
+    System.out.println("reattached: " + taken.progress.size() + " reports, " + outcome);
+    assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+    assertThat(hosts.guests('a', true)).doesNotContain("busy1");
+    assertThat(hosts.guests('b', false)).containsExactly("busy1");
+    assertThat(hosts.virsh('b', "domstate", "busy1").strip()).isEqualTo("running");
+    assertNoBackwardsProgress(taken);
+    Thread.sleep(1000);
+    assertThat(taken.outcomes).hasSize(1);
+  }
+
+  @Test
+  void aTakenOverMigrationCanBeAbortedAndTheGuestStaysOnTheSourceOnly() throws Exception {
+    hosts.startBusyGuest('a', "busy2");
+    String uuid = uuidOf("busy2");
+    killClientMidMigration(uuid);
+
+    HypervisorConnection a = driver.connect(hosts.endpoint('a'));
+    driver.connect(hosts.endpoint('b'));
+    Recording taken = new Recording();
+    MigrationInProgress found = a.reattach(uuid, taken).orElseThrow();
+    awaitUntil(() -> taken.progress.size() >= 2, "progress of the taken-over migration");
+    found.handle().abort();
+    awaitUntil(() -> !taken.outcomes.isEmpty(), "the aborted migration to end");
+
+    MigrationOutcome outcome = taken.outcomes.get(0);
+    System.out.println("reattached and aborted: " + outcome.reason());
+    assertThat(outcome.succeeded()).isFalse();
+    assertThat(outcome.reason())
+        .startsWith("aborted: ")
+        .contains("busy2")
+        .contains("still runs on a");
+    assertThat(hosts.virsh('a', "domstate", "busy2").strip()).isEqualTo("running");
+    awaitUntil(() -> hosts.guests('b', true).isEmpty(), "b to hold no busy2");
+    found.handle().abort(); // too late: nothing more
+    Thread.sleep(1000);
+    assertThat(taken.outcomes).hasSize(1);
+    assertThat(a.reattach(uuid, new Recording())).isEmpty();
+  }
+
+  @Test
+  void noMigrationRunningMeansNothingToTakeOver() {
+    hosts.startIdleGuest('a', "idle1");
+    HypervisorConnection a = driver.connect(hosts.endpoint('a'));
+    driver.connect(hosts.endpoint('b'));
+    Recording none = new Recording();
+
+    assertThat(a.reattach(uuidOf("idle1"), none)).isEmpty();
+    assertThat(a.reattach(UUID.randomUUID().toString(), none)).isEmpty();
+    assertThat(none.progress).isEmpty();
+    assertThat(none.outcomes).isEmpty();
+  }
+
+  /**
+   * Starts the migration from a separate JVM, kills it with SIGKILL once progress flows, and checks
+   * with virsh that libvirtd on a still runs the outgoing job.
+   */
+  private void killClientMidMigration(String uuid) throws IOException, InterruptedException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Path log = Files.createTempFile("vpanel-migration-client", ".log");
+    try {
+      client =
+          new ProcessBuilder(
+                  java,
+                  "--enable-native-access=ALL-UNNAMED",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  MigrationClientMain.class.getName(),
+                  hosts.localUri('a'),
+                  "b",
+                  hosts.localUri('b'),
+                  hosts.uri('b'),
+                  uuid,
+                  String.valueOf(SLOW))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      awaitUntil(
+          () -> progressLines(log) >= 3 || !client.isAlive(), "the client's migration to progress");
+      assertThat(client.isAlive()).as(Files.readString(log)).isTrue();
+      long pid = client.pid();
+      client.destroyForcibly(); // SIGKILL, like kill -9 of the agent
+      assertThat(client.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(client.exitValue()).as("pid " + pid + " killed by SIGKILL").isEqualTo(137);
+      assertThat(Files.readString(log)).doesNotContain("FINISHED");
+    } finally {
+      Files.deleteIfExists(log);
+    }
+    Thread.sleep(1000);
+    String job = hosts.virsh('a', "domjobinfo", uuid);
+    System.out.println("after the client died:\n" + job);
+    assertThat(job).contains("Outgoing migration");
+  }
+
+  private static long progressLines(Path log) throws IOException {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8))) {
+      return in.lines().filter(l -> l.startsWith("PROGRESS")).count();
+    }
+  }
+
+  private static void assertNoBackwardsProgress(Recording r) {
+    List<MigrationProgress> copy;
+    synchronized (r.progress) {
+      copy = List.copyOf(r.progress);
+    }
+    for (int i = 1; i < copy.size(); i++) {
+      assertThat(copy.get(i).processedBytes())
+          .isGreaterThanOrEqualTo(copy.get(i - 1).processedBytes());
+    }
+  }
+
+  private String uuidOf(String name) {
+    return hosts.virsh('a', "domuuid", name).strip();
+  }
+
+  private static void awaitUntil(java.util.concurrent.Callable<Boolean> condition, String what) {
+    Awaitility.await(what)
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(50))
+        .until(condition);
+  }
+
+  private static final class Recording implements MigrationListener {
+    final List<MigrationProgress> progress = Collections.synchronizedList(new ArrayList<>());
+    final List<MigrationOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void onProgress(MigrationProgress report) {
+      progress.add(report);
+    }
+
+    @Override
+    public void onFinished(MigrationOutcome outcome) {
+      outcomes.add(outcome);
+    }
+  }
+}
