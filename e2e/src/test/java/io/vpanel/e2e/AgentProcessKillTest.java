@@ -1,7 +1,6 @@
-package io.vpanel.agent;
+package io.vpanel.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -27,8 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * test therefore proves what survives a real kill -9 of the process (the maintenance state, the
  * run, the journal) and that the restarted agent finishes the evacuation against what the
  * hypervisor reports; taking over migrations still running is proven on the simulator with a
- * virtual clock ({@code journal}'s {@code CrashResumeTest}). Needs {@code target/vpanel.jar}
- * ({@code ./mvnw -pl agent package}); skipped without it.
+ * virtual clock ({@code journal}'s {@code CrashResumeTest}). Runs the packaged {@code
+ * agent/target/vpanel.jar}, which the reactor builds before this module.
  */
 class AgentProcessKillTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -40,8 +39,11 @@ class AgentProcessKillTest {
 
   @Test
   void aKilledAgentResumesTheEvacuationAndKeepsTheMaintenanceState() throws Exception {
-    Path jar = Path.of("target/vpanel.jar").toAbsolutePath();
-    assumeTrue(Files.isRegularFile(jar), "needs the packaged agent: ./mvnw -pl agent package");
+    // The e2e module runs after the agent is packaged in the reactor build.
+    Path jar = Path.of("../agent/target/vpanel.jar").toAbsolutePath().normalize();
+    assertThat(jar)
+        .as("the packaged agent; build it with ./mvnw -pl agent -am package")
+        .isRegularFile();
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
