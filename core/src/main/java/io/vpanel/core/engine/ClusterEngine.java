@@ -1459,10 +1459,18 @@ public final class ClusterEngine implements AutoCloseable {
       HostRecord source = hosts.get(item.source);
       HostRecord destination = hosts.get(run.destination);
       VmInfo moved = source.vms.remove(item.vm.uuid());
-      destination.vms.put(
-          item.vm.uuid(), (moved == null ? item.vm : moved).withState(VmState.RUNNING));
       inventoryChanged(source);
-      inventoryChanged(destination);
+      if (destination != null) {
+        destination.vms.put(
+            item.vm.uuid(), (moved == null ? item.vm : moved).withState(VmState.RUNNING));
+        inventoryChanged(destination);
+      } else {
+        // A migration taken over after a restart may name a host this agent does not know; the
+        // guest left, and the periodic inventory read shows where it went.
+        log.log(
+            System.Logger.Level.WARNING,
+            item.vm.name() + " arrived on " + run.destination + ", which is not a known host");
+      }
       batch.done.add(item);
       if (batch.kind == Batch.Kind.EVACUATE) {
         owner.evacuatedTo.put(item.vm.uuid(), run.destination);
