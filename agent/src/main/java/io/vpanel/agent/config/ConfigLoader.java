@@ -161,8 +161,9 @@ public final class ConfigLoader {
     JsonNode journal = section(yaml, root, "journal");
     onlyKeys(yaml, journal, "/journal", Set.of("path", "maxSizeMb", "retentionDays"));
     Optional<Path> journalPath = string(yaml, journal, "/journal", "path").map(Path::of);
-    long journalMaxSizeMb = journalNumber(yaml, journal, "maxSizeMb", 64, 1, 1_000_000);
-    int journalRetentionDays = (int) journalNumber(yaml, journal, "retentionDays", 90, 0, 36_500);
+    long journalMaxSizeMb = number(yaml, "journal", journal, "maxSizeMb", 64, 1, 1_000_000);
+    int journalRetentionDays =
+        (int) number(yaml, "journal", journal, "retentionDays", 90, 0, 36_500);
 
     EngineSettings engine = engine(yaml, section(yaml, root, "maintenance"));
     return new AgentConfig(
@@ -183,28 +184,6 @@ public final class ConfigLoader {
         journalRetentionDays);
   }
 
-  private static long journalNumber(
-      LocatedYaml yaml, JsonNode node, String key, long fallback, long min, long max) {
-    JsonNode value = node.get(key);
-    if (value == null || value.isNull()) {
-      return fallback;
-    }
-    if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
-      throw new ConfigException(
-          yaml.where("/journal/" + key)
-              + ": journal."
-              + key
-              + " must be a whole number from "
-              + min
-              + " to "
-              + max
-              + " (was "
-              + value
-              + ")");
-    }
-    return value.asLong();
-  }
-
   private EngineSettings engine(LocatedYaml yaml, JsonNode node) {
     onlyKeys(yaml, node, "/maintenance", MAINTENANCE_KEYS);
     EngineSettings d = EngineSettings.defaults();
@@ -213,10 +192,17 @@ public final class ConfigLoader {
       MigrationOptions migration =
           new MigrationOptions(
               Duration.ofMillis(
-                  number(yaml, node, "maxDowntimeMillis", m.maxDowntime().toMillis(), 1, 60_000)),
+                  number(
+                      yaml,
+                      "maintenance",
+                      node,
+                      "maxDowntimeMillis",
+                      m.maxDowntime().toMillis(),
+                      1,
+                      60_000)),
               0,
-              bool(yaml, node, "autoConverge", m.autoConverge()),
-              bool(yaml, node, "postCopy", m.postCopy()));
+              bool(yaml, "maintenance", node, "autoConverge", m.autoConverge()),
+              bool(yaml, "maintenance", node, "postCopy", m.postCopy()));
       return d.toBuilder()
           .confirmHold(
               Duration.ofMillis(
@@ -224,25 +210,29 @@ public final class ConfigLoader {
                       1000
                           * decimal(
                               yaml,
+                              "maintenance",
                               node,
                               "confirmHoldSeconds",
                               d.confirmHold().toMillis() / 1000.0,
                               0,
                               30))))
           .destinationsPerVm(
-              (int) number(yaml, node, "destinationsPerVm", d.destinationsPerVm(), 1, 16))
+              (int)
+                  number(
+                      yaml, "maintenance", node, "destinationsPerVm", d.destinationsPerVm(), 1, 16))
           .migration(migration)
           .noProgressTimeout(
               Duration.ofSeconds(
                   number(
                       yaml,
+                      "maintenance",
                       node,
                       "noProgressTimeoutSeconds",
                       d.noProgressTimeout().toSeconds(),
                       5,
                       3600)))
-          .returnVmsOnExit(bool(yaml, node, "returnVmsOnExit", d.returnVmsOnExit()))
-          .pfaProtect(bool(yaml, node, "pfaProtect", d.pfaProtect()))
+          .returnVmsOnExit(bool(yaml, "maintenance", node, "returnVmsOnExit", d.returnVmsOnExit()))
+          .pfaProtect(bool(yaml, "maintenance", node, "pfaProtect", d.pfaProtect()))
           .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(yaml.where("/maintenance") + ": " + e.getMessage());
@@ -424,15 +414,23 @@ public final class ConfigLoader {
   }
 
   private static long number(
-      LocatedYaml yaml, JsonNode node, String key, long fallback, long min, long max) {
+      LocatedYaml yaml,
+      String section,
+      JsonNode node,
+      String key,
+      long fallback,
+      long min,
+      long max) {
     JsonNode value = node.get(key);
     if (value == null || value.isNull()) {
       return fallback;
     }
     if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
       throw new ConfigException(
-          yaml.where("/maintenance/" + key)
-              + ": maintenance."
+          yaml.where("/" + section + "/" + key)
+              + ": "
+              + section
+              + "."
               + key
               + " must be a whole number from "
               + min
@@ -446,15 +444,23 @@ public final class ConfigLoader {
   }
 
   private static double decimal(
-      LocatedYaml yaml, JsonNode node, String key, double fallback, double min, double max) {
+      LocatedYaml yaml,
+      String section,
+      JsonNode node,
+      String key,
+      double fallback,
+      double min,
+      double max) {
     JsonNode value = node.get(key);
     if (value == null || value.isNull()) {
       return fallback;
     }
     if (!value.isNumber() || value.asDouble() < min || value.asDouble() > max) {
       throw new ConfigException(
-          yaml.where("/maintenance/" + key)
-              + ": maintenance."
+          yaml.where("/" + section + "/" + key)
+              + ": "
+              + section
+              + "."
               + key
               + " must be a number from "
               + min
@@ -467,15 +473,18 @@ public final class ConfigLoader {
     return value.asDouble();
   }
 
-  private static boolean bool(LocatedYaml yaml, JsonNode node, String key, boolean fallback) {
+  private static boolean bool(
+      LocatedYaml yaml, String section, JsonNode node, String key, boolean fallback) {
     JsonNode value = node.get(key);
     if (value == null || value.isNull()) {
       return fallback;
     }
     if (!value.isBoolean()) {
       throw new ConfigException(
-          yaml.where("/maintenance/" + key)
-              + ": maintenance."
+          yaml.where("/" + section + "/" + key)
+              + ": "
+              + section
+              + "."
               + key
               + " must be true or false (was "
               + value
