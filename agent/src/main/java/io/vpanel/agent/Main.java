@@ -56,6 +56,7 @@ public final class Main implements Runnable {
           if (e instanceof CliException
               || e instanceof ConfigException
               || e instanceof DriverException
+              || e instanceof io.vpanel.web.ApiServer.ListenException
               || e instanceof IllegalArgumentException) {
             commandLine.getErr().println("vpanel: " + e.getMessage());
             return 1;

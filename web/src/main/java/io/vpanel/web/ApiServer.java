@@ -137,7 +137,26 @@ public final class ApiServer implements AutoCloseable {
                               ? "no such resource: " + describe(ctx)
                               : e.getMessage()));
             });
-    app.start();
+    try {
+      app.start();
+    } catch (RuntimeException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null && !(cause instanceof java.net.BindException)) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof java.net.BindException) {
+        throw new ListenException(
+            "cannot listen on "
+                + host
+                + ":"
+                + port
+                + ": "
+                + cause.getMessage()
+                + " (another vpanel or service uses it? pick another port)",
+            e);
+      }
+      throw e;
+    }
     log.info("API listening on http://{}:{}/", host, app.port());
     return this;
   }
@@ -471,6 +490,15 @@ public final class ApiServer implements AutoCloseable {
     } catch (IllegalStateException | NullPointerException responseAlreadyGone) {
       // An event stream that closed while being written: there is no one left to answer.
       log.debug("no response to write {} to: {}", status, message);
+    }
+  }
+
+  /** The API could not open its listening socket; the message says which and why. */
+  public static final class ListenException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ListenException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 
