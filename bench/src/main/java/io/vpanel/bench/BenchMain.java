@@ -1,6 +1,5 @@
 package io.vpanel.bench;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,9 +87,5 @@ public final class BenchMain {
 
   static String now() {
     return Instant.now().toString();
-  }
-
-  static void write(Path file, String content) throws IOException {
-    Files.writeString(file, content);
   }
 }

@@ -76,9 +76,4 @@ public class PlannerScaleBench {
   public Plan plan() {
     return EvacuationPlanner.plan("h0", source, vms, targets);
   }
-
-  /** Guests the source host runs at this size. */
-  int vmsOnSource() {
-    return vms.size();
-  }
 }

@@ -12,7 +12,6 @@ import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.MaintenanceAction;
 import io.vpanel.core.plan.Plan;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -165,16 +164,8 @@ public final class ApiServer implements AutoCloseable {
     return app.port();
   }
 
-  public InetSocketAddress address() {
-    return new InetSocketAddress(app.jettyServer().server().getURI().getHost(), port());
-  }
-
   public SseHub sse() {
     return sse;
-  }
-
-  public Metrics metricsRegistry() {
-    return metrics;
   }
 
   @Override

@@ -31,7 +31,6 @@ public final class SseHub implements ClusterListener {
   private final JsonViews json;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong sent = new AtomicLong();
   private volatile Map<String, String> currentHosts = Map.of();
   private Map<String, HostStatus> previous = new HashMap<>();
 
@@ -95,10 +94,6 @@ public final class SseHub implements ClusterListener {
 
   public long droppedEvents() {
     return dropped.get();
-  }
-
-  public long sentEvents() {
-    return sent.get();
   }
 
   private final class Subscriber {
@@ -181,11 +176,9 @@ public final class SseHub implements ClusterListener {
           }
           for (String[] activity : activityBatch) {
             client.sendEvent(activity[0], activity[1]);
-            sent.incrementAndGet();
           }
           for (String data : hostBatch.values()) {
             client.sendEvent("host", data);
-            sent.incrementAndGet();
           }
           if (client.terminated()) {
             return;

@@ -91,7 +91,6 @@ public final class ClusterEngine implements AutoCloseable {
   private boolean publishQueued;
   private Scheduler.Cancellable watchdog;
   private LinkStatus backendLink = LinkStatus.NONE;
-  private String backendLinkReason = "";
   private final Map<String, HaStatus> haCache = new HashMap<>();
   private long inventoryVersion;
   private long haComputedFor = -1;
@@ -186,7 +185,6 @@ public final class ClusterEngine implements AutoCloseable {
                     scheduler.execute(
                         () -> {
                           backendLink = status;
-                          backendLinkReason = reason;
                           publish();
                         });
                   }
@@ -1993,10 +1991,5 @@ public final class ClusterEngine implements AutoCloseable {
               ? HaStatus.PROTECTED
               : HaStatus.INSUFFICIENT;
         });
-  }
-
-  /** The management link's reason, for the API. */
-  public String managementLinkReason() {
-    return backendLinkReason;
   }
 }
