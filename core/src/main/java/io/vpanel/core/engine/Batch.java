@@ -53,7 +53,10 @@ final class Batch {
     final Item item;
     final String destination;
     final Instant startedAt;
-    final Duration timeout;
+
+    /** Grows when the migration's real bandwidth turns out lower than planned. */
+    Duration timeout;
+
     final int attempt;
     MigrationHandle handle;
     MigrationProgress progress;

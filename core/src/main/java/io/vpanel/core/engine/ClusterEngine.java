@@ -1374,15 +1374,23 @@ public final class ClusterEngine implements AutoCloseable {
   }
 
   private Duration migrationTimeout(Batch.Item item, HostRecord source) {
-    long memory = item.vm.memoryBytes();
     long nic = source.capacity == null ? 1 : source.capacity.nicBytesPerSec();
     long stream = source.capacity == null ? 1 : source.capacity.streamBytesPerSec();
     long expectedBandwidth =
         Math.max(1, ConcurrencyPolicy.share(nic, stream, runsFrom(source.name()).size() + 1));
-    // A busy guest re-sends what it dirties: at dirty rate d on bandwidth b pre-copy sends about
-    // memory / (1 - d/b). Auto-converge caps that by throttling, so the ratio is capped too.
-    double dirtyShare = Math.min(0.9, item.vm.dirtyRateBytesPerSec() / (double) expectedBandwidth);
-    double expectedSeconds = memory / (double) expectedBandwidth / (1 - dirtyShare);
+    return timeoutFor(item.vm.memoryBytes(), expectedBandwidth, item.vm.dirtyRateBytesPerSec());
+  }
+
+  /**
+   * The timeout of a migration of {@code memory} at {@code bandwidth}: a fixed base plus a multiple
+   * of the expected time. A busy guest re-sends what it dirties: at dirty rate d on bandwidth b
+   * pre-copy sends about memory / (1 - d/b). Auto-converge caps that by throttling, so the ratio is
+   * capped too.
+   */
+  private Duration timeoutFor(long memory, long bandwidth, long dirtyRate) {
+    long rate = Math.max(1, bandwidth);
+    double dirtyShare = Math.min(0.9, dirtyRate / (double) rate);
+    double expectedSeconds = memory / (double) rate / (1 - dirtyShare);
     return settings
         .timeoutBase()
         .plus(Duration.ofMillis((long) (settings.timeoutFactor() * 1000.0 * expectedSeconds)));
@@ -1393,6 +1401,15 @@ public final class ClusterEngine implements AutoCloseable {
       return;
     }
     run.progress = progress;
+    if (progress.bandwidthBytesPerSec() > 0) {
+      // The planned bandwidth was a guess; a hypervisor capped lower (or a slower link) gets the
+      // time its real bandwidth needs. The timeout only ever grows.
+      Duration measured =
+          timeoutFor(run.item.vm.memoryBytes(), progress.bandwidthBytesPerSec(), dirtyRate(run));
+      if (measured.compareTo(run.timeout) > 0) {
+        run.timeout = measured;
+      }
+    }
     if (progress.processedBytes() > run.lastProcessed) {
       run.lastProcessed = progress.processedBytes();
       run.lastProgressAt = scheduler.now();

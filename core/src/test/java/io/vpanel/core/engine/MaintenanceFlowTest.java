@@ -268,6 +268,25 @@ class MaintenanceFlowTest {
   }
 
   @Test
+  void aMigrationSlowerThanPlannedGetsTheTimeItsRealBandwidthNeeds() {
+    // The host declares 500 MB/s streams, but every migration is capped at 20 MB/s: 4 GiB takes
+    // about 215 s, far beyond the timeout planned from the declared speed (about 94 s).
+    EngineSettings capped =
+        EngineSettings.defaults()
+            .withMigration(
+                new io.vpanel.spi.hypervisor.MigrationOptions(
+                    Duration.ofMillis(300), 20 * MB, true, false));
+    try (SimHarness h = new SimHarness(small(idle("slow", 4)), capped, Map.of())) {
+      h.request("h1", MaintenanceAction.ENTER);
+      h.runUntilState("h1", HOUR, MaintenanceState.IN_MAINTENANCE, MaintenanceState.FAILED);
+
+      assertThat(h.state("h1")).isEqualTo(MaintenanceState.IN_MAINTENANCE);
+      assertThat(h.activities).noneMatch(a -> "failed".equals(a.fields().get("event")));
+      h.assertNoViolations();
+    }
+  }
+
+  @Test
   void guestsFollowTheirPolicies() {
     VmSpec down = idle("batch", 2).withPolicy(VmPolicy.SHUTDOWN);
     VmSpec saved = idle("cache", 2).withPolicy(VmPolicy.SUSPEND);
