@@ -2,10 +2,12 @@ package io.vpanel.spi.management;
 
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The management side of the cluster: who the other hosts are, how load balancing and HA are set,
- * the health of the link to it, and notices it pushes to the panel.
+ * the health of the backend's own link, notices and maintenance requests it pushes, and the
+ * coordinator that admits maintenance and reserves placement.
  */
 public interface ManagementBackend extends AutoCloseable {
 
@@ -17,8 +19,23 @@ public interface ManagementBackend extends AutoCloseable {
   /** True when the backend restarts guests of a failed host elsewhere. */
   boolean haEnabled();
 
-  /** Starts reporting link status and notices to {@code listener}. */
+  /** Starts reporting link status, notices and requests to {@code listener}. */
   void start(ManagementListener listener);
+
+  /**
+   * This agent's own host as it stands now; called after every change, from the owner thread. Must
+   * return at once (a backend that sends it somewhere keeps the newest and sends it from its own
+   * thread).
+   */
+  default void publish(HostReport report) {}
+
+  /**
+   * The coordinator that admits maintenance and reserves placement across the cluster; empty for
+   * core's local one, which decides from this agent's own view.
+   */
+  default Optional<Coordinator> coordinator() {
+    return Optional.empty();
+  }
 
   @Override
   void close();

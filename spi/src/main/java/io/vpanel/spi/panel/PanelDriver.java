@@ -1,16 +1,25 @@
 package io.vpanel.spi.panel;
 
 /**
- * A front panel: shows the host's panel state and reports its maintenance button.
+ * A front panel: shows the host's panel state and reports its buttons.
  *
- * <p>{@link #render} is called on the agent's owner thread with every new state and must not block:
- * a driver that talks to a slow device keeps the newest state and sends it from its own (virtual)
- * thread, dropping the states it could not show in time.
+ * <p>Core calls {@link #render} from this panel's own thread, never from the owner thread, with the
+ * newest state laid out for this panel's {@link #capabilities()}; states that came while a render
+ * ran are skipped, so a slow device shows the present, not a backlog. A render may block on the
+ * device; one that throws or does not return in time marks the panel failed (shown in the API and
+ * in {@code /metrics}) without delaying other panels or the maintenance flow. {@link #name()} and
+ * {@link #capabilities()} must return at once from any thread.
  */
 public interface PanelDriver extends AutoCloseable {
 
-  /** Starts the panel; button events go to {@code buttons} until {@link #close()}. */
-  void start(ButtonListener buttons);
+  /** The driver's name ({@code web}, {@code lcdproc}, ...): the origin of its button requests. */
+  String name();
+
+  /** What this panel can show and report now. */
+  PanelCapabilities capabilities();
+
+  /** Starts the panel; its reports go to {@code listener} until {@link #close()}. */
+  void start(PanelListener listener);
 
   /** Shows {@code state}. */
   void render(PanelState state);

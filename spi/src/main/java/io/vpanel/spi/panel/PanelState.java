@@ -6,8 +6,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Everything a front panel shows for one host, immutable. Every panel driver renders the same
- * state; a driver that cannot show something (a colour, flashing) shows the closest it can.
+ * Everything one front panel shows for one host, immutable. Every panel of a host shows the same
+ * state, laid out for its own display; a driver that cannot show something (flashing) shows the
+ * closest it can.
  *
  * @param host the host's name
  * @param version increases with every change, so drivers can drop stale renders
@@ -22,6 +23,7 @@ import java.util.Optional;
  * @param identify the identify/locate LED
  * @param lines the alphanumeric display, one string per row, each exactly the display's width
  * @param hold the button hold in progress, if any
+ * @param confirm a press-only panel's first press waiting for its confirming press, if any
  */
 public record PanelState(
     String host,
@@ -36,11 +38,37 @@ public record PanelState(
     Light ha,
     boolean identify,
     List<String> lines,
-    Optional<HoldFeedback> hold) {
+    Optional<HoldFeedback> hold,
+    Optional<ConfirmFeedback> confirm) {
 
   public PanelState {
     Objects.requireNonNull(host, "host");
     lines = List.copyOf(lines);
     Objects.requireNonNull(hold, "hold");
+    Objects.requireNonNull(confirm, "confirm");
+  }
+
+  /** This state under another version. */
+  public PanelState withVersion(long newVersion) {
+    return new PanelState(
+        host,
+        newVersion,
+        runningVms,
+        maintenanceState,
+        safeToService,
+        maintenance,
+        managementLink,
+        pfaProtect,
+        drs,
+        ha,
+        identify,
+        lines,
+        hold,
+        confirm);
+  }
+
+  /** True when both show the same thing: every field but the version is equal. */
+  public boolean looksLike(PanelState other) {
+    return other != null && withVersion(other.version).equals(other);
   }
 }

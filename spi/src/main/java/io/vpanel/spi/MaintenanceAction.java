@@ -1,4 +1,4 @@
-package io.vpanel.core.model;
+package io.vpanel.spi;
 
 import java.util.Locale;
 import java.util.Optional;
