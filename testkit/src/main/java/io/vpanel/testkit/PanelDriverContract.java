@@ -7,6 +7,7 @@ import io.vpanel.spi.panel.ButtonEvent;
 import io.vpanel.spi.panel.HoldFeedback;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.LightColor;
+import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
 import java.time.Duration;
@@ -74,7 +75,8 @@ public abstract class PanelDriverContract {
         Light.steady(LightColor.GREEN),
         false,
         List.of(lines),
-        Optional.of(new HoldFeedback("cancel", Instant.EPOCH, Duration.ofSeconds(3))));
+        Optional.of(new HoldFeedback("cancel", Instant.EPOCH, Duration.ofSeconds(3))),
+        Optional.empty());
   }
 
   @Test
@@ -101,11 +103,11 @@ public abstract class PanelDriverContract {
     await(() -> events.size() >= 2, timeout());
 
     assertThat(events).hasSize(2);
-    assertThat(events.get(0).pressed()).isTrue();
-    assertThat(events.get(1).pressed()).isFalse();
-    assertThat(events).allSatisfy(e -> assertThat(e.host()).isEqualTo(host()));
+    assertThat(events.get(0)).isInstanceOf(ButtonEvent.Pressed.class);
+    assertThat(events.get(1)).isInstanceOf(ButtonEvent.Released.class);
+    assertThat(events).allSatisfy(e -> assertThat(e.button()).isEqualTo(PanelButton.MAINTENANCE));
     assertThat(events.get(1).at()).isAfterOrEqualTo(events.get(0).at());
-    assertThat(events.get(0).panel()).isNotBlank();
+    assertThat(panel.name()).isNotBlank();
   }
 
   @Test

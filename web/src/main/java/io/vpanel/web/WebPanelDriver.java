@@ -2,8 +2,10 @@ package io.vpanel.web;
 
 import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.panel.ButtonEvent;
-import io.vpanel.spi.panel.ButtonListener;
+import io.vpanel.spi.panel.DisplayGeometry;
+import io.vpanel.spi.panel.PanelCapabilities;
 import io.vpanel.spi.panel.PanelDriver;
+import io.vpanel.spi.panel.PanelListener;
 import io.vpanel.spi.panel.PanelState;
 
 /**
@@ -14,7 +16,7 @@ import io.vpanel.spi.panel.PanelState;
 public final class WebPanelDriver implements PanelDriver {
   private final String host;
   private final Scheduler scheduler;
-  private volatile ButtonListener buttons;
+  private volatile PanelListener buttons;
   private volatile PanelState latest;
 
   public WebPanelDriver(String host, Scheduler scheduler) {
@@ -27,7 +29,17 @@ public final class WebPanelDriver implements PanelDriver {
   }
 
   @Override
-  public void start(ButtonListener buttons) {
+  public String name() {
+    return "web";
+  }
+
+  @Override
+  public PanelCapabilities capabilities() {
+    return PanelCapabilities.full(DisplayGeometry.FOUR_BY_TWENTY);
+  }
+
+  @Override
+  public void start(PanelListener buttons) {
     this.buttons = buttons;
   }
 
@@ -43,11 +55,11 @@ public final class WebPanelDriver implements PanelDriver {
 
   /** The page's button went down or up. Returns false when the panel is not started. */
   public boolean press(boolean pressed) {
-    ButtonListener listener = buttons;
+    PanelListener listener = buttons;
     if (listener == null) {
       return false;
     }
-    listener.onButton(new ButtonEvent(host, "web", pressed, scheduler.now()));
+    listener.onButton(ButtonEvent.maintenance(pressed, scheduler.now()));
     return true;
   }
 

@@ -8,7 +8,6 @@ import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HaStatus;
 import io.vpanel.core.model.HostStatus;
-import io.vpanel.core.model.MaintenanceAction;
 import io.vpanel.core.model.MaintenanceView;
 import io.vpanel.core.model.MigrationView;
 import io.vpanel.core.model.PfaStatus;
@@ -21,9 +20,9 @@ import io.vpanel.core.plan.Move;
 import io.vpanel.core.plan.Plan;
 import io.vpanel.core.plan.Sizes;
 import io.vpanel.core.plan.TargetHost;
+import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.Scheduler;
-import io.vpanel.spi.alert.AlertSeverity;
 import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.alert.HardwareAlert;
 import io.vpanel.spi.hypervisor.HostInventory;
@@ -169,10 +168,20 @@ public final class ClusterEngine implements AutoCloseable {
             closeables.add(
                 binding.connection().subscribe(event -> scheduler.execute(() -> onEvent(event))));
             for (PanelDriver panel : binding.panels()) {
-              panel.start(event -> scheduler.execute(() -> onButton(event)));
+              panel.start(event -> scheduler.execute(() -> onButton(host, panel, event)));
             }
             for (AlertSource source : binding.alerts()) {
-              source.start(alert -> scheduler.execute(() -> onAlert(host.name(), alert)));
+              source.start(
+                  Optional.empty(),
+                  new io.vpanel.spi.alert.AlertListener() {
+                    @Override
+                    public void onAlert(HardwareAlert alert, String cursor) {
+                      scheduler.execute(() -> ClusterEngine.this.onAlert(host.name(), alert));
+                    }
+
+                    @Override
+                    public void onHealth(io.vpanel.spi.alert.SourceHealth health) {}
+                  });
             }
             refreshInventory(host);
           }
@@ -582,11 +591,6 @@ public final class ClusterEngine implements AutoCloseable {
         });
   }
 
-  /** Delivers a button event from a panel driver. */
-  public void button(ButtonEvent event) {
-    scheduler.execute(() -> onButton(event));
-  }
-
   private <T> CompletableFuture<T> call(Supplier<T> work) {
     CompletableFuture<T> result = new CompletableFuture<>();
     onOwner(
@@ -718,12 +722,12 @@ public final class ClusterEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- buttons and alerts
 
-  private void onButton(ButtonEvent event) {
-    HostRecord host = hosts.get(event.host());
-    if (host == null || !host.controlled || closed) {
+  private void onButton(HostRecord host, PanelDriver panelDriver, ButtonEvent event) {
+    if (!host.controlled || closed) {
       return;
     }
-    if (event.pressed()) {
+    String panel = panelDriver.name();
+    if (event instanceof ButtonEvent.Pressed) {
       if (host.hold != null) {
         return;
       }
@@ -735,14 +739,13 @@ public final class ClusterEngine implements AutoCloseable {
       }
       Scheduler.Cancellable confirm =
           scheduler.schedule(settings.confirmHold(), () -> confirmHold(host));
-      host.hold =
-          new HostRecord.Hold(event.panel(), action.get().label(), scheduler.now(), confirm);
+      host.hold = new HostRecord.Hold(panel, action.get().label(), scheduler.now(), confirm);
       activity(
           "button",
           host.name(),
-          "button held on " + event.panel() + " panel (" + action.get().label() + ")",
-          Map.of("panel", event.panel(), "pressed", true));
-    } else if (host.hold != null) {
+          "button held on " + panel + " panel (" + action.get().label() + ")",
+          Map.of("panel", panel, "pressed", true));
+    } else if (event instanceof ButtonEvent.Released && host.hold != null) {
       host.hold.confirm().cancel();
       Duration held = Duration.between(host.hold.startedAt(), scheduler.now());
       host.hold = null;
@@ -750,7 +753,7 @@ public final class ClusterEngine implements AutoCloseable {
           "button",
           host.name(),
           "button released after " + held.toMillis() + " ms: too short, nothing done",
-          Map.of("panel", event.panel(), "pressed", false, "heldMillis", held.toMillis()));
+          Map.of("panel", panel, "pressed", false, "heldMillis", held.toMillis()));
     }
     publish();
   }
@@ -783,12 +786,15 @@ public final class ClusterEngine implements AutoCloseable {
     activity(
         "alert",
         hostName,
-        alert.severity() + " " + alert.component() + ": " + alert.message(),
+        alert.severity() + " " + alert.describe(),
         Map.of(
             "source", alert.source(),
             "severity", alert.severity().name(),
             "component", alert.component()));
-    if (alert.severity() == AlertSeverity.CRITICAL && settings.pfaProtect() && host.controlled) {
+    if (alert.severity().triggersPfa()
+        && alert.asserted()
+        && settings.pfaProtect()
+        && host.controlled) {
       host.activeAlert = alert;
       host.pfaRemediationFailed = false;
       if (host.state == MaintenanceState.OPERATIONAL || host.state == MaintenanceState.FAILED) {
@@ -1769,7 +1775,7 @@ public final class ClusterEngine implements AutoCloseable {
   private void render(HostRecord host, PanelState state) {
     for (PanelDriver panel : host.panels) {
       PanelState last = host.lastRendered.get(panel);
-      if (last != null && sameLook(last, state)) {
+      if (state.looksLike(last)) {
         continue;
       }
       host.lastRendered.put(panel, state);
@@ -1779,20 +1785,6 @@ public final class ClusterEngine implements AutoCloseable {
         log.log(System.Logger.Level.WARNING, "panel driver failed to render " + host.name(), e);
       }
     }
-  }
-
-  private static boolean sameLook(PanelState a, PanelState b) {
-    return a.runningVms() == b.runningVms()
-        && a.maintenanceState() == b.maintenanceState()
-        && a.safeToService() == b.safeToService()
-        && a.maintenance().equals(b.maintenance())
-        && a.managementLink().equals(b.managementLink())
-        && a.pfaProtect().equals(b.pfaProtect())
-        && a.drs().equals(b.drs())
-        && a.ha().equals(b.ha())
-        && a.identify() == b.identify()
-        && a.lines().equals(b.lines())
-        && a.hold().equals(b.hold());
   }
 
   private HostStatus status(HostRecord host) {
@@ -1868,7 +1860,7 @@ public final class ClusterEngine implements AutoCloseable {
       PanelState projected = PanelProjection.project(input);
       // Keep the version (and the very object) while nothing visible changed, so unchanged
       // hosts produce equal statuses and nothing is re-sent to panels or SSE clients.
-      if (host.lastPanel == null || !sameLook(host.lastPanel, projected)) {
+      if (!projected.looksLike(host.lastPanel)) {
         host.panelVersion++;
         host.lastPanel = projected;
       }

@@ -57,7 +57,8 @@ public final class PanelProjection {
         haLight(in.ha()),
         m.safeToService(),
         lines(in),
-        in.hold());
+        in.hold(),
+        Optional.empty());
   }
 
   static Light maintenanceLight(MaintenanceView m) {

@@ -3,9 +3,9 @@ package io.vpanel.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.core.model.CommandResult;
-import io.vpanel.core.model.MaintenanceAction;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.VmSpec;
+import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.VmInfo;

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.CommandResult;
-import io.vpanel.core.model.MaintenanceAction;
 import io.vpanel.core.model.PfaStatus;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.SimSettings;
 import io.vpanel.driver.sim.VmSpec;
+import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
-import io.vpanel.spi.alert.AlertListener;
 import io.vpanel.spi.alert.AlertSeverity;
-import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.alert.HardwareAlert;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.VmInfo;
@@ -21,6 +19,7 @@ import io.vpanel.spi.hypervisor.VmState;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.LightColor;
 import io.vpanel.spi.panel.PanelState;
+import io.vpanel.testkit.InMemoryAlertSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -362,7 +361,7 @@ class MaintenanceFlowTest {
 
   @Test
   void aCriticalHardwareAlertVacatesTheHostWhenPfaIsArmed() {
-    ManualAlerts alerts = new ManualAlerts();
+    InMemoryAlertSource alerts = new InMemoryAlertSource("test");
     try (SimHarness h =
         new SimHarness(
             small(idle("web", 2), idle("db", 4)),
@@ -372,17 +371,24 @@ class MaintenanceFlowTest {
       assertThat(h.status("h1").pfaProtect()).isEqualTo(PfaStatus.ARMED);
       assertThat(h.status("h2").pfaProtect()).isEqualTo(PfaStatus.DISABLED);
 
-      alerts.fire(
+      alerts.append(
           new HardwareAlert(
-              "sel-17", "test", AlertSeverity.WARNING, "FAN 2", "speed low", h.scheduler.now()));
+              "sel-17",
+              "test",
+              AlertSeverity.WARNING,
+              true,
+              "FAN 2",
+              "speed low",
+              h.scheduler.now()));
       h.scheduler.advance(Duration.ofSeconds(1));
       assertThat(h.state("h1")).isEqualTo(MaintenanceState.OPERATIONAL);
 
-      alerts.fire(
+      alerts.append(
           new HardwareAlert(
               "sel-18",
               "test",
               AlertSeverity.CRITICAL,
+              true,
               "DIMM A3",
               "correctable ECC threshold",
               h.scheduler.now()));
@@ -417,19 +423,4 @@ class MaintenanceFlowTest {
   }
 
   /** An alert source the test fires by hand: the PFA policy of the core is under test here. */
-  static final class ManualAlerts implements AlertSource {
-    private AlertListener listener;
-
-    @Override
-    public void start(AlertListener listener) {
-      this.listener = listener;
-    }
-
-    void fire(HardwareAlert alert) {
-      listener.onAlert(alert);
-    }
-
-    @Override
-    public void close() {}
-  }
 }

@@ -9,9 +9,9 @@ import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
-import io.vpanel.core.model.MaintenanceAction;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.SimHypervisorDriver;
+import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.hypervisor.HostCapacity;
@@ -19,8 +19,10 @@ import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmState;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.spi.panel.ButtonEvent;
-import io.vpanel.spi.panel.ButtonListener;
+import io.vpanel.spi.panel.DisplayGeometry;
+import io.vpanel.spi.panel.PanelCapabilities;
 import io.vpanel.spi.panel.PanelDriver;
+import io.vpanel.spi.panel.PanelListener;
 import io.vpanel.spi.panel.PanelState;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
@@ -175,11 +177,11 @@ final class SimHarness implements AutoCloseable {
   }
 
   void press(String host) {
-    panels.get(host).button(host, true, scheduler);
+    panels.get(host).button(true, scheduler);
   }
 
   void release(String host) {
-    panels.get(host).button(host, false, scheduler);
+    panels.get(host).button(false, scheduler);
   }
 
   void assertNoViolations() {
@@ -195,10 +197,20 @@ final class SimHarness implements AutoCloseable {
   /** A panel driver that records what it was asked to show. */
   static final class RecordingPanel implements PanelDriver {
     final List<PanelState> rendered = new ArrayList<>();
-    ButtonListener buttons;
+    PanelListener buttons;
 
     @Override
-    public void start(ButtonListener buttons) {
+    public String name() {
+      return "test";
+    }
+
+    @Override
+    public PanelCapabilities capabilities() {
+      return PanelCapabilities.full(DisplayGeometry.FOUR_BY_TWENTY);
+    }
+
+    @Override
+    public void start(PanelListener buttons) {
       this.buttons = buttons;
     }
 
@@ -211,8 +223,8 @@ final class SimHarness implements AutoCloseable {
       return rendered.get(rendered.size() - 1);
     }
 
-    void button(String host, boolean pressed, VirtualScheduler scheduler) {
-      buttons.onButton(new ButtonEvent(host, "test", pressed, scheduler.now()));
+    void button(boolean pressed, VirtualScheduler scheduler) {
+      buttons.onButton(ButtonEvent.maintenance(pressed, scheduler.now()));
     }
 
     @Override
