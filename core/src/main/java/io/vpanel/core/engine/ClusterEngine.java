@@ -1881,7 +1881,8 @@ public final class ClusterEngine implements AutoCloseable {
         drs,
         ha,
         notices,
-        panel);
+        panel,
+        List.of());
   }
 
   private static MigrationView migrationView(Batch.Run run) {

@@ -26,7 +26,9 @@ import java.util.Optional;
  * @param drs load-balancing mode
  * @param ha whether its guests could restart elsewhere
  * @param notices notices shown now, newest first
- * @param panel the panel state every panel driver of the host renders, when controlled
+ * @param panel the panel state of the host laid out for the default 4 x 20 display, when controlled
+ *     (each panel gets its own layout; this one is for the API and CLI)
+ * @param panels the health of each of the host's panels
  */
 public record HostStatus(
     String name,
@@ -43,10 +45,12 @@ public record HostStatus(
     DrsMode drs,
     HaStatus ha,
     List<String> notices,
-    Optional<PanelState> panel) {
+    Optional<PanelState> panel,
+    List<PanelHealth> panels) {
 
   public HostStatus {
     vms = List.copyOf(vms);
     notices = List.copyOf(notices);
+    panels = List.copyOf(panels);
   }
 }
