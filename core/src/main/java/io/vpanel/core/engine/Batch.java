@@ -3,6 +3,7 @@ package io.vpanel.core.engine;
 import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.management.Coordinator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -58,6 +59,10 @@ final class Batch {
     Duration timeout;
 
     final int attempt;
+
+    /** The coordinator's grant for this move, once given; freed when the move ends. */
+    Coordinator.Reservation reservation;
+
     MigrationHandle handle;
     MigrationProgress progress;
     Instant lastProgressAt;
@@ -128,11 +133,14 @@ final class Batch {
     bytesTotal += item.vm.memoryBytes();
   }
 
+  /** Guests whose hypervisor is being asked, after a restart, whether it still migrates them. */
+  int probing;
+
   boolean finished() {
-    return pending.isEmpty() && running.isEmpty() && localActionsPending == 0;
+    return pending.isEmpty() && running.isEmpty() && localActionsPending == 0 && probing == 0;
   }
 
   int vmsLeft() {
-    return pending.size() + running.size() + localActionsPending;
+    return pending.size() + running.size() + localActionsPending + probing;
   }
 }

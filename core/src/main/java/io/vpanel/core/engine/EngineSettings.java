@@ -5,9 +5,12 @@ import java.time.Duration;
 
 /**
  * How the maintenance flow behaves. {@link #defaults()} is what an operator gets without
- * configuration.
+ * configuration. Each panel's display size is the panel's own ({@link
+ * io.vpanel.spi.panel.PanelDriver#capabilities()}), not a setting of the engine.
  *
  * @param confirmHold how long the button must be held for a request to count (a bump does nothing)
+ * @param confirmWindow on a panel that reports presses only, how long after a first press a second
+ *     press confirms it (a single press does nothing)
  * @param destinationsPerVm how many hosts a guest's migration is tried on before it is reported
  * @param migration options passed to every live migration
  * @param timeoutBase part of every migration's timeout that does not depend on its size
@@ -15,10 +18,12 @@ import java.time.Duration;
  *     bandwidth
  * @param noProgressTimeout a migration whose sent bytes do not grow for this long is aborted
  * @param returnVmsOnExit move evacuated guests back when maintenance ends
- * @param pfaProtect evacuate on a critical hardware alert (when an alert source is configured)
- * @param displayRows rows of the alphanumeric display
- * @param displayColumns columns of the alphanumeric display
+ * @param pfaProtect evacuate on a predictive or critical hardware alert (when an alert source is
+ *     configured)
  * @param inventoryRefresh how often the full inventory is re-read to catch missed events
+ * @param inventoryTimeout a hypervisor whose inventory read has not answered for this long is shown
+ *     unreachable
+ * @param panelRenderTimeout a panel whose render has not returned for this long is shown failed
  * @param messageShownFor how long a refusal stays on the panel
  * @param fixedConcurrency 0 to let the planner choose how many migrations run at once; a positive
  *     number fixes it per source host, as other managers do (for benchmarks and operators who
@@ -26,6 +31,7 @@ import java.time.Duration;
  */
 public record EngineSettings(
     Duration confirmHold,
+    Duration confirmWindow,
     int destinationsPerVm,
     MigrationOptions migration,
     Duration timeoutBase,
@@ -33,28 +39,31 @@ public record EngineSettings(
     Duration noProgressTimeout,
     boolean returnVmsOnExit,
     boolean pfaProtect,
-    int displayRows,
-    int displayColumns,
     Duration inventoryRefresh,
+    Duration inventoryTimeout,
+    Duration panelRenderTimeout,
     Duration messageShownFor,
     int fixedConcurrency) {
 
   public EngineSettings {
     if (confirmHold.isNegative()
+        || !confirmWindow.isPositive()
         || destinationsPerVm < 1
         || timeoutFactor < 1
-        || displayRows < 2
-        || displayColumns < 16
+        || !inventoryTimeout.isPositive()
+        || !panelRenderTimeout.isPositive()
         || fixedConcurrency < 0) {
       throw new IllegalArgumentException(
-          "maintenance settings out of range: confirmHold >= 0, destinationsPerVm >= 1,"
-              + " timeoutFactor >= 1, display at least 2 rows of 16 columns, fixedConcurrency >= 0");
+          "maintenance settings out of range: confirmHold >= 0, confirmWindow > 0,"
+              + " destinationsPerVm >= 1, timeoutFactor >= 1, inventoryTimeout > 0,"
+              + " panelRenderTimeout > 0, fixedConcurrency >= 0");
     }
   }
 
   public static EngineSettings defaults() {
     return new EngineSettings(
         Duration.ofSeconds(3),
+        Duration.ofSeconds(5),
         2,
         MigrationOptions.DEFAULTS,
         Duration.ofSeconds(60),
@@ -62,9 +71,9 @@ public record EngineSettings(
         Duration.ofSeconds(30),
         true,
         true,
-        4,
-        20,
         Duration.ofSeconds(30),
+        Duration.ofSeconds(20),
+        Duration.ofSeconds(5),
         Duration.ofSeconds(10),
         0);
   }
@@ -89,6 +98,7 @@ public record EngineSettings(
   /** Changes a few settings and keeps the rest. */
   public static final class Builder {
     private Duration confirmHold;
+    private Duration confirmWindow;
     private int destinationsPerVm;
     private MigrationOptions migration;
     private Duration timeoutBase;
@@ -96,14 +106,15 @@ public record EngineSettings(
     private Duration noProgressTimeout;
     private boolean returnVmsOnExit;
     private boolean pfaProtect;
-    private int displayRows;
-    private int displayColumns;
     private Duration inventoryRefresh;
+    private Duration inventoryTimeout;
+    private Duration panelRenderTimeout;
     private Duration messageShownFor;
     private int fixedConcurrency;
 
     private Builder(EngineSettings from) {
       confirmHold = from.confirmHold;
+      confirmWindow = from.confirmWindow;
       destinationsPerVm = from.destinationsPerVm;
       migration = from.migration;
       timeoutBase = from.timeoutBase;
@@ -111,15 +122,20 @@ public record EngineSettings(
       noProgressTimeout = from.noProgressTimeout;
       returnVmsOnExit = from.returnVmsOnExit;
       pfaProtect = from.pfaProtect;
-      displayRows = from.displayRows;
-      displayColumns = from.displayColumns;
       inventoryRefresh = from.inventoryRefresh;
+      inventoryTimeout = from.inventoryTimeout;
+      panelRenderTimeout = from.panelRenderTimeout;
       messageShownFor = from.messageShownFor;
       fixedConcurrency = from.fixedConcurrency;
     }
 
     public Builder confirmHold(Duration value) {
       confirmHold = value;
+      return this;
+    }
+
+    public Builder confirmWindow(Duration value) {
+      confirmWindow = value;
       return this;
     }
 
@@ -148,6 +164,16 @@ public record EngineSettings(
       return this;
     }
 
+    public Builder inventoryTimeout(Duration value) {
+      inventoryTimeout = value;
+      return this;
+    }
+
+    public Builder panelRenderTimeout(Duration value) {
+      panelRenderTimeout = value;
+      return this;
+    }
+
     public Builder fixedConcurrency(int value) {
       fixedConcurrency = value;
       return this;
@@ -156,6 +182,7 @@ public record EngineSettings(
     public EngineSettings build() {
       return new EngineSettings(
           confirmHold,
+          confirmWindow,
           destinationsPerVm,
           migration,
           timeoutBase,
@@ -163,9 +190,9 @@ public record EngineSettings(
           noProgressTimeout,
           returnVmsOnExit,
           pfaProtect,
-          displayRows,
-          displayColumns,
           inventoryRefresh,
+          inventoryTimeout,
+          panelRenderTimeout,
           messageShownFor,
           fixedConcurrency);
     }

@@ -12,7 +12,6 @@ import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,13 +59,29 @@ final class HostRecord {
   String message;
   Instant messageUntil;
 
-  HardwareAlert activeAlert;
+  /** A press-only panel's first press, waiting for its confirming press. */
+  Offer offer;
+
+  /** When the outstanding inventory read started, null when none is outstanding. */
+  Instant readStartedAt;
+
+  /** Another read was asked for while one was outstanding. */
+  boolean readAgain;
+
+  /** Alerts asserted and not cleared, by their stable id. */
+  final Map<String, HardwareAlert> activeAlerts = new LinkedHashMap<>();
+
+  /** Each alert source's cursor after the last alert recorded, by source name. */
+  final Map<String, String> alertCursors = new LinkedHashMap<>();
+
   boolean pfaRemediationFailed;
 
   final List<Notice> notices = new ArrayList<>();
-  final Map<PanelDriver, PanelState> lastRendered = new HashMap<>();
-  long panelVersion;
+
+  /** The 4 x 20 reference layout last published (for the API), kept while it looks the same. */
   PanelState lastPanel;
+
+  long panelVersion;
 
   HostRecord(
       HostEndpoint endpoint,
@@ -93,4 +108,7 @@ final class HostRecord {
 
   /** A button hold in progress. */
   record Hold(String panel, String action, Instant startedAt, Scheduler.Cancellable confirm) {}
+
+  /** A first press offering {@code action} until {@code until}. */
+  record Offer(String panel, String action, Instant until, Scheduler.Cancellable lapse) {}
 }

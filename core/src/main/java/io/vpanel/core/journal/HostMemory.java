@@ -1,7 +1,9 @@
 package io.vpanel.core.journal;
 
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.alert.HardwareAlert;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +19,9 @@ import java.util.Map;
  * @param evacuatedTo guests the evacuation moved out: uuid to the host they went to
  * @param stoppedByUs guests the evacuation shut down or suspended
  * @param batch the run in progress, or null
+ * @param activeAlerts hardware alerts asserted and not cleared, which PFA protect acts on
+ * @param alertCursors each alert source's position after the last alert recorded: source name to
+ *     cursor
  */
 public record HostMemory(
     String host,
@@ -26,11 +31,54 @@ public record HostMemory(
     String planSummary,
     Map<String, String> evacuatedTo,
     List<String> stoppedByUs,
-    BatchMemory batch) {
+    BatchMemory batch,
+    List<HardwareAlert> activeAlerts,
+    Map<String, String> alertCursors) {
 
   public HostMemory {
     evacuatedTo = Map.copyOf(evacuatedTo);
     stoppedByUs = List.copyOf(stoppedByUs);
+    // Absent in what older agents wrote: none.
+    activeAlerts = activeAlerts == null ? List.of() : List.copyOf(activeAlerts);
+    alertCursors = alertCursors == null ? Map.of() : Map.copyOf(alertCursors);
+  }
+
+  /** A host's memory without alerts (as the run and state code builds it). */
+  public HostMemory(
+      String host,
+      MaintenanceState state,
+      Instant since,
+      String reason,
+      String planSummary,
+      Map<String, String> evacuatedTo,
+      List<String> stoppedByUs,
+      BatchMemory batch) {
+    this(
+        host,
+        state,
+        since,
+        reason,
+        planSummary,
+        evacuatedTo,
+        stoppedByUs,
+        batch,
+        List.of(),
+        Map.of());
+  }
+
+  /** This memory with other alerts and cursors. */
+  public HostMemory withAlerts(Collection<HardwareAlert> alerts, Map<String, String> cursors) {
+    return new HostMemory(
+        host,
+        state,
+        since,
+        reason,
+        planSummary,
+        evacuatedTo,
+        stoppedByUs,
+        batch,
+        List.copyOf(alerts),
+        cursors);
   }
 
   /**

@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * The built-in coordinator: the agent itself plans and runs evacuations across the configured
- * peers. It is in-process, so its own link is always up; the engine degrades the shown link when
- * peers' hypervisors are unreachable.
+ * peers, with core's local coordinator. It is in-process, so its own link is always up; a peer's
+ * unreachable hypervisor shows on the HA light and in placement, not on the management link.
  */
 public final class BuiltinManagement implements ManagementBackend {
   private final BuiltinSettings settings;

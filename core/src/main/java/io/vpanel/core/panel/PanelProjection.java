@@ -8,18 +8,24 @@ import io.vpanel.core.plan.Sizes;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.spi.management.LinkStatus;
+import io.vpanel.spi.panel.ConfirmFeedback;
+import io.vpanel.spi.panel.DisplayGeometry;
 import io.vpanel.spi.panel.HoldFeedback;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.LightColor;
+import io.vpanel.spi.panel.PanelCapabilities;
 import io.vpanel.spi.panel.PanelState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Turns a host's status into the one panel state every panel driver renders: the lights of the
- * panel semantics table and the text of the alphanumeric display. Pure; no clock, no I/O.
+ * Turns a host's status into what one panel shows: the lights of the panel semantics table in the
+ * colours the panel has, and the text of its alphanumeric display laid out for its size — the most
+ * important lines first, so a 16 x 2 LCD shows the name, the count and what matters now, a 4 x 20
+ * one the state line and the details too. Pure; no clock, no I/O.
  */
 public final class PanelProjection {
   private PanelProjection() {}
@@ -42,23 +48,79 @@ public final class PanelProjection {
       int rows,
       int columns) {}
 
+  /** The layout of {@code in} for a display of {@code in.rows()} x {@code in.columns()}. */
   public static PanelState project(Input in) {
+    return project(in, Optional.empty(), PanelCapabilities.full(geometry(in)));
+  }
+
+  private static DisplayGeometry geometry(Input in) {
+    return new DisplayGeometry(in.rows(), in.columns());
+  }
+
+  /**
+   * What one panel shows: {@code in} laid out for the panel's display (its rows and columns win
+   * over the input's), its lights in the closest colours it has, and a pending press-only offer.
+   */
+  public static PanelState project(
+      Input in, Optional<ConfirmFeedback> confirm, PanelCapabilities panel) {
     MaintenanceView m = in.maintenance();
+    Input sized =
+        new Input(
+            in.host(),
+            in.version(),
+            in.hypervisorConnected(),
+            in.runningVms(),
+            in.maintenance(),
+            in.managementLink(),
+            in.pfaProtect(),
+            in.drs(),
+            in.ha(),
+            in.hold(),
+            in.message(),
+            in.notices(),
+            in.rotation(),
+            panel.display().rows(),
+            panel.display().columns());
+    Set<LightColor> colors = panel.colors();
     return new PanelState(
         in.host(),
         in.version(),
         in.runningVms(),
         m.state(),
         m.safeToService(),
-        maintenanceLight(m),
-        linkLight(in.managementLink()),
-        pfaLight(in.pfaProtect()),
-        drsLight(in.drs()),
-        haLight(in.ha()),
+        closest(maintenanceLight(m), colors),
+        closest(linkLight(in.managementLink()), colors),
+        closest(pfaLight(in.pfaProtect()), colors),
+        closest(drsLight(in.drs()), colors),
+        closest(haLight(in.ha()), colors),
         m.safeToService(),
-        lines(in),
+        lines(sized, confirm),
         in.hold(),
-        Optional.empty());
+        confirm);
+  }
+
+  /**
+   * The light in the nearest colour the panel has: amber falls back to red, then green; red to
+   * amber, then green; green to amber, then red. A panel with one colour shows every lit state in
+   * it (the flashing and the display tell them apart).
+   */
+  static Light closest(Light light, Set<LightColor> colors) {
+    if (colors.contains(light.color())) {
+      return light;
+    }
+    List<LightColor> order =
+        switch (light.color()) {
+          case OFF -> List.of(LightColor.OFF);
+          case AMBER -> List.of(LightColor.RED, LightColor.GREEN);
+          case RED -> List.of(LightColor.AMBER, LightColor.GREEN);
+          case GREEN -> List.of(LightColor.AMBER, LightColor.RED);
+        };
+    for (LightColor color : order) {
+      if (colors.contains(color)) {
+        return new Light(color, light.flashing());
+      }
+    }
+    return Light.OFF;
   }
 
   static Light maintenanceLight(MaintenanceView m) {
@@ -106,21 +168,44 @@ public final class PanelProjection {
   }
 
   static List<String> lines(Input in) {
+    return lines(in, Optional.empty());
+  }
+
+  static List<String> lines(Input in, Optional<ConfirmFeedback> confirm) {
     int cols = in.columns();
     MaintenanceView m = in.maintenance();
     List<String> rows = new ArrayList<>();
     String count = in.runningVms() + " VM";
     String name = in.host().toUpperCase(Locale.ROOT);
-    rows.add(fit(clip(name, cols - count.length() - 1), cols - count.length()) + count);
+    String title = fit(clip(name, cols - count.length() - 1), cols - count.length()) + count;
+    Optional<String> prompt = prompt(in, confirm);
+    if (in.rows() < 3) {
+      // Small displays: SAFE TO SERVICE first, then what the technician must act on, else the
+      // state.
+      boolean safe =
+          m.safeToService()
+              && in.hypervisorConnected()
+              && m.state() == MaintenanceState.IN_MAINTENANCE;
+      String urgent =
+          safe
+              ? stateLine(in)
+              : prompt.orElseGet(
+                  () ->
+                      in.message()
+                          .filter(text -> !text.isBlank())
+                          .map(text -> wrap(text, cols).get(0))
+                          .orElse(stateLine(in)));
+      if (in.rows() == 1) {
+        return List.of(fit(urgent, cols));
+      }
+      return List.of(title, fit(urgent, cols));
+    }
+    rows.add(title);
     rows.add(fit(stateLine(in), cols));
 
     List<String> detail = new ArrayList<>();
     Optional<ProgressView> progress = m.progress();
-    if (in.hold().isPresent()) {
-      HoldFeedback hold = in.hold().get();
-      long seconds = Math.max(1, (hold.confirmAfter().toMillis() + 999) / 1000);
-      detail.add("HOLD " + seconds + "S TO " + hold.action().toUpperCase(Locale.ROOT));
-    }
+    prompt.ifPresent(detail::add);
     in.message().ifPresent(text -> detail.addAll(wrap(text, cols)));
     if (m.state() == MaintenanceState.FAILED) {
       m.reason().ifPresent(text -> detail.addAll(wrap(text, cols)));
@@ -153,6 +238,16 @@ public final class PanelProjection {
       rows.add(fit(i - 2 < detail.size() ? detail.get(i - 2) : "", cols));
     }
     return rows;
+  }
+
+  /** The line that tells the technician what the button does now, during a gesture. */
+  private static Optional<String> prompt(Input in, Optional<ConfirmFeedback> confirm) {
+    if (in.hold().isPresent()) {
+      HoldFeedback hold = in.hold().get();
+      long seconds = Math.max(1, (hold.confirmAfter().toMillis() + 999) / 1000);
+      return Optional.of("HOLD " + seconds + "S TO " + hold.action().toUpperCase(Locale.ROOT));
+    }
+    return confirm.map(c -> "PRESS AGAIN TO " + c.action().toUpperCase(Locale.ROOT));
   }
 
   private static String stateLine(Input in) {
@@ -205,7 +300,15 @@ public final class PanelProjection {
 
   private static String clip(String text, int width) {
     String flat = text.replaceAll("\\s+", " ");
-    return flat.length() <= width ? flat : flat.substring(0, Math.max(0, width));
+    if (flat.length() <= width) {
+      return flat;
+    }
+    int cut = Math.max(0, width);
+    // Never leave half of a surrogate pair at the end.
+    if (cut > 0 && Character.isHighSurrogate(flat.charAt(cut - 1))) {
+      cut--;
+    }
+    return flat.substring(0, cut);
   }
 
   /** Breaks {@code text} into lines of at most {@code width}, at spaces where it can. */
@@ -219,7 +322,7 @@ public final class PanelProjection {
       }
       int cut = rest.lastIndexOf(' ', width);
       if (cut <= 0) {
-        cut = width;
+        cut = width > 1 && Character.isHighSurrogate(rest.charAt(width - 1)) ? width - 1 : width;
       }
       out.add(rest.substring(0, cut).trim());
       rest = rest.substring(cut).trim();

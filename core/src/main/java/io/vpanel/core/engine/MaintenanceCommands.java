@@ -1,0 +1,267 @@
+package io.vpanel.core.engine;
+
+import io.vpanel.core.model.CommandResult;
+import io.vpanel.core.plan.ConcurrencyPolicy;
+import io.vpanel.core.plan.EvacuationPlanner;
+import io.vpanel.core.plan.Move;
+import io.vpanel.core.plan.Plan;
+import io.vpanel.spi.MaintenanceAction;
+import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.hypervisor.VmPolicy;
+import io.vpanel.spi.management.Coordinator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Answers maintenance requests — enter, cancel, exit — from any origin: checks that the host may do
+ * it now, plans, asks the coordinator for admission, builds the run and hands the host to the state
+ * machine. Every request and its answer is recorded. Owner thread only.
+ */
+final class MaintenanceCommands {
+  private final EngineParts parts;
+
+  MaintenanceCommands(EngineParts parts) {
+    this.parts = parts;
+    parts.events.subscribe(
+        event -> {
+          if (event instanceof EngineEvents.StateChanged changed
+              && changed.to() == MaintenanceState.OPERATIONAL) {
+            parts.coordinator.release(changed.host().name());
+          }
+        });
+  }
+
+  /** Handles one request; completes once it is accepted or refused. */
+  CompletableFuture<CommandResult> handle(
+      String hostName, MaintenanceAction action, Origin origin) {
+    HostRecord host = parts.hosts.get(hostName);
+    if (host == null) {
+      return CompletableFuture.completedFuture(CommandResult.refused("unknown host " + hostName));
+    }
+    if (!host.controlled) {
+      return CompletableFuture.completedFuture(
+          CommandResult.refused(
+              "host " + hostName + " is not controlled by this agent; ask its own agent"));
+    }
+    CompletableFuture<CommandResult> answer =
+        switch (action) {
+          case ENTER -> enter(host, origin);
+          case CANCEL -> CompletableFuture.completedFuture(cancel(host, origin));
+          case EXIT -> CompletableFuture.completedFuture(exit(host, origin));
+        };
+    return answer.thenApply(
+        result -> {
+          answered(host, action, origin, result);
+          return result;
+        });
+  }
+
+  private void answered(
+      HostRecord host, MaintenanceAction action, Origin origin, CommandResult result) {
+    parts.activity.record(
+        "request",
+        host.name(),
+        action.label()
+            + " from "
+            + origin.label()
+            + ": "
+            + (result.accepted() ? "accepted" : "refused")
+            + " ("
+            + result.message()
+            + ")",
+        Map.of("action", action.label(), "origin", origin.label(), "accepted", result.accepted()));
+    if (!result.accepted()) {
+      parts.messages.show(host, result.message());
+      parts.events.emit(new EngineEvents.RequestRefused(host, origin, result.message()));
+    }
+    parts.publish();
+  }
+
+  /** Why {@code host} cannot start entering now, empty when it can. */
+  private Optional<String> cannotEnter(HostRecord host) {
+    if (host.state != MaintenanceState.OPERATIONAL && host.state != MaintenanceState.FAILED) {
+      return Optional.of(host.name() + " is " + host.state + "; cannot enter");
+    }
+    if (!host.connected || !host.inventoryLoaded) {
+      return Optional.of("hypervisor of " + host.name() + " unreachable: " + host.connectionReason);
+    }
+    // Without a journal a crash mid-evacuation could not be resumed: refuse before moving.
+    return parts.journal.unavailable();
+  }
+
+  Plan planFor(HostRecord source) {
+    return EvacuationPlanner.plan(
+        source.name(),
+        source.capacity,
+        List.copyOf(source.vms.values()),
+        parts.hosts.targetsFor(source));
+  }
+
+  private CompletableFuture<CommandResult> enter(HostRecord host, Origin origin) {
+    Optional<String> refusal = cannotEnter(host);
+    if (refusal.isPresent()) {
+      return CompletableFuture.completedFuture(CommandResult.refused(refusal.get()));
+    }
+    Plan plan = planFor(host);
+    if (!plan.go()) {
+      recordPlan(host, plan, origin);
+      return CompletableFuture.completedFuture(CommandResult.refused(plan.summary()));
+    }
+    long memory = plan.moves().stream().mapToLong(m -> m.vm().memoryBytes()).sum();
+    int vcpus = plan.moves().stream().mapToInt(m -> m.vm().vcpus()).sum();
+    CompletableFuture<Coordinator.Admission> admission;
+    try {
+      admission =
+          parts.coordinator.admit(
+              new Coordinator.AdmissionRequest(host.name(), memory, vcpus, origin.label()));
+    } catch (RuntimeException e) {
+      admission = CompletableFuture.failedFuture(e);
+    }
+    if (admission.isDone()) {
+      return CompletableFuture.completedFuture(admitted(host, origin, admission));
+    }
+    CompletableFuture<CommandResult> answer = new CompletableFuture<>();
+    CompletableFuture<Coordinator.Admission> pending = admission;
+    admission.whenComplete(
+        (ok, error) ->
+            parts.scheduler.execute(() -> answer.complete(admitted(host, origin, pending))));
+    return answer;
+  }
+
+  /** Carries on once the coordinator answered: plans again (time passed) and starts. */
+  private CommandResult admitted(
+      HostRecord host, Origin origin, CompletableFuture<Coordinator.Admission> admission) {
+    Coordinator.Admission answer;
+    try {
+      answer = admission.join();
+    } catch (RuntimeException e) {
+      return CommandResult.refused("NO-GO: coordinator unavailable: " + ActivityLog.reason(e));
+    }
+    if (!answer.granted()) {
+      return CommandResult.refused("NO-GO: " + answer.reason());
+    }
+    Optional<String> refusal = cannotEnter(host);
+    Plan plan = planFor(host);
+    if (refusal.isPresent() || !plan.go()) {
+      parts.coordinator.release(host.name());
+      recordPlan(host, plan, origin);
+      return CommandResult.refused(refusal.orElse(plan.summary()));
+    }
+    recordPlan(host, plan, origin);
+    start(host, plan, origin);
+    return CommandResult.accepted(plan.summary());
+  }
+
+  private void recordPlan(HostRecord host, Plan plan, Origin origin) {
+    host.planSummary = plan.summary();
+    parts.activity.record(
+        "plan",
+        host.name(),
+        "plan for " + host.name() + " (" + origin.label() + "): " + plan.summary(),
+        Map.of(
+            "go", plan.go(),
+            "summary", plan.summary(),
+            "origin", origin.label(),
+            "moves",
+                String.join(
+                    " ",
+                    plan.moves().stream()
+                        .map(m -> m.vm().name() + "->" + m.destination())
+                        .toList()),
+            "shutdowns", plan.shutdowns().size(),
+            "suspends", plan.suspends().size(),
+            "concurrency", plan.concurrency()));
+  }
+
+  private void start(HostRecord host, Plan plan, Origin origin) {
+    Batch batch = new Batch(host.name(), Batch.Kind.EVACUATE);
+    for (Move move : plan.moves()) {
+      batch.add(new Batch.Item(move.vm(), host.name(), null, move.destination()));
+    }
+    batch.concurrency = Math.max(1, plan.concurrency());
+    host.batch = batch;
+    parts.states.transition(
+        host, MaintenanceState.ENTERING, origin, "requested by " + origin.label());
+    // A host that starts entering receives nothing more: moves on their way to it go elsewhere.
+    for (Batch.Run run : parts.hosts.runsTo(host.name())) {
+      parts.migrations.abort(run, "destination " + host.name() + " is entering maintenance");
+    }
+    List<Runnable> local = new ArrayList<>();
+    for (VmInfo vm : plan.shutdowns()) {
+      local.add(parts.localActions.register(host, batch, vm, VmPolicy.SHUTDOWN));
+    }
+    for (VmInfo vm : plan.suspends()) {
+      local.add(parts.localActions.register(host, batch, vm, VmPolicy.SUSPEND));
+    }
+    parts.gate.arm(host, batch, local, true);
+  }
+
+  private CommandResult cancel(HostRecord host, Origin origin) {
+    if (host.state != MaintenanceState.ENTERING || host.batch == null) {
+      return CommandResult.refused(
+          host.name() + " is " + host.state + "; only an evacuation in progress can be cancelled");
+    }
+    Batch batch = host.batch;
+    if (batch.cancelled) {
+      return CommandResult.refused(
+          "already cancelled by "
+              + batch.cancelledBy
+              + "; waiting for "
+              + ActivityLog.vms(batch.running.size())
+              + " to stop migrating");
+    }
+    batch.cancelled = true;
+    batch.cancelledBy = origin.label();
+    batch.pending.clear();
+    for (Batch.Run run : List.copyOf(batch.running.values())) {
+      parts.migrations.abort(run, "cancelled by " + origin.label());
+    }
+    parts.completion.check(host);
+    return CommandResult.accepted("evacuation of " + host.name() + " cancelled");
+  }
+
+  private CommandResult exit(HostRecord host, Origin origin) {
+    if (host.state != MaintenanceState.IN_MAINTENANCE && host.state != MaintenanceState.FAILED) {
+      return CommandResult.refused(
+          host.name() + " is " + host.state + "; only a host in maintenance or failed can exit");
+    }
+    Batch batch = new Batch(host.name(), Batch.Kind.RETURN);
+    if (parts.settings.returnVmsOnExit()) {
+      for (Map.Entry<String, String> moved : host.evacuatedTo.entrySet()) {
+        HostRecord where = parts.hosts.get(moved.getValue());
+        VmInfo vm = where == null ? null : where.vms.get(moved.getKey());
+        if (vm != null && vm.state().isRunning()) {
+          batch.add(new Batch.Item(vm, where.name(), host.name(), host.name()));
+        }
+      }
+    }
+    batch.concurrency =
+        Math.max(
+            1,
+            ConcurrencyPolicy.choose(
+                batch.pending.stream().map(item -> item.vm).toList(), host.capacity));
+    host.evacuatedTo.clear();
+    host.batch = batch;
+    parts.states.transition(
+        host, MaintenanceState.EXITING, origin, "requested by " + origin.label());
+    List<Runnable> local = new ArrayList<>();
+    for (String uuid : List.copyOf(host.stoppedByUs)) {
+      VmInfo vm = host.vms.get(uuid);
+      if (vm != null && !vm.state().isRunning()) {
+        local.add(parts.localActions.register(host, batch, vm, null));
+      }
+    }
+    host.stoppedByUs.clear();
+    // Ending maintenance is not refused for want of a journal: it only brings guests home.
+    parts.gate.arm(host, batch, local, false);
+    return CommandResult.accepted(
+        "exiting maintenance: "
+            + ActivityLog.vms(batch.vmsTotal)
+            + " to move back to "
+            + host.name());
+  }
+}
