@@ -1,5 +1,6 @@
 package io.vpanel.driver.libvirt;
 
+import io.vpanel.driver.libvirt.ConnectionSlot.Live;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.Subscription;
 import io.vpanel.spi.hypervisor.HostCapacity;
@@ -18,6 +19,7 @@ import io.vpanel.spi.hypervisor.VmState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,12 +65,40 @@ final class LibvirtConnection implements HypervisorConnection {
   /** Guests that started arriving by migration and are not live here yet. */
   private final Set<String> arriving = ConcurrentHashMap.newKeySet();
 
-  private final Object lock = new Object();
-  private Connect connect; // null while disconnected
-  private LifecycleListener lifecycle;
-  private long generation;
-  private boolean closed;
-  private Thread reconnector;
+  /**
+   * The live libvirt connection and its generation, read and swapped as one value: every operation
+   * uses the pair it read, so its failure can only ever report the connection it used.
+   */
+  private final ConnectionSlot<Connect> slot = new ConnectionSlot<>();
+
+  /** The lifecycle listener registered on each generation's connection, removed when it goes. */
+  private final Map<Long, LifecycleListener> lifecycles = new ConcurrentHashMap<>();
+
+  private final Object lock = new Object(); // guards reconnector
+  private Thread reconnector; // set while a reconnect loop runs; it clears it as it stops
+
+  /** What subscribers were last told; worker thread only. Up once the constructor returns. */
+  private boolean reportedConnected = true;
+
+  private volatile Probe probe = new Probe() {};
+
+  /** Test seams: where a test stalls a thread to force an interleaving. No-ops otherwise. */
+  interface Probe {
+    /** An operation has just read the connection (and its generation) it will use. */
+    default void connectionRead(Connect connect) {}
+
+    /** The reconnector has just put {@code connect} in place and not yet reported it. */
+    default void reconnected(Connect connect) {}
+  }
+
+  void probe(Probe probe) {
+    this.probe = probe;
+  }
+
+  /** Tests: returns once everything handed to the worker thread so far has run. */
+  void awaitWorker() throws Exception {
+    worker.submit(() -> {}).get();
+  }
 
   LibvirtConnection(LibvirtHypervisorDriver driver, HostEndpoint endpoint, LibvirtSettings s) {
     this.driver = driver;
@@ -91,15 +121,11 @@ final class LibvirtConnection implements HypervisorConnection {
   }
 
   boolean isConnected() {
-    synchronized (lock) {
-      return connect != null && !closed;
-    }
+    return slot.live().isPresent();
   }
 
   boolean isClosed() {
-    synchronized (lock) {
-      return closed;
-    }
+    return slot.isClosed();
   }
 
   // ------------------------------------------------------------------ connection management
@@ -119,11 +145,13 @@ final class LibvirtConnection implements HypervisorConnection {
     }
   }
 
-  private void install(Connect fresh) {
-    long gen;
-    synchronized (lock) {
-      gen = ++generation;
-    }
+  /**
+   * Sets {@code fresh} up under the next generation (keepalive, event and close callbacks) and puts
+   * it in place; returns that generation. Closes {@code fresh} and throws when this connection has
+   * been closed meanwhile, or when {@code fresh} was reported lost while it was being set up.
+   */
+  private long install(Connect fresh) {
+    long gen = slot.reserve();
     LifecycleListener listener = (domain, event) -> onLibvirtEvent(gen, domain, event);
     try {
       if (settings.keepaliveSeconds() > 0) {
@@ -152,65 +180,75 @@ final class LibvirtConnection implements HypervisorConnection {
               + LibvirtErrors.message(e),
           e);
     }
-    synchronized (lock) {
-      if (closed) {
-        quietlyClose(fresh, listener);
+    lifecycles.put(gen, listener);
+    if (!slot.publish(gen, fresh)) {
+      lifecycles.remove(gen);
+      quietlyClose(fresh, listener);
+      if (slot.isClosed()) {
         throw new DriverException("the connection to " + endpoint.name() + " is closed");
       }
-      connect = fresh;
-      lifecycle = listener;
+      throw new DriverException(
+          "the connection to the hypervisor of "
+              + endpoint.name()
+              + " at "
+              + endpoint.uri()
+              + " closed while it was being set up");
     }
+    return gen;
   }
 
-  /** The live libvirt connection, or a DriverException saying that it is being re-established. */
-  private Connect current() {
-    synchronized (lock) {
-      if (closed) {
+  /**
+   * The live libvirt connection together with its generation, read at once: an operation uses this
+   * pair from start to end and reports a failure with {@link #failure(String, LibvirtException,
+   * Live)}. Throws a DriverException saying that the connection is closed or being re-established.
+   */
+  Live<Connect> live() {
+    Optional<Live<Connect>> live = slot.live();
+    if (live.isEmpty()) {
+      if (slot.isClosed()) {
         throw new DriverException("the connection to " + endpoint.name() + " is closed");
       }
-      if (connect == null) {
-        throw new DriverException(
-            "the hypervisor of "
-                + endpoint.name()
-                + " at "
-                + endpoint.uri()
-                + " is unreachable; reconnecting");
-      }
-      return connect;
+      throw new DriverException(
+          "the hypervisor of "
+              + endpoint.name()
+              + " at "
+              + endpoint.uri()
+              + " is unreachable; reconnecting");
     }
+    probe.connectionRead(live.get().connection());
+    return live.get();
   }
 
-  private long currentGeneration() {
-    synchronized (lock) {
-      return generation;
-    }
-  }
-
-  /** A call failed: if the connection itself broke, start over; return the operator's text. */
-  private DriverException failure(String what, LibvirtException e, long gen) {
+  /**
+   * A call on {@code used} failed: if that connection itself broke, start over (a no-op when it has
+   * already been replaced); return the operator's text.
+   */
+  DriverException failure(String what, LibvirtException e, Live<Connect> used) {
     if (LibvirtErrors.connectionBroken(e)) {
+      long gen = used.generation();
       handOff(() -> lost(gen, LibvirtErrors.message(e)));
     }
     return new DriverException(what + ": " + LibvirtErrors.message(e), e);
   }
 
-  /** Runs on the worker thread. */
+  /**
+   * Generation {@code gen} broke. Runs on the worker thread. Nothing happens unless {@code gen} is
+   * the live generation: an older one has already been replaced, and one still being set up fails
+   * to be put in place (its installer then tries again).
+   */
   private void lost(long gen, String reason) {
-    Connect dead;
-    LifecycleListener listener;
-    synchronized (lock) {
-      if (closed || gen != generation || connect == null) {
-        return;
-      }
-      dead = connect;
-      listener = lifecycle;
-      connect = null;
-      lifecycle = null;
-      generation++;
+    Optional<Live<Connect>> taken = slot.lose(gen);
+    if (taken.isEmpty()) {
+      return;
     }
+    Connect dead = taken.get().connection();
+    LifecycleListener listener = lifecycles.remove(gen);
     arriving.clear();
     log.log(System.Logger.Level.WARNING, endpoint.name() + ": " + reason + "; reconnecting");
-    emit(new HypervisorEvent.ConnectionChanged(endpoint.name(), Instant.now(), false, reason));
+    if (reportedConnected) { // a connection lost before it was reported up is not news
+      reportedConnected = false;
+      emit(new HypervisorEvent.ConnectionChanged(endpoint.name(), Instant.now(), false, reason));
+    }
     Thread.ofPlatform()
         .daemon()
         .name("libvirt-close-" + endpoint.name())
@@ -218,10 +256,19 @@ final class LibvirtConnection implements HypervisorConnection {
     startReconnecting();
   }
 
+  /** On the worker thread: tell subscribers {@code gen} is up, unless it has been lost again. */
+  private void reportConnected(long gen, String note) {
+    if (reportedConnected || !slot.isLive(gen)) {
+      return;
+    }
+    reportedConnected = true;
+    emit(new HypervisorEvent.ConnectionChanged(endpoint.name(), Instant.now(), true, note));
+  }
+
   private void startReconnecting() {
     synchronized (lock) {
-      if (closed || (reconnector != null && reconnector.isAlive())) {
-        return;
+      if (slot.isClosed() || reconnector != null) {
+        return; // the running loop sees that nothing is live and goes on
       }
       reconnector =
           Thread.ofPlatform()
@@ -232,13 +279,39 @@ final class LibvirtConnection implements HypervisorConnection {
   }
 
   private void reconnectLoop() {
+    try {
+      reconnectUntilLive();
+    } finally {
+      synchronized (lock) {
+        if (reconnector == Thread.currentThread()) {
+          reconnector = null; // only after an unexpected error: a normal end has cleared it
+        }
+      }
+    }
+  }
+
+  /**
+   * Reconnects with back-off until a connection is live. It stops only under the lock, when it sees
+   * one live (or this connection closed), and clears {@code reconnector} in the same step: a loss
+   * reported after that starts a new loop, one reported before keeps this one going.
+   */
+  private void reconnectUntilLive() {
     long delayMillis = 250;
     int attempts = 0;
     while (true) {
       synchronized (lock) {
-        if (closed) {
+        if (slot.isClosed() || slot.live().isPresent()) {
+          reconnector = null;
           return;
         }
+      }
+      if (attempts > 0) {
+        try {
+          Thread.sleep(delayMillis);
+        } catch (InterruptedException e) {
+          return; // closed
+        }
+        delayMillis = Math.min(delayMillis * 2, settings.reconnectMaxSeconds() * 1000L);
       }
       attempts++;
       try {
@@ -249,26 +322,16 @@ final class LibvirtConnection implements HypervisorConnection {
           quietlyClose(fresh, null);
           throw new DriverException(LibvirtErrors.message(e), e);
         }
-        install(fresh);
+        long gen = install(fresh);
+        probe.reconnected(fresh);
         String note = "reconnected after " + attempts + " attempt" + (attempts == 1 ? "" : "s");
         log.log(System.Logger.Level.INFO, endpoint.name() + ": " + note);
-        handOff(
-            () ->
-                emit(
-                    new HypervisorEvent.ConnectionChanged(
-                        endpoint.name(), Instant.now(), true, note)));
-        return;
-      } catch (DriverException e) {
+        handOff(() -> reportConnected(gen, note));
+      } catch (RuntimeException e) { // a DriverException, or anything else: try again later
         log.log(
             System.Logger.Level.DEBUG,
             endpoint.name() + ": reconnect attempt " + attempts + " failed: " + e.getMessage());
       }
-      try {
-        Thread.sleep(delayMillis);
-      } catch (InterruptedException e) {
-        return;
-      }
-      delayMillis = Math.min(delayMillis * 2, settings.reconnectMaxSeconds() * 1000L);
     }
   }
 
@@ -331,9 +394,11 @@ final class LibvirtConnection implements HypervisorConnection {
   /** On the worker thread, in the order libvirt reported. */
   private void onEvent(
       long gen, String uuid, String name, DomainEventType type, Object detail, Instant at) {
-    if (gen != currentGeneration()) {
+    Optional<Live<Connect>> live = slot.live();
+    if (live.isEmpty() || live.get().generation() != gen) {
       return; // from a connection that has since been replaced; the inventory re-read covers it
     }
+    Live<Connect> from = live.get();
     switch (type) {
       case UNDEFINED -> gone(uuid, name, at);
       case STOPPED -> {
@@ -341,23 +406,23 @@ final class LibvirtConnection implements HypervisorConnection {
           gone(uuid, name, at); // left by migration (no Undefined event follows)
         } else {
           arriving.remove(uuid);
-          refresh(uuid, name, at);
+          refresh(from, uuid, name, at);
         }
       }
       case STARTED -> {
         if (detail == StartedDetail.MIGRATED) {
           arriving.add(uuid); // incoming, paused: not live here until Resumed Migrated
         } else {
-          refresh(uuid, name, at);
+          refresh(from, uuid, name, at);
         }
       }
       case RESUMED -> {
         if (detail == ResumedDetail.MIGRATED) {
           arriving.remove(uuid);
         }
-        refresh(uuid, name, at);
+        refresh(from, uuid, name, at);
       }
-      default -> refresh(uuid, name, at);
+      default -> refresh(from, uuid, name, at);
     }
   }
 
@@ -366,18 +431,13 @@ final class LibvirtConnection implements HypervisorConnection {
     emit(new HypervisorEvent.VmGone(endpoint.name(), at, uuid, name));
   }
 
-  private void refresh(String uuid, String name, Instant at) {
+  /** Reads the guest's new state through the connection its event came from. */
+  private void refresh(Live<Connect> from, String uuid, String name, Instant at) {
     if (arriving.contains(uuid)) {
       return;
     }
-    Connect c;
     try {
-      c = current();
-    } catch (DriverException e) {
-      return;
-    }
-    try {
-      Domain domain = c.domainLookupByUUIDString(uuid);
+      Domain domain = from.connection().domainLookupByUUIDString(uuid);
       Optional<VmInfo> vm = describe(domain);
       if (vm.isPresent()) {
         emit(new HypervisorEvent.VmChanged(endpoint.name(), at, vm.get()));
@@ -386,7 +446,7 @@ final class LibvirtConnection implements HypervisorConnection {
       if (LibvirtErrors.noDomain(e)) {
         emit(new HypervisorEvent.VmGone(endpoint.name(), at, uuid, name));
       } else if (LibvirtErrors.connectionBroken(e)) {
-        lost(currentGeneration(), LibvirtErrors.message(e));
+        lost(from.generation(), LibvirtErrors.message(e));
       } else {
         log.log(
             System.Logger.Level.WARNING,
@@ -415,8 +475,8 @@ final class LibvirtConnection implements HypervisorConnection {
 
   @Override
   public HostInventory inventory() {
-    Connect c = current();
-    long gen = currentGeneration();
+    Live<Connect> live = live();
+    Connect c = live.connection();
     try {
       NodeInfo node = c.nodeInfo();
       List<VmInfo> vms = new ArrayList<>();
@@ -431,7 +491,7 @@ final class LibvirtConnection implements HypervisorConnection {
       }
       return new HostInventory(endpoint.name(), capacity(node), vms);
     } catch (LibvirtException e) {
-      throw failure("cannot read the guests of " + endpoint.name(), e, gen);
+      throw failure("cannot read the guests of " + endpoint.name(), e, live);
     }
   }
 
@@ -524,15 +584,15 @@ final class LibvirtConnection implements HypervisorConnection {
 
   // ------------------------------------------------------------------ actions
 
-  Domain lookup(Connect c, String uuid, long gen) {
+  Domain lookup(Live<Connect> live, String uuid) {
     try {
-      return c.domainLookupByUUIDString(uuid);
+      return live.connection().domainLookupByUUIDString(uuid);
     } catch (LibvirtException e) {
       if (LibvirtErrors.noDomain(e)
           || LibvirtErrors.code(e) == org.libvirt.Error.ErrorNumber.VIR_ERR_INVALID_ARG) {
         throw new DriverException("no guest with uuid " + uuid + " on " + endpoint.name(), e);
       }
-      throw failure("cannot find guest " + uuid + " on " + endpoint.name(), e, gen);
+      throw failure("cannot find guest " + uuid + " on " + endpoint.name(), e, live);
     }
   }
 
@@ -559,19 +619,18 @@ final class LibvirtConnection implements HypervisorConnection {
    */
   @Override
   public Optional<MigrationInProgress> reattach(String uuid, MigrationListener listener) {
-    Connect c = current();
-    long gen = currentGeneration();
+    Live<Connect> live = live();
     Domain domain;
     String name;
     long memoryBytes;
     try {
-      domain = c.domainLookupByUUIDString(uuid);
+      domain = live.connection().domainLookupByUUIDString(uuid);
     } catch (LibvirtException e) {
       if (LibvirtErrors.noDomain(e)
           || LibvirtErrors.code(e) == org.libvirt.Error.ErrorNumber.VIR_ERR_INVALID_ARG) {
         return Optional.empty();
       }
-      throw failure("cannot find guest " + uuid + " on " + endpoint.name(), e, gen);
+      throw failure("cannot find guest " + uuid + " on " + endpoint.name(), e, live);
     }
     try {
       if (domain.isActive() == 0 || !JobStats.of(domain.getJobStats(0)).outgoingMigration()) {
@@ -583,7 +642,7 @@ final class LibvirtConnection implements HypervisorConnection {
       if (LibvirtErrors.noDomain(e)) {
         return Optional.empty();
       }
-      throw failure("cannot read the jobs of " + uuid + " on " + endpoint.name(), e, gen);
+      throw failure("cannot read the jobs of " + uuid + " on " + endpoint.name(), e, live);
     }
     Optional<LibvirtConnection> destination = driver.holderOfIncoming(this, uuid);
     if (destination.isEmpty()) {
@@ -613,23 +672,11 @@ final class LibvirtConnection implements HypervisorConnection {
   /** Whether this host holds guest {@code uuid} (for example arriving by migration). */
   boolean holds(String uuid) {
     try {
-      current().domainLookupByUUIDString(uuid);
+      live().connection().domainLookupByUUIDString(uuid);
       return true;
     } catch (LibvirtException | DriverException e) {
       return false;
     }
-  }
-
-  Connect connectForMigration() {
-    return current();
-  }
-
-  long generationForMigration() {
-    return currentGeneration();
-  }
-
-  DriverException failureForMigration(String what, LibvirtException e, long gen) {
-    return failure(what, e, gen);
   }
 
   LibvirtHypervisorDriver driver() {
@@ -638,9 +685,8 @@ final class LibvirtConnection implements HypervisorConnection {
 
   @Override
   public void shutdown(String uuid) {
-    Connect c = current();
-    long gen = currentGeneration();
-    Domain domain = lookup(c, uuid, gen);
+    Live<Connect> live = live();
+    Domain domain = lookup(live, uuid);
     String name = uuid;
     try {
       name = domain.getName();
@@ -671,7 +717,7 @@ final class LibvirtConnection implements HypervisorConnection {
       if (LibvirtErrors.noDomain(e)) {
         return; // a transient guest: gone once off
       }
-      throw failure("cannot shut down " + name + " on " + endpoint.name(), e, gen);
+      throw failure("cannot shut down " + name + " on " + endpoint.name(), e, live);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DriverException("interrupted while shutting down " + name);
@@ -680,23 +726,21 @@ final class LibvirtConnection implements HypervisorConnection {
 
   @Override
   public void suspend(String uuid) {
-    Connect c = current();
-    long gen = currentGeneration();
-    Domain domain = lookup(c, uuid, gen);
+    Live<Connect> live = live();
+    Domain domain = lookup(live, uuid);
     String name = uuid;
     try {
       name = domain.getName();
       domain.managedSave();
     } catch (LibvirtException e) {
-      throw failure("cannot suspend (managed save) " + name + " on " + endpoint.name(), e, gen);
+      throw failure("cannot suspend (managed save) " + name + " on " + endpoint.name(), e, live);
     }
   }
 
   @Override
   public void start(String uuid) {
-    Connect c = current();
-    long gen = currentGeneration();
-    Domain domain = lookup(c, uuid, gen);
+    Live<Connect> live = live();
+    Domain domain = lookup(live, uuid);
     String name = uuid;
     try {
       name = domain.getName();
@@ -707,32 +751,25 @@ final class LibvirtConnection implements HypervisorConnection {
         domain.create(); // restores a managed-save image when there is one
       }
     } catch (LibvirtException e) {
-      throw failure("cannot start " + name + " on " + endpoint.name(), e, gen);
+      throw failure("cannot start " + name + " on " + endpoint.name(), e, live);
     }
   }
 
   @Override
   public void close() {
-    Connect c;
-    LifecycleListener listener;
+    Optional<Live<Connect>> last;
     synchronized (lock) {
-      if (closed) {
+      if (slot.isClosed()) {
         return;
       }
-      closed = true;
-      c = connect;
-      listener = lifecycle;
-      connect = null;
-      lifecycle = null;
+      last = slot.close();
       if (reconnector != null) {
         reconnector.interrupt();
       }
     }
     listeners.clear();
     worker.shutdownNow();
-    if (c != null) {
-      quietlyClose(c, listener);
-    }
+    last.ifPresent(l -> quietlyClose(l.connection(), lifecycles.remove(l.generation())));
     driver.forget(this);
   }
 }

@@ -1,5 +1,6 @@
 package io.vpanel.driver.libvirt;
 
+import io.vpanel.driver.libvirt.ConnectionSlot.Live;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.MigrationListener;
@@ -64,12 +65,10 @@ final class LibvirtMigration {
 
   void run() {
     String from = source.endpoint().name();
-    Connect c;
-    long gen;
+    Live<Connect> live; // used for the whole migration: a failure names this connection
     try {
-      c = source.connectForMigration();
-      gen = source.generationForMigration();
-      domain = source.lookup(c, uuid, gen);
+      live = source.live();
+      domain = source.lookup(live, uuid);
     } catch (DriverException e) {
       finish(MigrationOutcome.failure(e.getMessage(), 0, 0));
       return;
@@ -95,7 +94,7 @@ final class LibvirtMigration {
       finish(
           MigrationOutcome.failure(
               source
-                  .failureForMigration(
+                  .failure(
                       "cannot prepare "
                           + name
                           + " on "
@@ -103,7 +102,7 @@ final class LibvirtMigration {
                           + " for migration to "
                           + destination.name(),
                       e,
-                      gen)
+                      live)
                   .getMessage(),
               0,
               0));
@@ -264,7 +263,7 @@ final class LibvirtMigration {
     try {
       Connect c;
       if (known.isPresent()) {
-        c = known.get().connectForMigration();
+        c = known.get().live().connection();
       } else if (!destination.uri().isBlank()) {
         temporary = new Connect(destination.uri());
         c = temporary;

@@ -74,7 +74,7 @@ final class LibvirtReattach {
       }
       Connect c;
       try {
-        c = source.connectForMigration();
+        c = source.live().connection();
       } catch (DriverException e) {
         continue; // reconnecting; the job goes on in the daemon meanwhile
       }
@@ -194,7 +194,7 @@ final class LibvirtReattach {
   /** Whether the guest runs on {@code host}; empty when that host cannot be asked. */
   private Optional<Boolean> runningOn(LibvirtConnection host) {
     try {
-      Domain there = host.connectForMigration().domainLookupByUUIDString(uuid);
+      Domain there = host.live().connection().domainLookupByUUIDString(uuid);
       return Optional.of(
           there.getInfo().state == org.libvirt.DomainInfo.DomainState.VIR_DOMAIN_RUNNING);
     } catch (LibvirtException e) {
@@ -206,7 +206,7 @@ final class LibvirtReattach {
 
   private Optional<JobStats> completedStats() {
     try {
-      Domain arrived = destination.connectForMigration().domainLookupByUUIDString(uuid);
+      Domain arrived = destination.live().connection().domainLookupByUUIDString(uuid);
       return Optional.of(
           JobStats.of(arrived.getJobStats(GET_JOB_STATS_COMPLETED | GET_JOB_STATS_KEEP_COMPLETED)));
     } catch (LibvirtException | DriverException e) {
@@ -233,7 +233,7 @@ final class LibvirtReattach {
     }
     abortRequested = true;
     try {
-      abortJob(source.connectForMigration().domainLookupByUUIDString(uuid));
+      abortJob(source.live().connection().domainLookupByUUIDString(uuid));
     } catch (LibvirtException | DriverException e) {
       // the poller tries again on its next read
     }

@@ -19,6 +19,7 @@ import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.hypervisor.VmState;
+import io.vpanel.testkit.VirtualScheduler;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -213,7 +214,9 @@ class LibvirtTestDriverTest {
     assertThat(providers).hasSize(1);
     LibvirtHypervisorProvider provider = (LibvirtHypervisorProvider) providers.get(0);
     assertThat(provider.defaultSettings()).isEqualTo(LibvirtSettings.defaults());
-    try (var created = provider.create(provider.defaultSettings(), new DriverContext(null, "h"))) {
+    try (var created =
+        provider.create(
+            provider.defaultSettings(), new DriverContext(new VirtualScheduler(), "h"))) {
       assertThat(created).isInstanceOf(LibvirtHypervisorDriver.class);
     }
     LibvirtSettings d = LibvirtSettings.defaults();
