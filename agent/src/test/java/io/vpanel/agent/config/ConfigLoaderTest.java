@@ -133,8 +133,8 @@ class ConfigLoaderTest {
     assertThat(engine.migration().autoConverge()).isFalse();
     assertThat(engine.migration().postCopy()).isTrue();
     EngineSettings defaults = EngineSettings.defaults();
-    assertThat(engine.displayRows()).isEqualTo(defaults.displayRows());
-    assertThat(engine.displayColumns()).isEqualTo(defaults.displayColumns());
+    assertThat(engine.confirmWindow()).isEqualTo(defaults.confirmWindow());
+    assertThat(engine.inventoryTimeout()).isEqualTo(defaults.inventoryTimeout());
   }
 
   @Test
