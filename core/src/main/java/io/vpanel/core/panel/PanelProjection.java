@@ -191,9 +191,9 @@ public final class PanelProjection {
               ? stateLine(in)
               : prompt.orElseGet(
                   () ->
-                      in.message()
-                          .filter(text -> !text.isBlank())
-                          .map(text -> wrap(text, cols).get(0))
+                      in.message().map(text -> wrap(text, cols)).stream()
+                          .flatMap(List::stream)
+                          .findFirst()
                           .orElse(stateLine(in)));
       if (in.rows() == 1) {
         return List.of(fit(urgent, cols));
