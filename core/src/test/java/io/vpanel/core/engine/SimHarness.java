@@ -12,7 +12,9 @@ import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.MaintenanceAction;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.SimHypervisorDriver;
+import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.VmInfo;
@@ -22,10 +24,10 @@ import io.vpanel.spi.panel.ButtonEvent;
 import io.vpanel.spi.panel.ButtonListener;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
+import io.vpanel.testkit.RandomCluster;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,18 +37,24 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * A simulated cluster on a virtual clock with the engine controlling every host, and the invariants
- * of the maintenance flow checked against the simulator's own truth after every snapshot the engine
- * publishes.
+ * The simulator harness: a simulated cluster on a virtual clock with the engine controlling every
+ * host, and the invariants of the maintenance flow ({@link Invariants}) checked against the
+ * simulator's own truth after every snapshot the engine publishes.
+ *
+ * <p>It lives in core's test-jar, not in testkit, because it needs core (the engine, its snapshots)
+ * and testkit may depend on {@code spi} only: core's and the drivers' tests depend on testkit, so
+ * testkit depending on core would be a dependency cycle, which Maven refuses even in test scope.
+ * The journal's crash harness uses it through that test-jar ({@code <type>test-jar</type>}). Public
+ * are only what the journal needs: {@link #simulate} and {@link Invariants}; the engine harness
+ * itself serves core's own tests.
  */
-final class SimHarness implements AutoCloseable {
+public final class SimHarness implements AutoCloseable {
   final VirtualScheduler scheduler = new VirtualScheduler();
   final SimCluster cluster;
   final ClusterEngine engine;
   final Map<String, RecordingPanel> panels = new TreeMap<>();
   final List<Activity> activities = new ArrayList<>();
-  final List<String> violations = new ArrayList<>();
-  final Set<String> uuids;
+  final Invariants invariants;
   int maxConcurrentOut;
 
   SimHarness(Function<VirtualScheduler, SimCluster> build) {
@@ -58,7 +66,7 @@ final class SimHarness implements AutoCloseable {
       EngineSettings settings,
       Map<String, AlertSource> alerts) {
     cluster = build.apply(scheduler);
-    uuids = cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
+    invariants = new Invariants(cluster, scheduler);
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
     List<HostBinding> bindings = new ArrayList<>();
     for (String host : cluster.hostNames()) {
@@ -82,7 +90,8 @@ final class SimHarness implements AutoCloseable {
         new ClusterListener() {
           @Override
           public void onSnapshot(ClusterSnapshot snapshot) {
-            checkInvariants(snapshot);
+            invariants.check(snapshot);
+            countOutgoing(snapshot);
           }
 
           @Override
@@ -98,47 +107,11 @@ final class SimHarness implements AutoCloseable {
         Duration.ofSeconds(5));
   }
 
-  private void checkInvariants(ClusterSnapshot snapshot) {
-    Set<String> now = cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
-    if (!now.equals(uuids)) {
-      violations.add("VM set changed at " + scheduler.elapsed() + ": " + now + " vs " + uuids);
-    }
-    Map<String, Integer> outgoing = new HashMap<>();
-    for (String host : cluster.hostNames()) {
-      HostCapacity capacity = cluster.capacity(host);
-      long memory = 0;
-      int vcpus = 0;
-      for (VmInfo vm : cluster.vmsOn(host)) {
-        if (vm.state() == VmState.RUNNING || vm.state() == VmState.PAUSED) {
-          memory += vm.memoryBytes();
-          vcpus += vm.vcpus();
-        }
-      }
-      if (memory > capacity.memoryBytes() || vcpus > capacity.vcpus()) {
-        violations.add(host + " over capacity at " + scheduler.elapsed());
-      }
-      if (cluster.isAlive(host) && (cluster.freeMemory(host) < 0 || cluster.freeVcpus(host) < 0)) {
-        violations.add(host + " over-committed by arriving migrations at " + scheduler.elapsed());
-      }
-    }
+  private void countOutgoing(ClusterSnapshot snapshot) {
     for (HostStatus status : snapshot.hosts()) {
-      boolean running =
-          cluster.vmsOn(status.name()).stream().anyMatch(vm -> vm.state() == VmState.RUNNING);
-      if (status.maintenance().safeToService() && running) {
-        violations.add(status.name() + " shown SAFE TO SERVICE with a running VM");
-      }
-      boolean panelSafe =
-          status
-              .panel()
-              .map(p -> String.join("", p.lines()).contains("SAFE TO SERVICE"))
-              .orElse(false);
-      if (panelSafe && running) {
-        violations.add(status.name() + " panel says SAFE TO SERVICE with a running VM");
-      }
       int out = (int) status.vms().stream().filter(vm -> vm.migration().isPresent()).count();
-      outgoing.merge(status.name(), out, Integer::sum);
+      maxConcurrentOut = Math.max(maxConcurrentOut, out);
     }
-    outgoing.values().forEach(n -> maxConcurrentOut = Math.max(maxConcurrentOut, n));
   }
 
   CommandResult request(String host, MaintenanceAction action) {
@@ -171,7 +144,7 @@ final class SimHarness implements AutoCloseable {
   }
 
   long runningOn(String host) {
-    return cluster.vmsOn(host).stream().filter(vm -> vm.state() == VmState.RUNNING).count();
+    return runningOn(cluster, host);
   }
 
   void press(String host) {
@@ -183,13 +156,115 @@ final class SimHarness implements AutoCloseable {
   }
 
   void assertNoViolations() {
-    assertThat(violations).as("invariant violations").isEmpty();
+    invariants.assertNone();
   }
 
   @Override
   public void close() {
     engine.close();
     cluster.close();
+  }
+
+  /**
+   * The simulated cluster {@code spec} describes, on {@code scheduler}'s clock, every guest running
+   * on its host.
+   */
+  public static SimCluster simulate(RandomCluster spec, Scheduler scheduler) {
+    SimCluster.Builder builder = SimCluster.builder(scheduler).seed(spec.simulatorSeed());
+    spec.forEachHost(builder::host);
+    spec.forEachVm(
+        vm ->
+            builder.vm(
+                vm.host(),
+                VmSpec.running(
+                    vm.name(),
+                    vm.memoryBytes(),
+                    vm.vcpus(),
+                    vm.dirtyBytesPerSec(),
+                    vm.workingSetBytes())));
+    return builder.build();
+  }
+
+  private static long runningOn(SimCluster cluster, String host) {
+    return cluster.vmsOn(host).stream().filter(vm -> vm.state() == VmState.RUNNING).count();
+  }
+
+  /**
+   * What must hold after every snapshot, checked against the simulator: no guest lost or
+   * duplicated, no host over its capacity or over-committed by migrations arriving there, and SAFE
+   * TO SERVICE (in the engine's view or on the panel) only on a host without a running guest.
+   * Violations are collected, each with the virtual time it was seen at.
+   */
+  public static final class Invariants {
+    private final SimCluster cluster;
+    private final VirtualScheduler clock;
+    private final Set<String> uuids;
+    private final List<String> violations = new ArrayList<>();
+
+    /** Checks {@code cluster} from now on; its guests now are the ones that must stay. */
+    public Invariants(SimCluster cluster, VirtualScheduler clock) {
+      this.cluster = cluster;
+      this.clock = clock;
+      this.uuids = guests();
+    }
+
+    /** Checks the simulator's truth and {@code snapshot} against it. */
+    public void check(ClusterSnapshot snapshot) {
+      Set<String> now = guests();
+      require(now.equals(uuids), "VM set changed: " + now + " vs " + uuids);
+      for (String host : cluster.hostNames()) {
+        HostCapacity capacity = cluster.capacity(host);
+        long memory = 0;
+        int vcpus = 0;
+        for (VmInfo vm : cluster.vmsOn(host)) {
+          if (vm.state() == VmState.RUNNING || vm.state() == VmState.PAUSED) {
+            memory += vm.memoryBytes();
+            vcpus += vm.vcpus();
+          }
+        }
+        require(
+            memory <= capacity.memoryBytes() && vcpus <= capacity.vcpus(), host + " over capacity");
+        require(
+            !cluster.isAlive(host)
+                || (cluster.freeMemory(host) >= 0 && cluster.freeVcpus(host) >= 0),
+            host + " over-committed by arriving migrations");
+      }
+      for (HostStatus status : snapshot.hosts()) {
+        boolean running = runningOn(cluster, status.name()) > 0;
+        require(
+            !(status.maintenance().safeToService() && running),
+            status.name() + " shown SAFE TO SERVICE with a running VM");
+        boolean panelSafe =
+            status
+                .panel()
+                .map(p -> String.join("", p.lines()).contains("SAFE TO SERVICE"))
+                .orElse(false);
+        require(
+            !(panelSafe && running),
+            status.name() + " panel says SAFE TO SERVICE with a running VM");
+      }
+    }
+
+    /** Records {@code what} as a violation unless {@code ok}. */
+    public void require(boolean ok, String what) {
+      if (!ok) {
+        violations.add(what + " at " + clock.elapsed());
+      }
+    }
+
+    /** The violations seen so far. */
+    public List<String> violations() {
+      return List.copyOf(violations);
+    }
+
+    /** Fails with every violation seen so far, if any. */
+    public void assertNone() {
+      assertThat(violations).as("invariant violations").isEmpty();
+    }
+
+    private Set<String> guests() {
+      return cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
+    }
   }
 
   /** A panel driver that records what it was asked to show. */
