@@ -2,6 +2,7 @@ package io.vpanel.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vpanel.core.journal.Journal;
 import io.vpanel.core.management.BuiltinManagement;
 import io.vpanel.core.management.BuiltinSettings;
 import io.vpanel.core.model.Activity;
@@ -183,6 +184,32 @@ public final class SimHarness implements AutoCloseable {
                     vm.dirtyBytesPerSec(),
                     vm.workingSetBytes())));
     return builder.build();
+  }
+
+  /**
+   * An engine, not yet started, over {@code cluster} that controls {@code host} only (the other
+   * hosts are its peers), with the default settings, no panels and no alert sources, recording to
+   * {@code journal}: an agent of one host, as the journal's tests restart it.
+   */
+  public static ClusterEngine agentOf(
+      String host, SimCluster cluster, Scheduler scheduler, Journal journal) {
+    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    List<HostBinding> bindings = new ArrayList<>();
+    for (String name : cluster.hostNames()) {
+      bindings.add(
+          new HostBinding(
+              driver.connect(SimHypervisorDriver.endpointOf(name)),
+              name.equals(host),
+              List.of(),
+              List.of()));
+    }
+    return new ClusterEngine(
+        scheduler,
+        Runnable::run,
+        EngineSettings.defaults(),
+        new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true)),
+        bindings,
+        journal);
   }
 
   private static long runningOn(SimCluster cluster, String host) {
