@@ -9,7 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -164,28 +163,7 @@ class AgentProcessKillTest {
     return JSON.readTree(response.body());
   }
 
-  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/sim-01"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          last = JSON.readTree(response.body());
-          if (condition.test(last)) {
-            return last;
-          }
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("gave up after " + seconds + " s; last: " + last);
+  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) {
+    return new HostStatusPoll(http, base, "sim-01", () -> "").await(condition, seconds);
   }
 }

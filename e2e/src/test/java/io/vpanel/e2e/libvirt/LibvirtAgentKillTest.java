@@ -3,6 +3,7 @@ package io.vpanel.e2e.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.driver.libvirt.fixture.TwoHosts;
+import io.vpanel.e2e.HostStatusPoll;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,39 +72,18 @@ class LibvirtAgentKillTest {
     Path config = dir.resolve("vpanel.yaml");
     Files.writeString(
         config,
-        """
-        host:
-          name: a
-        hypervisor:
-          driver: libvirt
-          uri: "%s"
-          migrationUri: "%s"
-          migrationBandwidthMiBps: 30
-          hostReserveMiB: 0
-          progressIntervalMillis: 250
-          autoConvergeInitialPercent: 50
-          autoConvergeIncrementPercent: 25
-        management:
-          driver: builtin
-          peers:
-            - name: b
-              uri: "%s"
-              migrationUri: "%s"
-        api:
-          listen: 127.0.0.1:%d
-          tokenFile: %s
-          tokenName: e2e
-        journal:
-          path: %s
-        """
-            .formatted(
-                hosts.localUri('a'),
-                hosts.uri('a'),
-                hosts.localUri('b'),
-                hosts.uri('b'),
-                port,
-                token,
-                dir.resolve("state/journal.db")));
+        HostAConfig.yaml(
+            hosts,
+            List.of("migrationBandwidthMiBps: 30"),
+            """
+            api:
+              listen: 127.0.0.1:%d
+              tokenFile: %s
+              tokenName: e2e
+            journal:
+              path: %s
+            """
+                .formatted(port, token, dir.resolve("state/journal.db"))));
     String base = "http://127.0.0.1:" + port;
 
     // 1: kill -9 while a migration runs
@@ -193,29 +173,8 @@ class LibvirtAgentKillTest {
     return process;
   }
 
-  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/a"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          last = JSON.readTree(response.body());
-          if (condition.test(last)) {
-            return last;
-          }
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("timed out; last: " + last + "\nlog: " + lastLog());
+  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) {
+    return new HostStatusPoll(http, base, "a", () -> "log: " + lastLog()).await(condition, seconds);
   }
 
   private String lastLog() {
