@@ -76,22 +76,13 @@ class AgentProcessKillTest {
     try {
       JsonNode before = await(base, h -> h.path("runningVms").asInt() > 0, 60);
       assertThat(before.path("runningVms").asInt()).isPositive();
-      HttpResponse<String> enter =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/sim-01/maintenance"))
-                  .header("Authorization", "Bearer " + TOKEN)
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"enter\"}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> enter = api(base).maintenance("enter");
       assertThat(enter.statusCode()).as(enter.body()).isEqualTo(202);
       await(
           base,
           h ->
               h.path("maintenance").path("state").asString().equals("ENTERING")
-                  && h.path("vms")
-                      .valueStream()
-                      .anyMatch(vm -> vm.path("migration").path("processedBytes").asLong() > 0),
+                  && AgentApi.migrating(h),
           120);
     } finally {
       first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
@@ -163,7 +154,11 @@ class AgentProcessKillTest {
     return JSON.readTree(response.body());
   }
 
+  private AgentApi api(String base) {
+    return new AgentApi(http, base, "sim-01", TOKEN, () -> "");
+  }
+
   private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) {
-    return new HostStatusPoll(http, base, "sim-01", () -> "").await(condition, seconds);
+    return api(base).await(condition, seconds);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.core.engine.ClusterEngine;
 import io.vpanel.core.engine.SimHarness;
+import io.vpanel.core.engine.SimHarness.Fault;
 import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,14 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashResumeTest {
   private static final Duration LONG = Duration.ofHours(6);
-
-  enum Fault {
-    NONE,
-    KILL_DESTINATION,
-    DROP_LINK,
-    NEVER_CONVERGE,
-    CANCEL
-  }
 
   @TempDir Path dir;
 
@@ -270,24 +262,15 @@ class CrashResumeTest {
     }
 
     void injectFault() {
-      List<String> others = new ArrayList<>(cluster.hostNames());
-      others.remove("h1");
-      switch (fault) {
-        case NONE -> {}
-        case KILL_DESTINATION -> cluster.killHost(others.get(random.nextInt(others.size())));
-        case DROP_LINK -> cluster.dropLink("h1", others.get(random.nextInt(others.size())));
-        case NEVER_CONVERGE -> {
-          List<VmInfo> onSource = cluster.vmsOn("h1");
-          if (!onSource.isEmpty()) {
-            cluster.neverConverge(onSource.get(random.nextInt(onSource.size())).uuid());
-          }
-        }
-        case CANCEL -> {
-          if (life.state() == MaintenanceState.ENTERING) {
-            life.cancelled = life.request(MaintenanceAction.CANCEL).accepted() || life.cancelled;
-          }
-        }
-      }
+      fault.inject(
+          cluster,
+          "h1",
+          random,
+          () -> {
+            if (life.state() == MaintenanceState.ENTERING) {
+              life.cancelled = life.request(MaintenanceAction.CANCEL).accepted() || life.cancelled;
+            }
+          });
     }
 
     void check(boolean ok, String what) {
@@ -295,15 +278,11 @@ class CrashResumeTest {
     }
 
     Map<String, String> placement() {
-      Map<String, String> where = new TreeMap<>();
-      for (VmInfo vm : cluster.allVms()) {
-        where.put(vm.name(), cluster.hostOf(vm.uuid()).orElseThrow());
-      }
-      return where;
+      return SimHarness.placement(cluster);
     }
 
     long runningOn(String host) {
-      return cluster.vmsOn(host).stream().filter(vm -> vm.state() == VmState.RUNNING).count();
+      return SimHarness.runningOn(cluster, host);
     }
 
     void checkActivity(Activity activity) {

@@ -12,8 +12,6 @@ import io.vpanel.testkit.Draw;
 import io.vpanel.testkit.RandomCluster;
 import io.vpanel.testkit.SeededProperty;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -23,18 +21,10 @@ import java.util.SplittableRandom;
  * moving anything when the plan cannot fit, and without faults always finishes.
  */
 class EvacuationProperties {
-  enum Fault {
-    NONE,
-    KILL_DESTINATION,
-    DROP_LINK,
-    NEVER_CONVERGE,
-    CANCEL
-  }
-
   @SeededProperty(tries = 150)
   void evacuationKeepsEveryInvariant(long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    Fault fault = new Draw(random).of(Fault.class);
+    SimHarness.Fault fault = new Draw(random).of(SimHarness.Fault.class);
     RandomCluster spec = RandomCluster.generate(random, RandomCluster.Placement.ANY_HOST);
     try (SimHarness h = new SimHarness(scheduler -> SimHarness.simulate(spec, scheduler))) {
       Map<String, String> before = h.placement();
@@ -51,7 +41,7 @@ class EvacuationProperties {
       }
       assertThat(infeasibleByMemory).as("GO although memory cannot fit").isFalse();
       h.scheduler.advance(Duration.ofMillis(100 + random.nextInt(20_000)));
-      injectFault(h, fault, random);
+      fault.inject(h.cluster, "h1", random, () -> h.request("h1", MaintenanceAction.CANCEL));
       h.runUntilState(
           "h1",
           Duration.ofHours(6),
@@ -60,7 +50,7 @@ class EvacuationProperties {
           MaintenanceState.OPERATIONAL);
 
       MaintenanceState end = h.state("h1");
-      if (fault == Fault.NONE) {
+      if (fault == SimHarness.Fault.NONE) {
         assertThat(end).isEqualTo(MaintenanceState.IN_MAINTENANCE);
       }
       if (end == MaintenanceState.IN_MAINTENANCE) {
@@ -74,29 +64,6 @@ class EvacuationProperties {
         }
       }
       h.assertNoViolations();
-    }
-  }
-
-  private static void injectFault(SimHarness h, Fault fault, SplittableRandom random) {
-    switch (fault) {
-      case NONE -> {}
-      case KILL_DESTINATION -> {
-        List<String> others = new ArrayList<>(h.cluster.hostNames());
-        others.remove("h1");
-        h.cluster.killHost(others.get(random.nextInt(others.size())));
-      }
-      case DROP_LINK -> {
-        List<String> others = new ArrayList<>(h.cluster.hostNames());
-        others.remove("h1");
-        h.cluster.dropLink("h1", others.get(random.nextInt(others.size())));
-      }
-      case NEVER_CONVERGE -> {
-        List<VmInfo> onSource = h.cluster.vmsOn("h1");
-        if (!onSource.isEmpty()) {
-          h.cluster.neverConverge(onSource.get(random.nextInt(onSource.size())).uuid());
-        }
-      }
-      case CANCEL -> h.request("h1", MaintenanceAction.CANCEL);
     }
   }
 

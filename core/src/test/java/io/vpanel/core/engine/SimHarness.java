@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -137,11 +138,7 @@ public final class SimHarness implements AutoCloseable {
   }
 
   Map<String, String> placement() {
-    Map<String, String> where = new TreeMap<>();
-    for (VmInfo vm : cluster.allVms()) {
-      where.put(vm.name(), cluster.hostOf(vm.uuid()).orElseThrow());
-    }
-    return where;
+    return placement(cluster);
   }
 
   long runningOn(String host) {
@@ -212,8 +209,50 @@ public final class SimHarness implements AutoCloseable {
         journal);
   }
 
-  private static long runningOn(SimCluster cluster, String host) {
+  /** Each guest's name and the host it is on now. */
+  public static Map<String, String> placement(SimCluster cluster) {
+    Map<String, String> where = new TreeMap<>();
+    for (VmInfo vm : cluster.allVms()) {
+      where.put(vm.name(), cluster.hostOf(vm.uuid()).orElseThrow());
+    }
+    return where;
+  }
+
+  /** How many guests run on {@code host} now. */
+  public static long runningOn(SimCluster cluster, String host) {
     return cluster.vmsOn(host).stream().filter(vm -> vm.state() == VmState.RUNNING).count();
+  }
+
+  /** A fault the random-fault properties and the crash harness inject into an evacuation. */
+  public enum Fault {
+    NONE,
+    KILL_DESTINATION,
+    DROP_LINK,
+    NEVER_CONVERGE,
+    CANCEL;
+
+    /**
+     * Injects this fault while {@code source} is evacuated: another host dies, the migration link
+     * to another host drops, one of the source's guests never converges, or {@code cancel} runs.
+     * Which host or guest is drawn from {@code random}.
+     */
+    public void inject(
+        SimCluster cluster, String source, SplittableRandom random, Runnable cancel) {
+      List<String> others = new ArrayList<>(cluster.hostNames());
+      others.remove(source);
+      switch (this) {
+        case NONE -> {}
+        case KILL_DESTINATION -> cluster.killHost(others.get(random.nextInt(others.size())));
+        case DROP_LINK -> cluster.dropLink(source, others.get(random.nextInt(others.size())));
+        case NEVER_CONVERGE -> {
+          List<VmInfo> onSource = cluster.vmsOn(source);
+          if (!onSource.isEmpty()) {
+            cluster.neverConverge(onSource.get(random.nextInt(onSource.size())).uuid());
+          }
+        }
+        case CANCEL -> cancel.run();
+      }
+    }
   }
 
   /**

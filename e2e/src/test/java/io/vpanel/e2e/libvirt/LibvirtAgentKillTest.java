@@ -3,11 +3,9 @@ package io.vpanel.e2e.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.driver.libvirt.fixture.TwoHosts;
-import io.vpanel.e2e.HostStatusPoll;
+import io.vpanel.e2e.AgentApi;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,22 +87,9 @@ class LibvirtAgentKillTest {
     // 1: kill -9 while a migration runs
     Process first = start(config);
     await(base, h -> h.path("runningVms").asInt() == 3, 90);
-    HttpResponse<String> enter =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/a/maintenance"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"enter\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> enter = api(base).maintenance("enter");
     assertThat(enter.statusCode()).as(enter.body()).isEqualTo(202);
-    await(
-        base,
-        h ->
-            h.path("vms")
-                .valueStream()
-                .anyMatch(vm -> vm.path("migration").path("processedBytes").asLong() > 0),
-        120);
+    await(base, AgentApi::migrating, 120);
     first.destroyForcibly();
     assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
     String jobs = hosts.virshResult('a', "domjobinfo", "busy1").output();
@@ -173,8 +158,12 @@ class LibvirtAgentKillTest {
     return process;
   }
 
+  private AgentApi api(String base) {
+    return new AgentApi(http, base, "a", TOKEN, () -> "log: " + lastLog());
+  }
+
   private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) {
-    return new HostStatusPoll(http, base, "a", () -> "log: " + lastLog()).await(condition, seconds);
+    return api(base).await(condition, seconds);
   }
 
   private String lastLog() {
