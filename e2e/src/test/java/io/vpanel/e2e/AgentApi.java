@@ -2,6 +2,7 @@ package io.vpanel.e2e;
 
 import io.vpanel.testkit.Poll;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +38,13 @@ public final class AgentApi {
     this.uri = URI.create(base + "/api/v1/hosts/" + host);
     this.token = token;
     this.explanation = explanation;
+  }
+
+  /** A TCP port free now, for an agent process to listen on. */
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   /** Whether a migration of one of the host's guests has sent bytes. */

@@ -2,7 +2,6 @@ package io.vpanel.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,10 +42,7 @@ class AgentProcessKillTest {
     assertThat(jar)
         .as("the packaged agent; build it with ./mvnw -pl agent -am package")
         .isRegularFile();
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = AgentApi.freePort();
     Path token = dir.resolve("token");
     Files.writeString(token, TOKEN);
     Path config = dir.resolve("vpanel.yaml");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.e2e.AgentApi;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -61,10 +60,7 @@ class LibvirtAgentKillTest {
     hosts.startBusyGuest('a', "busy1");
     hosts.startIdleGuest('a', "idle1");
     hosts.startIdleGuest('a', "idle2");
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = AgentApi.freePort();
     Path token = dir.resolve("token");
     Files.writeString(token, TOKEN);
     Path config = dir.resolve("vpanel.yaml");
