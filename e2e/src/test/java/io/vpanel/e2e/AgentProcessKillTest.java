@@ -2,14 +2,12 @@ package io.vpanel.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -44,10 +42,7 @@ class AgentProcessKillTest {
     assertThat(jar)
         .as("the packaged agent; build it with ./mvnw -pl agent -am package")
         .isRegularFile();
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = AgentApi.freePort();
     Path token = dir.resolve("token");
     Files.writeString(token, TOKEN);
     Path config = dir.resolve("vpanel.yaml");
@@ -77,22 +72,13 @@ class AgentProcessKillTest {
     try {
       JsonNode before = await(base, h -> h.path("runningVms").asInt() > 0, 60);
       assertThat(before.path("runningVms").asInt()).isPositive();
-      HttpResponse<String> enter =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/sim-01/maintenance"))
-                  .header("Authorization", "Bearer " + TOKEN)
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"enter\"}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> enter = api(base).maintenance("enter");
       assertThat(enter.statusCode()).as(enter.body()).isEqualTo(202);
       await(
           base,
           h ->
               h.path("maintenance").path("state").asString().equals("ENTERING")
-                  && h.path("vms")
-                      .valueStream()
-                      .anyMatch(vm -> vm.path("migration").path("processedBytes").asLong() > 0),
+                  && AgentApi.migrating(h),
           120);
     } finally {
       first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
@@ -164,28 +150,11 @@ class AgentProcessKillTest {
     return JSON.readTree(response.body());
   }
 
-  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/sim-01"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          last = JSON.readTree(response.body());
-          if (condition.test(last)) {
-            return last;
-          }
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("gave up after " + seconds + " s; last: " + last);
+  private AgentApi api(String base) {
+    return new AgentApi(http, base, "sim-01", TOKEN, () -> "");
+  }
+
+  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) {
+    return api(base).await(condition, seconds);
   }
 }

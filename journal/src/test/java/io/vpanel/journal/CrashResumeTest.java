@@ -3,41 +3,31 @@ package io.vpanel.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.core.engine.ClusterEngine;
-import io.vpanel.core.engine.EngineSettings;
-import io.vpanel.core.engine.HostBinding;
-import io.vpanel.core.management.BuiltinManagement;
-import io.vpanel.core.management.BuiltinSettings;
+import io.vpanel.core.engine.SimHarness;
+import io.vpanel.core.engine.SimHarness.Fault;
 import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.driver.sim.SimCluster;
-import io.vpanel.driver.sim.SimHypervisorDriver;
-import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
-import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.hypervisor.VmState;
-import io.vpanel.spi.management.DrsMode;
+import io.vpanel.testkit.RandomCluster;
 import io.vpanel.testkit.VirtualScheduler;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,17 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dvpanel.crash.points=N} sets how many crash points are tried (30 in the normal build).
  */
 class CrashResumeTest {
-  private static final long GIB = 1024L * 1024 * 1024;
-  private static final long MB = 1_000_000L;
   private static final Duration LONG = Duration.ofHours(6);
-
-  enum Fault {
-    NONE,
-    KILL_DESTINATION,
-    DROP_LINK,
-    NEVER_CONVERGE,
-    CANCEL
-  }
 
   @TempDir Path dir;
 
@@ -117,8 +97,7 @@ class CrashResumeTest {
     final Stats stats;
     final SimCluster cluster;
     final JournalSettings journalSettings;
-    final Set<String> uuids;
-    final List<String> violations = new ArrayList<>();
+    final SimHarness.Invariants invariants;
     final Map<String, Integer> evacuatedCount = new HashMap<>();
     final Map<String, Integer> returnedCount = new HashMap<>();
     Life life;
@@ -127,9 +106,11 @@ class CrashResumeTest {
       this.random = new SplittableRandom(seed);
       this.fault = fault;
       this.stats = stats;
-      this.cluster = randomCluster(clock, random);
+      this.cluster =
+          SimHarness.simulate(
+              RandomCluster.generate(random, RandomCluster.Placement.H1_GETS_A_FAIR_SHARE), clock);
       this.journalSettings = JournalSettings.defaults(file);
-      this.uuids = cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
+      this.invariants = new SimHarness.Invariants(cluster, clock);
     }
 
     void run() {
@@ -252,7 +233,7 @@ class CrashResumeTest {
           }
         }
       }
-      assertThat(violations).as("invariants").isEmpty();
+      invariants.assertNone();
     }
 
     /** Runs until the deadline or a settled state; true when settled first. */
@@ -281,68 +262,27 @@ class CrashResumeTest {
     }
 
     void injectFault() {
-      List<String> others = new ArrayList<>(cluster.hostNames());
-      others.remove("h1");
-      switch (fault) {
-        case NONE -> {}
-        case KILL_DESTINATION -> cluster.killHost(others.get(random.nextInt(others.size())));
-        case DROP_LINK -> cluster.dropLink("h1", others.get(random.nextInt(others.size())));
-        case NEVER_CONVERGE -> {
-          List<VmInfo> onSource = cluster.vmsOn("h1");
-          if (!onSource.isEmpty()) {
-            cluster.neverConverge(onSource.get(random.nextInt(onSource.size())).uuid());
-          }
-        }
-        case CANCEL -> {
-          if (life.state() == MaintenanceState.ENTERING) {
-            life.cancelled = life.request(MaintenanceAction.CANCEL).accepted() || life.cancelled;
-          }
-        }
-      }
+      fault.inject(
+          cluster,
+          "h1",
+          random,
+          () -> {
+            if (life.state() == MaintenanceState.ENTERING) {
+              life.cancelled = life.request(MaintenanceAction.CANCEL).accepted() || life.cancelled;
+            }
+          });
     }
 
     void check(boolean ok, String what) {
-      if (!ok) {
-        violations.add(what + " at " + clock.elapsed());
-      }
+      invariants.require(ok, what);
     }
 
     Map<String, String> placement() {
-      Map<String, String> where = new TreeMap<>();
-      for (VmInfo vm : cluster.allVms()) {
-        where.put(vm.name(), cluster.hostOf(vm.uuid()).orElseThrow());
-      }
-      return where;
+      return SimHarness.placement(cluster);
     }
 
     long runningOn(String host) {
-      return cluster.vmsOn(host).stream().filter(vm -> vm.state() == VmState.RUNNING).count();
-    }
-
-    /** Checked after every snapshot of every life, against the simulator. */
-    void checkSnapshot(ClusterSnapshot snapshot) {
-      Set<String> now = cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
-      check(now.equals(uuids), "VM set changed");
-      for (String host : cluster.hostNames()) {
-        if (cluster.isAlive(host)
-            && (cluster.freeMemory(host) < 0 || cluster.freeVcpus(host) < 0)) {
-          check(false, host + " over-committed");
-        }
-      }
-      for (HostStatus status : snapshot.hosts()) {
-        boolean running = runningOn(status.name()) > 0;
-        check(
-            !(status.maintenance().safeToService() && running),
-            status.name() + " SAFE TO SERVICE with a running VM");
-        boolean panelSafe =
-            status
-                .panel()
-                .map(p -> String.join("", p.lines()).contains("SAFE TO SERVICE"))
-                .orElse(false);
-        check(
-            !(panelSafe && running),
-            status.name() + " panel says SAFE TO SERVICE with a running VM");
-      }
+      return SimHarness.runningOn(cluster, host);
     }
 
     void checkActivity(Activity activity) {
@@ -393,47 +333,14 @@ class CrashResumeTest {
     Life(Trial trial) {
       this.trial = trial;
       this.scheduler = new KillableScheduler(trial.clock);
-      Clock clock =
-          new Clock() {
-            @Override
-            public ZoneId getZone() {
-              return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-              return this;
-            }
-
-            @Override
-            public Instant instant() {
-              return trial.clock.now();
-            }
-          };
-      this.journal = SqliteJournal.open(trial.journalSettings, clock, SqliteJournal.Mode.MANUAL);
-      SimHypervisorDriver driver = new SimHypervisorDriver(trial.cluster);
-      List<HostBinding> bindings = new ArrayList<>();
-      for (String host : trial.cluster.hostNames()) {
-        bindings.add(
-            new HostBinding(
-                driver.connect(SimHypervisorDriver.endpointOf(host)),
-                host.equals("h1"),
-                List.of(),
-                List.of()));
-      }
-      engine =
-          new ClusterEngine(
-              scheduler,
-              Runnable::run,
-              EngineSettings.defaults(),
-              new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true)),
-              bindings,
-              journal);
+      this.journal =
+          SqliteJournal.open(trial.journalSettings, trial.clock.clock(), SqliteJournal.Mode.MANUAL);
+      engine = SimHarness.agentOf("h1", trial.cluster, scheduler, journal);
       engine.addListener(
           new ClusterListener() {
             @Override
             public void onSnapshot(ClusterSnapshot snapshot) {
-              trial.checkSnapshot(snapshot);
+              trial.invariants.check(snapshot);
             }
 
             @Override
@@ -499,39 +406,5 @@ class CrashResumeTest {
           || state == MaintenanceState.IN_MAINTENANCE
           || state == MaintenanceState.FAILED;
     }
-  }
-
-  static SimCluster randomCluster(VirtualScheduler scheduler, SplittableRandom random) {
-    int hosts = 2 + random.nextInt(4);
-    long nic = (1 + random.nextInt(12)) * 125 * MB;
-    long stream = Math.max(100 * MB, nic / (1 + random.nextInt(4)));
-    SimCluster.Builder builder = SimCluster.builder(scheduler).seed(random.nextLong());
-    long[] free = new long[hosts];
-    int[] freeCpus = new int[hosts];
-    for (int i = 0; i < hosts; i++) {
-      long memory = (16 + 16L * random.nextInt(4)) * GIB;
-      int cpus = 8 + 8 * random.nextInt(3);
-      builder.host("h" + (i + 1), new HostCapacity(memory, cpus, nic, stream));
-      free[i] = memory;
-      freeCpus[i] = cpus;
-    }
-    // h1 gets a fair share so every evacuation has something to move.
-    int vms = 3 + random.nextInt(10);
-    for (int v = 0; v < vms; v++) {
-      int host = v % 2 == 0 ? 0 : random.nextInt(hosts);
-      long memory = (1L << random.nextInt(4)) * GIB;
-      int cpus = 1 + random.nextInt(4);
-      if (memory > free[host] || cpus > freeCpus[host]) {
-        continue;
-      }
-      free[host] -= memory;
-      freeCpus[host] -= cpus;
-      long dirty =
-          random.nextInt(3) == 0 ? (50 + random.nextInt(150)) * MB : random.nextInt(5) * MB;
-      VmSpec spec =
-          VmSpec.running("vm-" + v, memory, cpus, dirty, memory / (2 + random.nextInt(8)));
-      builder.vm("h" + (host + 1), spec);
-    }
-    return builder.build();
   }
 }

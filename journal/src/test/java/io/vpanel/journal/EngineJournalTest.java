@@ -3,28 +3,20 @@ package io.vpanel.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.core.engine.ClusterEngine;
-import io.vpanel.core.engine.EngineSettings;
-import io.vpanel.core.engine.HostBinding;
+import io.vpanel.core.engine.SimHarness;
 import io.vpanel.core.journal.Journal;
 import io.vpanel.core.journal.JournalEntry;
 import io.vpanel.core.journal.JournalQuery;
-import io.vpanel.core.management.BuiltinManagement;
-import io.vpanel.core.management.BuiltinSettings;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.driver.sim.SimCluster;
-import io.vpanel.driver.sim.SimHypervisorDriver;
 import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.VmState;
-import io.vpanel.spi.management.DrsMode;
 import io.vpanel.testkit.VirtualScheduler;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -57,24 +49,7 @@ class EngineJournalTest {
   }
 
   ClusterEngine engine(SimCluster cluster, Journal journal, KillableScheduler scheduler) {
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
-    for (String host : cluster.hostNames()) {
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(host)),
-              host.equals("h1"),
-              List.of(),
-              List.of()));
-    }
-    ClusterEngine engine =
-        new ClusterEngine(
-            scheduler,
-            Runnable::run,
-            EngineSettings.defaults(),
-            new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true)),
-            bindings,
-            journal);
+    ClusterEngine engine = SimHarness.agentOf("h1", cluster, scheduler, journal);
     engine.start();
     clock.runUntil(
         () ->
@@ -85,25 +60,8 @@ class EngineJournalTest {
   }
 
   SqliteJournal journal() {
-    Clock virtual =
-        new Clock() {
-          @Override
-          public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(java.time.ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public java.time.Instant instant() {
-            return clock.now();
-          }
-        };
     return SqliteJournal.open(
-        JournalSettings.defaults(dir.resolve("j.db")), virtual, SqliteJournal.Mode.MANUAL);
+        JournalSettings.defaults(dir.resolve("j.db")), clock.clock(), SqliteJournal.Mode.MANUAL);
   }
 
   void flushEvery(SqliteJournal journal, KillableScheduler scheduler) {

@@ -9,6 +9,7 @@ import io.vpanel.core.journal.JournalEntry;
 import io.vpanel.core.journal.JournalQuery;
 import io.vpanel.core.model.Activity;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.VirtualScheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,24 +132,8 @@ class SqliteJournalTest {
   @Test
   void retentionDeletesOldEntriesAndCapsTheSize() {
     Path file = dir.resolve("j.db");
-    Instant[] now = {T0};
-    Clock clock =
-        new Clock() {
-          @Override
-          public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(java.time.ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public Instant instant() {
-            return now[0];
-          }
-        };
+    VirtualScheduler time = new VirtualScheduler(T0);
+    Clock clock = time.clock();
     JournalSettings settings = new JournalSettings(file, 1024 * 1024, Duration.ofDays(30));
     try (SqliteJournal journal = SqliteJournal.open(settings, clock, SqliteJournal.Mode.MANUAL)) {
       journal.record(activity("request", "h1", T0.minus(Duration.ofDays(40)), "too old"));
@@ -162,7 +147,7 @@ class SqliteJournalTest {
           journal.flush();
         }
       }
-      now[0] = T0.plus(Duration.ofMinutes(11));
+      time.advance(Duration.ofMinutes(11));
       journal.flush();
       journal.record(activity("request", "h1", T0, "last"));
       journal.flush();

@@ -20,7 +20,6 @@ import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.hypervisor.VmState;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -126,8 +125,8 @@ public abstract class HypervisorDriverContract {
   void subscriptionSeesAGuestShutDownAndStartAgain() {
     HypervisorConnection source = connect(fixture.source());
     VmInfo vm = migratableGuest(source);
-    Recorder events = new Recorder();
-    try (Subscription ignored = source.subscribe(events::add)) {
+    HypervisorEventRecorder events = new HypervisorEventRecorder();
+    try (Subscription ignored = source.subscribe(events)) {
       source.shutdown(vm.uuid());
       awaitEvent(events, changed(vm.uuid(), VmState.SHUTOFF), "VmChanged to SHUTOFF");
       assertThat(stateOf(source, vm.uuid())).isEqualTo(VmState.SHUTOFF);
@@ -143,11 +142,11 @@ public abstract class HypervisorDriverContract {
     HypervisorConnection source = connect(fixture.source());
     HypervisorConnection destination = connect(fixture.destination());
     VmInfo vm = migratableGuest(source);
-    Recorder sourceEvents = new Recorder();
-    Recorder destinationEvents = new Recorder();
-    source.subscribe(sourceEvents::add);
-    destination.subscribe(destinationEvents::add);
-    RecordingMigration migration = new RecordingMigration();
+    HypervisorEventRecorder sourceEvents = new HypervisorEventRecorder();
+    HypervisorEventRecorder destinationEvents = new HypervisorEventRecorder();
+    source.subscribe(sourceEvents);
+    destination.subscribe(destinationEvents);
+    MigrationRecorder migration = new MigrationRecorder();
 
     source.migrate(vm.uuid(), fixture.destination(), MigrationOptions.DEFAULTS, migration);
     await(migration::finished, timeout());
@@ -177,7 +176,7 @@ public abstract class HypervisorDriverContract {
     VmInfo vm = migratableGuest(source);
     // A tight bandwidth cap keeps the migration running long enough to be aborted.
     MigrationOptions slow = new MigrationOptions(Duration.ofMillis(300), 1024 * 1024, true, false);
-    RecordingMigration migration = new RecordingMigration();
+    MigrationRecorder migration = new MigrationRecorder();
 
     MigrationHandle handle = source.migrate(vm.uuid(), fixture.destination(), slow, migration);
     await(() -> !migration.progress().isEmpty() || migration.finished(), timeout());
@@ -196,7 +195,7 @@ public abstract class HypervisorDriverContract {
   void migratingAnUnknownGuestFailsWithAClearReason() {
     HypervisorConnection source = connect(fixture.source());
     String unknown = "00000000-0000-4000-8000-00000000dead";
-    RecordingMigration migration = new RecordingMigration();
+    MigrationRecorder migration = new MigrationRecorder();
 
     String reason;
     try {
@@ -216,10 +215,10 @@ public abstract class HypervisorDriverContract {
   void aClosedSubscriptionReceivesNothingMore() {
     HypervisorConnection source = connect(fixture.source());
     VmInfo vm = migratableGuest(source);
-    Recorder closed = new Recorder();
-    Recorder open = new Recorder();
-    Subscription toClose = source.subscribe(closed::add);
-    source.subscribe(open::add);
+    HypervisorEventRecorder closed = new HypervisorEventRecorder();
+    HypervisorEventRecorder open = new HypervisorEventRecorder();
+    Subscription toClose = source.subscribe(closed);
+    source.subscribe(open);
 
     toClose.close();
     int seenBeforeClose = closed.size();
@@ -267,11 +266,12 @@ public abstract class HypervisorDriverContract {
         .orElseThrow(() -> new AssertionError(uuid + " is not on " + connection.endpoint().name()));
   }
 
-  private void awaitEvent(Recorder events, Predicate<HypervisorEvent> wanted, String what) {
+  private void awaitEvent(
+      HypervisorEventRecorder events, Predicate<HypervisorEvent> wanted, String what) {
     try {
-      await(() -> events.snapshot().stream().anyMatch(wanted), timeout());
+      await(() -> events.events().stream().anyMatch(wanted), timeout());
     } catch (RuntimeException | AssertionError e) {
-      throw new AssertionError("no " + what + " among " + events.snapshot(), e);
+      throw new AssertionError("no " + what + " among " + events.events(), e);
     }
   }
 
@@ -284,67 +284,5 @@ public abstract class HypervisorDriverContract {
 
   private static Predicate<HypervisorEvent> gone(String uuid) {
     return event -> event instanceof HypervisorEvent.VmGone left && left.uuid().equals(uuid);
-  }
-
-  /** Events as a driver thread delivers them, read from the test thread. */
-  private static final class Recorder {
-    private final List<HypervisorEvent> events = Collections.synchronizedList(new ArrayList<>());
-
-    void add(HypervisorEvent event) {
-      events.add(event);
-    }
-
-    int size() {
-      return events.size();
-    }
-
-    List<HypervisorEvent> snapshot() {
-      synchronized (events) {
-        return List.copyOf(events);
-      }
-    }
-  }
-
-  /** One migration's callbacks, checked for the once-only end. */
-  private static final class RecordingMigration implements MigrationListener {
-    private final List<MigrationProgress> progress =
-        Collections.synchronizedList(new ArrayList<>());
-    private final List<MigrationOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
-    private volatile int progressAfterFinish;
-
-    @Override
-    public void onProgress(MigrationProgress report) {
-      if (!outcomes.isEmpty()) {
-        progressAfterFinish++;
-      }
-      progress.add(report);
-    }
-
-    @Override
-    public void onFinished(MigrationOutcome outcome) {
-      outcomes.add(outcome);
-    }
-
-    boolean finished() {
-      return !outcomes.isEmpty();
-    }
-
-    int finishedCount() {
-      return outcomes.size();
-    }
-
-    int progressAfterFinish() {
-      return progressAfterFinish;
-    }
-
-    MigrationOutcome outcome() {
-      return outcomes.get(0);
-    }
-
-    List<MigrationProgress> progress() {
-      synchronized (progress) {
-        return List.copyOf(progress);
-      }
-    }
   }
 }

@@ -1,8 +1,11 @@
 package io.vpanel.testkit;
 
 import io.vpanel.spi.Scheduler;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;
 
@@ -42,6 +45,26 @@ public final class VirtualScheduler implements Scheduler {
   @Override
   public Instant now() {
     return epoch.plusNanos(nowNanos);
+  }
+
+  /** This scheduler's time as a {@link Clock} in UTC, for code that takes a clock. */
+  public Clock clock() {
+    return new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now();
+      }
+    };
   }
 
   /** Time passed on this clock since it was created. */

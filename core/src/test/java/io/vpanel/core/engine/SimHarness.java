@@ -2,6 +2,7 @@ package io.vpanel.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vpanel.core.journal.Journal;
 import io.vpanel.core.management.BuiltinManagement;
 import io.vpanel.core.management.BuiltinSettings;
 import io.vpanel.core.model.Activity;
@@ -11,8 +12,10 @@ import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.SimHypervisorDriver;
+import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.VmInfo;
@@ -24,31 +27,38 @@ import io.vpanel.spi.panel.PanelCapabilities;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelListener;
 import io.vpanel.spi.panel.PanelState;
+import io.vpanel.testkit.RandomCluster;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * A simulated cluster on a virtual clock with the engine controlling every host, and the invariants
- * of the maintenance flow checked against the simulator's own truth after every snapshot the engine
- * publishes.
+ * The simulator harness: a simulated cluster on a virtual clock with the engine controlling every
+ * host, and the invariants of the maintenance flow ({@link Invariants}) checked against the
+ * simulator's own truth after every snapshot the engine publishes.
+ *
+ * <p>It lives in core's test-jar, not in testkit, because it needs core (the engine, its snapshots)
+ * and testkit may depend on {@code spi} only: core's and the drivers' tests depend on testkit, so
+ * testkit depending on core would be a dependency cycle, which Maven refuses even in test scope.
+ * The journal's crash harness uses it through that test-jar ({@code <type>test-jar</type>}). Public
+ * are only what the journal needs: {@link #simulate} and {@link Invariants}; the engine harness
+ * itself serves core's own tests.
  */
-final class SimHarness implements AutoCloseable {
+public final class SimHarness implements AutoCloseable {
   final VirtualScheduler scheduler = new VirtualScheduler();
   final SimCluster cluster;
   final ClusterEngine engine;
   final Map<String, RecordingPanel> panels = new TreeMap<>();
   final List<Activity> activities = new ArrayList<>();
-  final List<String> violations = new ArrayList<>();
-  final Set<String> uuids;
+  final Invariants invariants;
   int maxConcurrentOut;
 
   SimHarness(Function<VirtualScheduler, SimCluster> build) {
@@ -60,7 +70,7 @@ final class SimHarness implements AutoCloseable {
       EngineSettings settings,
       Map<String, AlertSource> alerts) {
     cluster = build.apply(scheduler);
-    uuids = cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
+    invariants = new Invariants(cluster, scheduler);
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
     List<HostBinding> bindings = new ArrayList<>();
     for (String host : cluster.hostNames()) {
@@ -84,7 +94,8 @@ final class SimHarness implements AutoCloseable {
         new ClusterListener() {
           @Override
           public void onSnapshot(ClusterSnapshot snapshot) {
-            checkInvariants(snapshot);
+            invariants.check(snapshot);
+            countOutgoing(snapshot);
           }
 
           @Override
@@ -100,47 +111,11 @@ final class SimHarness implements AutoCloseable {
         Duration.ofSeconds(5));
   }
 
-  private void checkInvariants(ClusterSnapshot snapshot) {
-    Set<String> now = cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
-    if (!now.equals(uuids)) {
-      violations.add("VM set changed at " + scheduler.elapsed() + ": " + now + " vs " + uuids);
-    }
-    Map<String, Integer> outgoing = new HashMap<>();
-    for (String host : cluster.hostNames()) {
-      HostCapacity capacity = cluster.capacity(host);
-      long memory = 0;
-      int vcpus = 0;
-      for (VmInfo vm : cluster.vmsOn(host)) {
-        if (vm.state() == VmState.RUNNING || vm.state() == VmState.PAUSED) {
-          memory += vm.memoryBytes();
-          vcpus += vm.vcpus();
-        }
-      }
-      if (memory > capacity.memoryBytes() || vcpus > capacity.vcpus()) {
-        violations.add(host + " over capacity at " + scheduler.elapsed());
-      }
-      if (cluster.isAlive(host) && (cluster.freeMemory(host) < 0 || cluster.freeVcpus(host) < 0)) {
-        violations.add(host + " over-committed by arriving migrations at " + scheduler.elapsed());
-      }
-    }
+  private void countOutgoing(ClusterSnapshot snapshot) {
     for (HostStatus status : snapshot.hosts()) {
-      boolean running =
-          cluster.vmsOn(status.name()).stream().anyMatch(vm -> vm.state() == VmState.RUNNING);
-      if (status.maintenance().safeToService() && running) {
-        violations.add(status.name() + " shown SAFE TO SERVICE with a running VM");
-      }
-      boolean panelSafe =
-          status
-              .panel()
-              .map(p -> String.join("", p.lines()).contains("SAFE TO SERVICE"))
-              .orElse(false);
-      if (panelSafe && running) {
-        violations.add(status.name() + " panel says SAFE TO SERVICE with a running VM");
-      }
       int out = (int) status.vms().stream().filter(vm -> vm.migration().isPresent()).count();
-      outgoing.merge(status.name(), out, Integer::sum);
+      maxConcurrentOut = Math.max(maxConcurrentOut, out);
     }
-    outgoing.values().forEach(n -> maxConcurrentOut = Math.max(maxConcurrentOut, n));
   }
 
   CommandResult request(String host, MaintenanceAction action) {
@@ -165,15 +140,11 @@ final class SimHarness implements AutoCloseable {
   }
 
   Map<String, String> placement() {
-    Map<String, String> where = new TreeMap<>();
-    for (VmInfo vm : cluster.allVms()) {
-      where.put(vm.name(), cluster.hostOf(vm.uuid()).orElseThrow());
-    }
-    return where;
+    return placement(cluster);
   }
 
   long runningOn(String host) {
-    return cluster.vmsOn(host).stream().filter(vm -> vm.state() == VmState.RUNNING).count();
+    return runningOn(cluster, host);
   }
 
   void press(String host) {
@@ -185,13 +156,183 @@ final class SimHarness implements AutoCloseable {
   }
 
   void assertNoViolations() {
-    assertThat(violations).as("invariant violations").isEmpty();
+    invariants.assertNone();
   }
 
   @Override
   public void close() {
     engine.close();
     cluster.close();
+  }
+
+  /**
+   * The simulated cluster {@code spec} describes, on {@code scheduler}'s clock, every guest running
+   * on its host.
+   */
+  public static SimCluster simulate(RandomCluster spec, Scheduler scheduler) {
+    SimCluster.Builder builder = SimCluster.builder(scheduler).seed(spec.simulatorSeed());
+    spec.forEachHost(builder::host);
+    spec.forEachVm(
+        vm ->
+            builder.vm(
+                vm.host(),
+                VmSpec.running(
+                    vm.name(),
+                    vm.memoryBytes(),
+                    vm.vcpus(),
+                    vm.dirtyBytesPerSec(),
+                    vm.workingSetBytes())));
+    return builder.build();
+  }
+
+  /**
+   * An engine, not yet started, over {@code cluster} that controls {@code host} only (the other
+   * hosts are its peers), with the default settings, no panels and no alert sources, recording to
+   * {@code journal}: an agent of one host, as the journal's tests restart it.
+   */
+  public static ClusterEngine agentOf(
+      String host, SimCluster cluster, Scheduler scheduler, Journal journal) {
+    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    List<HostBinding> bindings = new ArrayList<>();
+    for (String name : cluster.hostNames()) {
+      bindings.add(
+          new HostBinding(
+              driver.connect(SimHypervisorDriver.endpointOf(name)),
+              name.equals(host),
+              List.of(),
+              List.of()));
+    }
+    return new ClusterEngine(
+        scheduler,
+        Runnable::run,
+        EngineSettings.defaults(),
+        new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true)),
+        bindings,
+        journal);
+  }
+
+  /** Each guest's name and the host it is on now. */
+  public static Map<String, String> placement(SimCluster cluster) {
+    Map<String, String> where = new TreeMap<>();
+    for (VmInfo vm : cluster.allVms()) {
+      where.put(vm.name(), cluster.hostOf(vm.uuid()).orElseThrow());
+    }
+    return where;
+  }
+
+  /** How many guests run on {@code host} now. */
+  public static long runningOn(SimCluster cluster, String host) {
+    return cluster.vmsOn(host).stream().filter(vm -> vm.state() == VmState.RUNNING).count();
+  }
+
+  /** A fault the random-fault properties and the crash harness inject into an evacuation. */
+  public enum Fault {
+    NONE,
+    KILL_DESTINATION,
+    DROP_LINK,
+    NEVER_CONVERGE,
+    CANCEL;
+
+    /**
+     * Injects this fault while {@code source} is evacuated: another host dies, the migration link
+     * to another host drops, one of the source's guests never converges, or {@code cancel} runs.
+     * Which host or guest is drawn from {@code random}.
+     */
+    public void inject(
+        SimCluster cluster, String source, SplittableRandom random, Runnable cancel) {
+      List<String> others = new ArrayList<>(cluster.hostNames());
+      others.remove(source);
+      switch (this) {
+        case NONE -> {}
+        case KILL_DESTINATION -> cluster.killHost(others.get(random.nextInt(others.size())));
+        case DROP_LINK -> cluster.dropLink(source, others.get(random.nextInt(others.size())));
+        case NEVER_CONVERGE -> {
+          List<VmInfo> onSource = cluster.vmsOn(source);
+          if (!onSource.isEmpty()) {
+            cluster.neverConverge(onSource.get(random.nextInt(onSource.size())).uuid());
+          }
+        }
+        case CANCEL -> cancel.run();
+      }
+    }
+  }
+
+  /**
+   * What must hold after every snapshot, checked against the simulator: no guest lost or
+   * duplicated, no host over its capacity or over-committed by migrations arriving there, and SAFE
+   * TO SERVICE (in the engine's view or on the panel) only on a host without a running guest.
+   * Violations are collected, each with the virtual time it was seen at.
+   */
+  public static final class Invariants {
+    private final SimCluster cluster;
+    private final VirtualScheduler clock;
+    private final Set<String> uuids;
+    private final List<String> violations = new ArrayList<>();
+
+    /** Checks {@code cluster} from now on; its guests now are the ones that must stay. */
+    public Invariants(SimCluster cluster, VirtualScheduler clock) {
+      this.cluster = cluster;
+      this.clock = clock;
+      this.uuids = guests();
+    }
+
+    /** Checks the simulator's truth and {@code snapshot} against it. */
+    public void check(ClusterSnapshot snapshot) {
+      Set<String> now = guests();
+      require(now.equals(uuids), "VM set changed: " + now + " vs " + uuids);
+      for (String host : cluster.hostNames()) {
+        HostCapacity capacity = cluster.capacity(host);
+        long memory = 0;
+        int vcpus = 0;
+        for (VmInfo vm : cluster.vmsOn(host)) {
+          if (vm.state() == VmState.RUNNING || vm.state() == VmState.PAUSED) {
+            memory += vm.memoryBytes();
+            vcpus += vm.vcpus();
+          }
+        }
+        require(
+            memory <= capacity.memoryBytes() && vcpus <= capacity.vcpus(), host + " over capacity");
+        require(
+            !cluster.isAlive(host)
+                || (cluster.freeMemory(host) >= 0 && cluster.freeVcpus(host) >= 0),
+            host + " over-committed by arriving migrations");
+      }
+      for (HostStatus status : snapshot.hosts()) {
+        boolean running = runningOn(cluster, status.name()) > 0;
+        require(
+            !(status.maintenance().safeToService() && running),
+            status.name() + " shown SAFE TO SERVICE with a running VM");
+        boolean panelSafe =
+            status
+                .panel()
+                .map(p -> String.join("", p.lines()).contains("SAFE TO SERVICE"))
+                .orElse(false);
+        require(
+            !(panelSafe && running),
+            status.name() + " panel says SAFE TO SERVICE with a running VM");
+      }
+    }
+
+    /** Records {@code what} as a violation unless {@code ok}. */
+    public void require(boolean ok, String what) {
+      if (!ok) {
+        violations.add(what + " at " + clock.elapsed());
+      }
+    }
+
+    /** The violations seen so far. */
+    public List<String> violations() {
+      return List.copyOf(violations);
+    }
+
+    /** Fails with every violation seen so far, if any. */
+    public void assertNone() {
+      assertThat(violations).as("invariant violations").isEmpty();
+    }
+
+    private Set<String> guests() {
+      return cluster.allVms().stream().map(VmInfo::uuid).collect(Collectors.toSet());
+    }
   }
 
   /** A panel driver that records what it was asked to show. */

@@ -7,30 +7,39 @@ import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.hypervisor.VmState;
+import io.vpanel.testkit.Draw;
+import io.vpanel.testkit.PropertySeeds;
+import io.vpanel.testkit.SeededProperty;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 
-/** The planner over random small clusters, checked against the definition and a brute force. */
+/**
+ * The planner over random small clusters, checked against the definition and a brute force. The
+ * generated clusters are checked too, so that the properties are not vacuous: enough of them are
+ * GO, infeasible or short of memory. {@link PlannerMutationTest} proves the properties catch a
+ * broken planner.
+ */
 class EvacuationPlannerProperties {
+
+  static final int TRIES = 300;
 
   /** A source's guests and the hosts that may take them. */
   record Cluster(List<VmInfo> vms, List<TargetHost> targets) {}
 
-  @Property(tries = 300)
-  void goPlansFitAndMoveEveryMigratingGuestOnce(@ForAll("clusters") Cluster cluster) {
-    Plan plan = EvacuationPlanner.plan("src", null, cluster.vms(), cluster.targets());
-    Statistics.label("plan").collect(plan.go() ? "GO" : "NO-GO");
-    Statistics.label("plan").coverage(c -> c.check("GO").percentage(p -> p > 20));
+  /** The planner under test; {@link PlannerMutationTest} puts a broken one here. */
+  Plan plan(Cluster cluster) {
+    return EvacuationPlanner.plan("src", null, cluster.vms(), cluster.targets());
+  }
+
+  @SeededProperty(tries = TRIES)
+  void goPlansFitAndMoveEveryMigratingGuestOnce(long seed) {
+    Cluster cluster = clusters(new Draw(seed));
+    Plan plan = plan(cluster);
     if (!plan.go()) {
       assertThat(plan.moves()).isEmpty();
       assertThat(plan.summary()).startsWith("NO-GO: ");
@@ -66,26 +75,21 @@ class EvacuationPlannerProperties {
         .isEqualTo(migrating(cluster.vms()).stream().mapToLong(VmInfo::memoryBytes).sum());
   }
 
-  @Property(tries = 300)
-  void noFeasiblePlacementMeansNoGo(@ForAll("clusters") Cluster cluster) {
-    Plan plan = EvacuationPlanner.plan("src", null, cluster.vms(), cluster.targets());
+  @SeededProperty(tries = TRIES)
+  void noFeasiblePlacementMeansNoGo(long seed) {
+    Cluster cluster = clusters(new Draw(seed));
+    Plan plan = plan(cluster);
     boolean feasible = feasible(migrating(cluster.vms()), cluster.targets());
-    Statistics.label("feasible").collect(feasible);
-    Statistics.label("feasible").coverage(c -> c.check(false).percentage(p -> p > 10));
     if (!feasible) {
       assertThat(plan.go()).as(plan.summary()).isFalse();
     }
   }
 
-  @Property(tries = 300)
-  void moreMemoryNeededThanFreeIsNoGo(@ForAll("clusters") Cluster cluster) {
-    List<VmInfo> migrating = migrating(cluster.vms());
-    long needed = migrating.stream().mapToLong(VmInfo::memoryBytes).sum();
-    long free = cluster.targets().stream().mapToLong(TargetHost::freeMemoryBytes).sum();
-    Statistics.label("short of memory").collect(needed > free);
-    Statistics.label("short of memory").coverage(c -> c.check(true).percentage(p -> p > 5));
-    if (needed > free) {
-      Plan plan = EvacuationPlanner.plan("src", null, cluster.vms(), cluster.targets());
+  @SeededProperty(tries = TRIES)
+  void moreMemoryNeededThanFreeIsNoGo(long seed) {
+    Cluster cluster = clusters(new Draw(seed));
+    if (shortOfMemory(cluster)) {
+      Plan plan = plan(cluster);
       assertThat(plan.go()).isFalse();
       if (blockers(cluster.vms()) == 0) {
         assertThat(plan.summary()).startsWith("NO-GO: needs ").endsWith(" free");
@@ -94,17 +98,19 @@ class EvacuationPlannerProperties {
   }
 
   /** With a single target, placement is a sum check, so the greedy planner must be exact. */
-  @Property(tries = 300)
-  void withOneTargetGoExactlyWhenEverythingFits(@ForAll("oneTarget") Cluster cluster) {
-    Plan plan = EvacuationPlanner.plan("src", null, cluster.vms(), cluster.targets());
+  @SeededProperty(tries = TRIES)
+  void withOneTargetGoExactlyWhenEverythingFits(long seed) {
+    Cluster cluster = oneTarget(new Draw(seed));
+    Plan plan = plan(cluster);
     boolean expected =
         blockers(cluster.vms()) == 0 && feasible(migrating(cluster.vms()), cluster.targets());
     assertThat(plan.go()).as(plan.summary()).isEqualTo(expected);
   }
 
-  @Property(tries = 300)
-  void anyActiveBlockingGuestRefusesByName(@ForAll("clusters") Cluster cluster) {
-    Plan plan = EvacuationPlanner.plan("src", null, cluster.vms(), cluster.targets());
+  @SeededProperty(tries = TRIES)
+  void anyActiveBlockingGuestRefusesByName(long seed) {
+    Cluster cluster = clusters(new Draw(seed));
+    Plan plan = plan(cluster);
     List<VmInfo> blocking =
         cluster.vms().stream()
             .filter(EvacuationPlannerProperties::active)
@@ -117,7 +123,47 @@ class EvacuationPlannerProperties {
     }
   }
 
+  // --- coverage: the cases each property checks include enough of the interesting kind ----
+
+  @Test
+  void moreThanAFifthOfTheCasesOfGoPlansFitAreGo() {
+    long go = cases("goPlansFitAndMoveEveryMigratingGuestOnce").filter(c -> plan(c).go()).count();
+    assertThat(go * 100.0 / TRIES).as("%% GO of %d cases", TRIES).isGreaterThan(20);
+  }
+
+  @Test
+  void moreThanATenthOfTheCasesOfNoFeasiblePlacementAreInfeasible() {
+    long infeasible =
+        cases("noFeasiblePlacementMeansNoGo")
+            .filter(c -> !feasible(migrating(c.vms()), c.targets()))
+            .count();
+    assertThat(infeasible * 100.0 / TRIES).as("%% infeasible of %d cases", TRIES).isGreaterThan(10);
+  }
+
+  @Test
+  void moreThanOneCaseInTwentyOfMoreMemoryNeededIsShortOfMemory() {
+    long shortCases =
+        cases("moreMemoryNeededThanFreeIsNoGo")
+            .filter(EvacuationPlannerProperties::shortOfMemory)
+            .count();
+    assertThat(shortCases * 100.0 / TRIES)
+        .as("%% short of memory of %d cases", TRIES)
+        .isGreaterThan(5);
+  }
+
+  /** The clusters the property {@code method} checks. */
+  private static Stream<Cluster> cases(String method) {
+    return LongStream.of(PropertySeeds.seeds(EvacuationPlannerProperties.class, method, TRIES))
+        .mapToObj(seed -> clusters(new Draw(seed)));
+  }
+
   // --- model -------------------------------------------------------------------------------
+
+  private static boolean shortOfMemory(Cluster cluster) {
+    long needed = migrating(cluster.vms()).stream().mapToLong(VmInfo::memoryBytes).sum();
+    long free = cluster.targets().stream().mapToLong(TargetHost::freeMemoryBytes).sum();
+    return needed > free;
+  }
 
   private static boolean active(VmInfo vm) {
     return vm.state() == VmState.RUNNING || vm.state() == VmState.PAUSED;
@@ -162,88 +208,49 @@ class EvacuationPlannerProperties {
 
   // --- generators --------------------------------------------------------------------------
 
-  @Provide
-  Arbitrary<Cluster> clusters() {
-    return Combinators.combine(vms(), targets(1, 5)).as(Cluster::new);
+  static Cluster clusters(Draw draw) {
+    return new Cluster(vms(draw), targets(draw, 1, 5));
   }
 
-  @Provide
-  Arbitrary<Cluster> oneTarget() {
-    return Combinators.combine(vms(), targets(1, 1)).as(Cluster::new);
+  static Cluster oneTarget(Draw draw) {
+    return new Cluster(vms(draw), targets(draw, 1, 1));
   }
 
-  private static Arbitrary<List<VmInfo>> vms() {
-    Arbitrary<VmState> states =
-        Arbitraries.frequencyOf(
-            Tuple.of(10, Arbitraries.just(VmState.RUNNING)),
-            Tuple.of(2, Arbitraries.just(VmState.PAUSED)),
-            Tuple.of(1, Arbitraries.just(VmState.SHUTOFF)),
-            Tuple.of(1, Arbitraries.just(VmState.SUSPENDED)),
-            Tuple.of(1, Arbitraries.just(VmState.CRASHED)));
-    Arbitrary<VmPolicy> policies =
-        Arbitraries.frequencyOf(
-            Tuple.of(20, Arbitraries.just(VmPolicy.MIGRATE)),
-            Tuple.of(2, Arbitraries.just(VmPolicy.SHUTDOWN)),
-            Tuple.of(2, Arbitraries.just(VmPolicy.SUSPEND)),
-            Tuple.of(1, Arbitraries.just(VmPolicy.BLOCK)));
-    Arbitrary<long[]> shapes =
-        Combinators.combine(
-                Arbitraries.longs().between(0, 16 * 4), Arbitraries.integers().between(0, 8))
-            .as((quarters, vcpus) -> new long[] {quarters * GIB / 4, vcpus});
-    return Combinators.combine(shapes, states, policies)
-        .as((shape, state, policy) -> new Object[] {shape, state, policy})
-        .list()
-        .ofMinSize(0)
-        .ofMaxSize(8)
-        .map(
-            specs -> {
-              List<VmInfo> vms = new ArrayList<>();
-              for (int i = 0; i < specs.size(); i++) {
-                long[] shape = (long[]) specs.get(i)[0];
-                vms.add(
-                    new VmInfo(
-                        "uuid-" + i,
-                        "vm-" + i,
-                        (VmState) specs.get(i)[1],
-                        shape[0],
-                        (int) shape[1],
-                        0,
-                        (VmPolicy) specs.get(i)[2]));
-              }
-              return vms;
-            });
+  private static final int[] STATE_WEIGHTS = {10, 2, 1, 1, 1};
+  private static final List<VmState> STATES =
+      List.of(VmState.RUNNING, VmState.PAUSED, VmState.SHUTOFF, VmState.SUSPENDED, VmState.CRASHED);
+  private static final int[] POLICY_WEIGHTS = {20, 2, 2, 1};
+  private static final List<VmPolicy> POLICIES =
+      List.of(VmPolicy.MIGRATE, VmPolicy.SHUTDOWN, VmPolicy.SUSPEND, VmPolicy.BLOCK);
+
+  private static List<VmInfo> vms(Draw draw) {
+    int count = draw.between(0, 8);
+    List<VmInfo> vms = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long quarters = draw.between(0L, 16 * 4);
+      int vcpus = draw.between(0, 8);
+      VmState state = draw.weighted(STATE_WEIGHTS, STATES);
+      VmPolicy policy = draw.weighted(POLICY_WEIGHTS, POLICIES);
+      vms.add(new VmInfo("uuid-" + i, "vm-" + i, state, quarters * GIB / 4, vcpus, 0, policy));
+    }
+    return vms;
   }
 
-  private static Arbitrary<List<TargetHost>> targets(int min, int max) {
-    Arbitrary<long[]> specs =
-        Combinators.combine(
-                Arbitraries.longs().between(0, 48),
-                Arbitraries.integers().between(0, 24),
-                Arbitraries.integers().between(0, 100),
-                Arbitraries.integers().between(0, 100))
-            .as(
-                (memGib, vcpus, memUsedPct, vcpuUsedPct) ->
-                    new long[] {
-                      memGib, vcpus, memGib * GIB * memUsedPct / 90, vcpus * vcpuUsedPct / 90
-                    });
-    return specs
-        .list()
-        .ofMinSize(min)
-        .ofMaxSize(max)
-        .map(
-            list -> {
-              List<TargetHost> hosts = new ArrayList<>();
-              for (int i = 0; i < list.size(); i++) {
-                long[] s = list.get(i);
-                hosts.add(
-                    new TargetHost(
-                        "h" + i,
-                        new HostCapacity(
-                            s[0] * GIB, (int) s[1], Fixtures.NIC_10G, Fixtures.STREAM_4G),
-                        s[2],
-                        (int) s[3]));
-              }
-              return hosts;
-            });
+  private static List<TargetHost> targets(Draw draw, int min, int max) {
+    int count = draw.between(min, max);
+    List<TargetHost> hosts = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long memGib = draw.between(0L, 48);
+      int vcpus = draw.between(0, 24);
+      int memUsedPct = draw.between(0, 100);
+      int vcpuUsedPct = draw.between(0, 100);
+      hosts.add(
+          new TargetHost(
+              "h" + i,
+              new HostCapacity(memGib * GIB, vcpus, Fixtures.NIC_10G, Fixtures.STREAM_4G),
+              memGib * GIB * memUsedPct / 90,
+              vcpus * vcpuUsedPct / 90));
+    }
+    return hosts;
   }
 }

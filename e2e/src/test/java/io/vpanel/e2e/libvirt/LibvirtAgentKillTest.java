@@ -3,10 +3,8 @@ package io.vpanel.e2e.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.driver.libvirt.fixture.TwoHosts;
-import java.net.ServerSocket;
-import java.net.URI;
+import io.vpanel.e2e.AgentApi;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,69 +60,32 @@ class LibvirtAgentKillTest {
     hosts.startBusyGuest('a', "busy1");
     hosts.startIdleGuest('a', "idle1");
     hosts.startIdleGuest('a', "idle2");
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = AgentApi.freePort();
     Path token = dir.resolve("token");
     Files.writeString(token, TOKEN);
     Path config = dir.resolve("vpanel.yaml");
     Files.writeString(
         config,
-        """
-        host:
-          name: a
-        hypervisor:
-          driver: libvirt
-          uri: "%s"
-          migrationUri: "%s"
-          migrationBandwidthMiBps: 30
-          hostReserveMiB: 0
-          progressIntervalMillis: 250
-          autoConvergeInitialPercent: 50
-          autoConvergeIncrementPercent: 25
-        management:
-          driver: builtin
-          peers:
-            - name: b
-              uri: "%s"
-              migrationUri: "%s"
-        api:
-          listen: 127.0.0.1:%d
-          tokenFile: %s
-          tokenName: e2e
-        journal:
-          path: %s
-        """
-            .formatted(
-                hosts.localUri('a'),
-                hosts.uri('a'),
-                hosts.localUri('b'),
-                hosts.uri('b'),
-                port,
-                token,
-                dir.resolve("state/journal.db")));
+        HostAConfig.yaml(
+            hosts,
+            List.of("migrationBandwidthMiBps: 30"),
+            """
+            api:
+              listen: 127.0.0.1:%d
+              tokenFile: %s
+              tokenName: e2e
+            journal:
+              path: %s
+            """
+                .formatted(port, token, dir.resolve("state/journal.db"))));
     String base = "http://127.0.0.1:" + port;
 
     // 1: kill -9 while a migration runs
     Process first = start(config);
     await(base, h -> h.path("runningVms").asInt() == 3, 90);
-    HttpResponse<String> enter =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/a/maintenance"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"enter\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> enter = api(base).maintenance("enter");
     assertThat(enter.statusCode()).as(enter.body()).isEqualTo(202);
-    await(
-        base,
-        h ->
-            h.path("vms")
-                .valueStream()
-                .anyMatch(vm -> vm.path("migration").path("processedBytes").asLong() > 0),
-        120);
+    await(base, AgentApi::migrating, 120);
     first.destroyForcibly();
     assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
     String jobs = hosts.virshResult('a', "domjobinfo", "busy1").output();
@@ -193,29 +154,12 @@ class LibvirtAgentKillTest {
     return process;
   }
 
-  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + "/api/v1/hosts/a"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          last = JSON.readTree(response.body());
-          if (condition.test(last)) {
-            return last;
-          }
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("timed out; last: " + last + "\nlog: " + lastLog());
+  private AgentApi api(String base) {
+    return new AgentApi(http, base, "a", TOKEN, () -> "log: " + lastLog());
+  }
+
+  private JsonNode await(String base, Predicate<JsonNode> condition, int seconds) {
+    return api(base).await(condition, seconds);
   }
 
   private String lastLog() {

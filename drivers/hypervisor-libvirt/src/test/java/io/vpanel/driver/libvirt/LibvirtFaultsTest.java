@@ -6,19 +6,16 @@ import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
-import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
-import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmState;
+import io.vpanel.testkit.HypervisorEventRecorder;
+import io.vpanel.testkit.MigrationRecorder;
+import io.vpanel.testkit.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /** Faults on real libvirtd + QEMU hosts: daemons dying and restarting, a guest that cannot move. */
 class LibvirtFaultsTest {
+  private static final Poll PATIENTLY =
+      Poll.atMost(Duration.ofMinutes(2)).every(Duration.ofMillis(50));
   private static TwoHosts hosts;
   private LibvirtHypervisorDriver driver;
 
@@ -60,26 +59,26 @@ class LibvirtFaultsTest {
     hosts.startBusyGuest('a', "busy1");
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));
     String uuid = uuidOf(a, "busy1");
-    Recording migration = new Recording();
+    MigrationRecorder migration = new MigrationRecorder();
     // 4 MiB/s without auto-converge: memtest86+ dirties far more, so this never converges
     MigrationOptions slow =
         new MigrationOptions(Duration.ofMillis(300), 4 * 1024 * 1024, false, false);
 
     a.migrate(uuid, hosts.endpoint('b'), slow, migration);
-    awaitUntil(() -> migration.progress.size() >= 3, "progress reports");
-    assertThat(migration.outcomes).isEmpty();
+    PATIENTLY.until("progress reports", () -> migration.progress().size() >= 3);
+    assertThat(migration.outcomes()).isEmpty();
     hosts.daemon('b', "kill");
-    awaitUntil(() -> !migration.outcomes.isEmpty(), "the migration to end");
+    PATIENTLY.until("the migration to end", () -> !migration.outcomes().isEmpty());
 
-    MigrationOutcome outcome = migration.outcomes.get(0);
+    MigrationOutcome outcome = migration.outcomes().get(0);
     System.out.println("destination killed: " + outcome);
     assertThat(outcome.succeeded()).isFalse();
     assertThat(outcome.reason()).contains("busy1").contains("to b").isNotBlank();
     hosts.daemon('b', "start"); // the restarted daemon cleans up the half-arrived guest
-    awaitUntil(() -> hosts.guests('b', true).isEmpty(), "b to hold no busy1");
+    PATIENTLY.until("b to hold no busy1", () -> hosts.guests('b', true).isEmpty());
     assertThat(hosts.virsh('a', "domstate", "busy1").strip()).isEqualTo("running");
     assertThat(stateOf(a, uuid)).isEqualTo(VmState.RUNNING);
-    assertThat(migration.outcomes).hasSize(1);
+    assertThat(migration.outcomes()).hasSize(1);
   }
 
   @Test
@@ -88,39 +87,30 @@ class LibvirtFaultsTest {
     hosts.startIdleGuest('a', "idle2");
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));
     HostInventory before = a.inventory();
-    List<HypervisorEvent> events = Collections.synchronizedList(new ArrayList<>());
-    a.subscribe(events::add);
+    HypervisorEventRecorder events = new HypervisorEventRecorder();
+    a.subscribe(events);
 
     hosts.daemon('a', "stop");
-    awaitUntil(() -> connection(events, false), "ConnectionChanged(false)");
+    PATIENTLY.until("ConnectionChanged(false)", () -> connection(events, false));
     hosts.daemon('a', "start");
-    awaitUntil(() -> connection(events, true), "ConnectionChanged(true)");
+    PATIENTLY.until("ConnectionChanged(true)", () -> connection(events, true));
 
     HostInventory after = a.inventory();
     assertThat(after.vms()).containsExactlyInAnyOrderElementsOf(before.vms());
     assertThat(after.runningCount()).isEqualTo(2);
-    List<HypervisorEvent> changes;
-    synchronized (events) {
-      changes =
-          events.stream().filter(e -> e instanceof HypervisorEvent.ConnectionChanged).toList();
-    }
-    assertThat(changes)
-        .extracting(e -> ((HypervisorEvent.ConnectionChanged) e).connected())
+    assertThat(events.ofType(HypervisorEvent.ConnectionChanged.class))
+        .extracting(HypervisorEvent.ConnectionChanged::connected)
         .containsExactly(false, true);
     // events flow again on the new connection
     hosts.startIdleGuest('a', "idle3");
-    awaitUntil(
-        () -> {
-          synchronized (events) {
-            return events.stream()
-                .anyMatch(
-                    e ->
-                        e instanceof HypervisorEvent.VmChanged c
-                            && c.vm().name().equals("idle3")
-                            && c.vm().state() == VmState.RUNNING);
-          }
-        },
-        "VmChanged for idle3 after the reconnect");
+    PATIENTLY.until(
+        "VmChanged for idle3 after the reconnect",
+        () ->
+            events.any(
+                e ->
+                    e instanceof HypervisorEvent.VmChanged c
+                        && c.vm().name().equals("idle3")
+                        && c.vm().state() == VmState.RUNNING));
   }
 
   @Test
@@ -142,12 +132,12 @@ class LibvirtFaultsTest {
             + "'/><target dev='vda' bus='virtio'/></disk></devices>");
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));
     String uuid = uuidOf(a, "pinned");
-    Recording migration = new Recording();
+    MigrationRecorder migration = new MigrationRecorder();
 
     a.migrate(uuid, hosts.endpoint('b'), MigrationOptions.DEFAULTS, migration);
-    awaitUntil(() -> !migration.outcomes.isEmpty(), "the migration to end");
+    PATIENTLY.until("the migration to end", () -> !migration.outcomes().isEmpty());
 
-    MigrationOutcome outcome = migration.outcomes.get(0);
+    MigrationOutcome outcome = migration.outcomes().get(0);
     System.out.println("local disk: " + outcome.reason());
     assertThat(outcome.succeeded()).isFalse();
     assertThat(outcome.reason()).containsIgnoringCase("storage");
@@ -155,12 +145,9 @@ class LibvirtFaultsTest {
     assertThat(hosts.guests('b', true)).isEmpty();
   }
 
-  private static boolean connection(List<HypervisorEvent> events, boolean connected) {
-    synchronized (events) {
-      return events.stream()
-          .anyMatch(
-              e -> e instanceof HypervisorEvent.ConnectionChanged c && c.connected() == connected);
-    }
+  private static boolean connection(HypervisorEventRecorder events, boolean connected) {
+    return events.any(
+        e -> e instanceof HypervisorEvent.ConnectionChanged c && c.connected() == connected);
   }
 
   private static String uuidOf(HypervisorConnection connection, String name) {
@@ -177,27 +164,5 @@ class LibvirtFaultsTest {
         .map(VmInfo::state)
         .findFirst()
         .orElseThrow(() -> new AssertionError(uuid + " not on " + connection.endpoint().name()));
-  }
-
-  private static void awaitUntil(java.util.concurrent.Callable<Boolean> condition, String what) {
-    Awaitility.await(what)
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(50))
-        .until(condition);
-  }
-
-  private static final class Recording implements MigrationListener {
-    final List<MigrationProgress> progress = Collections.synchronizedList(new ArrayList<>());
-    final List<MigrationOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
-
-    @Override
-    public void onProgress(MigrationProgress report) {
-      progress.add(report);
-    }
-
-    @Override
-    public void onFinished(MigrationOutcome outcome) {
-      outcomes.add(outcome);
-    }
   }
 }

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.MigrationInProgress;
-import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
+import io.vpanel.testkit.MigrationRecorder;
+import io.vpanel.testkit.Poll;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,13 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +34,13 @@ import org.junit.jupiter.api.Test;
  */
 class LibvirtReattachTest {
   private static final long SLOW = 4L * 1024 * 1024; // memtest86+ dirties far more: no converging
+  private static final Poll PATIENTLY =
+      Poll.atMost(Duration.ofMinutes(2)).every(Duration.ofMillis(50));
+
+  /** For "nothing more happens": checked every 100 ms for a second, instead of one look. */
+  private static final Poll NOTHING_MORE = Poll.atMost(Duration.ofSeconds(5));
+
+  private static final Duration ONE_SECOND = Duration.ofSeconds(1);
   private static TwoHosts hosts;
   private LibvirtHypervisorDriver driver;
   private Process client;
@@ -75,27 +80,27 @@ class LibvirtReattachTest {
 
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));
     driver.connect(hosts.endpoint('b'));
-    Recording taken = new Recording();
+    MigrationRecorder taken = new MigrationRecorder();
     Optional<MigrationInProgress> found = a.reattach(uuid, taken);
 
     assertThat(found).isPresent();
     assertThat(found.get().destination()).isEqualTo("b");
-    awaitUntil(() -> taken.progress.size() >= 3, "progress of the taken-over migration");
-    assertThat(taken.outcomes).isEmpty();
+    PATIENTLY.until("progress of the taken-over migration", () -> taken.progress().size() >= 3);
+    assertThat(taken.outcomes()).isEmpty();
     // let it converge: the same knobs an operator would turn with virsh
     hosts.virsh('a', "migrate-setspeed", "busy1", "1000");
     hosts.virsh('a', "migrate-setmaxdowntime", "busy1", "2000");
-    awaitUntil(() -> !taken.outcomes.isEmpty(), "the taken-over migration to end");
+    PATIENTLY.until("the taken-over migration to end", () -> !taken.outcomes().isEmpty());
 
-    MigrationOutcome outcome = taken.outcomes.get(0);
-    System.out.println("reattached: " + taken.progress.size() + " reports, " + outcome);
+    MigrationOutcome outcome = taken.outcomes().get(0);
+    System.out.println("reattached: " + taken.progress().size() + " reports, " + outcome);
     assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
     assertThat(hosts.guests('a', true)).doesNotContain("busy1");
     assertThat(hosts.guests('b', false)).containsExactly("busy1");
     assertThat(hosts.virsh('b', "domstate", "busy1").strip()).isEqualTo("running");
     assertNoBackwardsProgress(taken);
-    Thread.sleep(1000);
-    assertThat(taken.outcomes).hasSize(1);
+    NOTHING_MORE.holdsFor(ONE_SECOND, "one outcome only", () -> taken.finishedCount() == 1);
+    assertThat(taken.outcomes()).hasSize(1);
   }
 
   @Test
@@ -106,13 +111,13 @@ class LibvirtReattachTest {
 
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));
     driver.connect(hosts.endpoint('b'));
-    Recording taken = new Recording();
+    MigrationRecorder taken = new MigrationRecorder();
     MigrationInProgress found = a.reattach(uuid, taken).orElseThrow();
-    awaitUntil(() -> taken.progress.size() >= 2, "progress of the taken-over migration");
+    PATIENTLY.until("progress of the taken-over migration", () -> taken.progress().size() >= 2);
     found.handle().abort();
-    awaitUntil(() -> !taken.outcomes.isEmpty(), "the aborted migration to end");
+    PATIENTLY.until("the aborted migration to end", () -> !taken.outcomes().isEmpty());
 
-    MigrationOutcome outcome = taken.outcomes.get(0);
+    MigrationOutcome outcome = taken.outcomes().get(0);
     System.out.println("reattached and aborted: " + outcome.reason());
     assertThat(outcome.succeeded()).isFalse();
     assertThat(outcome.reason())
@@ -120,11 +125,11 @@ class LibvirtReattachTest {
         .contains("busy2")
         .contains("still runs on a");
     assertThat(hosts.virsh('a', "domstate", "busy2").strip()).isEqualTo("running");
-    awaitUntil(() -> hosts.guests('b', true).isEmpty(), "b to hold no busy2");
+    PATIENTLY.until("b to hold no busy2", () -> hosts.guests('b', true).isEmpty());
     found.handle().abort(); // too late: nothing more
-    Thread.sleep(1000);
-    assertThat(taken.outcomes).hasSize(1);
-    assertThat(a.reattach(uuid, new Recording())).isEmpty();
+    NOTHING_MORE.holdsFor(ONE_SECOND, "one outcome only", () -> taken.finishedCount() == 1);
+    assertThat(taken.outcomes()).hasSize(1);
+    assertThat(a.reattach(uuid, new MigrationRecorder())).isEmpty();
   }
 
   @Test
@@ -132,12 +137,12 @@ class LibvirtReattachTest {
     hosts.startIdleGuest('a', "idle1");
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));
     driver.connect(hosts.endpoint('b'));
-    Recording none = new Recording();
+    MigrationRecorder none = new MigrationRecorder();
 
     assertThat(a.reattach(uuidOf("idle1"), none)).isEmpty();
     assertThat(a.reattach(UUID.randomUUID().toString(), none)).isEmpty();
-    assertThat(none.progress).isEmpty();
-    assertThat(none.outcomes).isEmpty();
+    assertThat(none.progress()).isEmpty();
+    assertThat(none.outcomes()).isEmpty();
   }
 
   /**
@@ -164,8 +169,8 @@ class LibvirtReattachTest {
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
-      awaitUntil(
-          () -> progressLines(log) >= 3 || !client.isAlive(), "the client's migration to progress");
+      PATIENTLY.until(
+          "the client's migration to progress", () -> progressLines(log) >= 3 || !client.isAlive());
       assertThat(client.isAlive()).as(Files.readString(log)).isTrue();
       long pid = client.pid();
       client.destroyForcibly(); // SIGKILL, like kill -9 of the agent
@@ -175,7 +180,10 @@ class LibvirtReattachTest {
     } finally {
       Files.deleteIfExists(log);
     }
-    Thread.sleep(1000);
+    NOTHING_MORE.holdsFor(
+        ONE_SECOND,
+        "libvirtd on a carrying the outgoing job on after the client died",
+        () -> hosts.virsh('a', "domjobinfo", uuid).contains("Outgoing migration"));
     String job = hosts.virsh('a', "domjobinfo", uuid);
     System.out.println("after the client died:\n" + job);
     assertThat(job).contains("Outgoing migration");
@@ -189,11 +197,8 @@ class LibvirtReattachTest {
     }
   }
 
-  private static void assertNoBackwardsProgress(Recording r) {
-    List<MigrationProgress> copy;
-    synchronized (r.progress) {
-      copy = List.copyOf(r.progress);
-    }
+  private static void assertNoBackwardsProgress(MigrationRecorder r) {
+    List<MigrationProgress> copy = r.progress();
     for (int i = 1; i < copy.size(); i++) {
       assertThat(copy.get(i).processedBytes())
           .isGreaterThanOrEqualTo(copy.get(i - 1).processedBytes());
@@ -202,27 +207,5 @@ class LibvirtReattachTest {
 
   private String uuidOf(String name) {
     return hosts.virsh('a', "domuuid", name).strip();
-  }
-
-  private static void awaitUntil(java.util.concurrent.Callable<Boolean> condition, String what) {
-    Awaitility.await(what)
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(50))
-        .until(condition);
-  }
-
-  private static final class Recording implements MigrationListener {
-    final List<MigrationProgress> progress = Collections.synchronizedList(new ArrayList<>());
-    final List<MigrationOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
-
-    @Override
-    public void onProgress(MigrationProgress report) {
-      progress.add(report);
-    }
-
-    @Override
-    public void onFinished(MigrationOutcome outcome) {
-      outcomes.add(outcome);
-    }
   }
 }

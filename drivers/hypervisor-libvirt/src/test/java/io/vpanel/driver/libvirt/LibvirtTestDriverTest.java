@@ -12,13 +12,12 @@ import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
-import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
-import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.hypervisor.VmState;
+import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.VirtualScheduler;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -136,28 +135,28 @@ class LibvirtTestDriverTest {
 
   @Test
   void migratingAnUnknownGuestFailsOnceNamingTheUuid() {
-    Recording migration = new Recording();
+    MigrationRecorder migration = new MigrationRecorder();
     String unknown = "00000000-0000-4000-8000-00000000dead";
 
     driver.connect(host).migrate(unknown, host, MigrationOptions.DEFAULTS, migration);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> !migration.outcomes.isEmpty());
-    assertThat(migration.outcomes).hasSize(1);
-    assertThat(migration.outcomes.get(0).succeeded()).isFalse();
-    assertThat(migration.outcomes.get(0).reason()).contains(unknown).contains("rack1-u01");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !migration.outcomes().isEmpty());
+    assertThat(migration.outcomes()).hasSize(1);
+    assertThat(migration.outcomes().get(0).succeeded()).isFalse();
+    assertThat(migration.outcomes().get(0).reason()).contains(unknown).contains("rack1-u01");
   }
 
   @Test
   void aMigrationTheHypervisorRefusesFailsOnceWithLibvirtsReason() {
-    Recording migration = new Recording();
+    MigrationRecorder migration = new MigrationRecorder();
     HostEndpoint nowhere = new HostEndpoint("rack1-u02", "test:///default", "test:///default");
 
     driver.connect(host).migrate(WEB1, nowhere, MigrationOptions.DEFAULTS, migration);
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> !migration.outcomes.isEmpty());
+    await().atMost(Duration.ofSeconds(20)).until(() -> !migration.outcomes().isEmpty());
     Thread.onSpinWait();
-    assertThat(migration.outcomes).hasSize(1);
-    MigrationOutcome outcome = migration.outcomes.get(0);
+    assertThat(migration.outcomes()).hasSize(1);
+    MigrationOutcome outcome = migration.outcomes().get(0);
     assertThat(outcome.succeeded()).isFalse();
     assertThat(outcome.reason()).contains("web1").contains("rack1-u02");
     assertThat(stateOf(driver.connect(host), WEB1)).isEqualTo(VmState.RUNNING);
@@ -260,17 +259,5 @@ class LibvirtTestDriverTest {
         .findFirst()
         .orElseThrow()
         .state();
-  }
-
-  private static final class Recording implements MigrationListener {
-    final List<MigrationOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
-
-    @Override
-    public void onProgress(MigrationProgress progress) {}
-
-    @Override
-    public void onFinished(MigrationOutcome outcome) {
-      outcomes.add(outcome);
-    }
   }
 }

@@ -40,6 +40,7 @@ public final class MigrationClientMain {
             System.out.flush();
           }
         });
+    // Not a wait for a condition: the agent stand-in runs until the test kills it (SIGKILL).
     Thread.sleep(Long.MAX_VALUE);
   }
 }

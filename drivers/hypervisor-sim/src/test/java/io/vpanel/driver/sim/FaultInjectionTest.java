@@ -12,6 +12,8 @@ import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.testkit.HypervisorEventRecorder;
+import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.List;
@@ -31,9 +33,9 @@ class FaultInjectionTest {
   void threeHosts() {
     cluster =
         SimCluster.builder(scheduler)
-            .host("sim-01", Recorders.roomyHost())
-            .host("sim-02", Recorders.roomyHost())
-            .host("sim-03", Recorders.roomyHost())
+            .host("sim-01", HostShapes.roomyHost())
+            .host("sim-02", HostShapes.roomyHost())
+            .host("sim-03", HostShapes.roomyHost())
             .vm("sim-01", VmSpec.running("big", 16 * GIB, 4, 20 * MIB, 2 * GIB))
             .build();
     driver = new SimHypervisorDriver(cluster);
@@ -42,10 +44,10 @@ class FaultInjectionTest {
 
   @Test
   void destinationDyingMidMigrationFailsItAndLeavesTheGuestOnTheLiveSource() {
-    Recorders.Events destinationEvents = new Recorders.Events();
+    HypervisorEventRecorder destinationEvents = new HypervisorEventRecorder();
     HypervisorConnection destination = connect("sim-02");
     destination.subscribe(destinationEvents);
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.advance(Duration.ofSeconds(5));
 
     cluster.killHost("sim-02");
@@ -68,7 +70,7 @@ class FaultInjectionTest {
 
   @Test
   void sourceDyingMidMigrationFailsItAndTheGuestStaysRecordedOnTheDeadSource() {
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.advance(Duration.ofSeconds(5));
 
     cluster.killHost("sim-01");
@@ -82,7 +84,7 @@ class FaultInjectionTest {
 
   @Test
   void aRevivedHostAnswersAgainAndTellsItsSubscribers() {
-    Recorders.Events events = new Recorders.Events();
+    HypervisorEventRecorder events = new HypervisorEventRecorder();
     HypervisorConnection connection = connect("sim-01");
     connection.subscribe(events);
 
@@ -101,7 +103,7 @@ class FaultInjectionTest {
   void migratingToADeadHostFailsAtOnce() {
     cluster.killHost("sim-02");
 
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntilIdle(LIMIT);
 
     assertThat(migration.outcome().reason()).contains("sim-02 is down");
@@ -110,7 +112,7 @@ class FaultInjectionTest {
 
   @Test
   void aDroppedLinkFailsTheMigrationOverIt() {
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.advance(Duration.ofSeconds(5));
 
     cluster.dropLink("sim-02", "sim-01");
@@ -124,7 +126,7 @@ class FaultInjectionTest {
   void aMigrationStartedOverADroppedLinkFailsAfterAboutASecond() {
     cluster.dropLink("sim-01", "sim-02");
 
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(migration::finished, LIMIT);
 
     assertThat(migration.outcome().reason())
@@ -138,16 +140,16 @@ class FaultInjectionTest {
   @Test
   void otherLinksKeepWorkingAndARestoredLinkCarriesMigrationsAgain() {
     cluster.dropLink("sim-01", "sim-02");
-    Recorders.Migration elsewhere = migrate("sim-03", MigrationOptions.DEFAULTS);
+    MigrationRecorder elsewhere = migrate("sim-03", MigrationOptions.DEFAULTS);
     scheduler.runUntil(elsewhere::finished, LIMIT);
     assertThat(elsewhere.outcome().succeeded()).isTrue();
 
     cluster.restoreLink("sim-01", "sim-02");
-    Recorders.Migration back = new Recorders.Migration(scheduler);
+    MigrationRecorder back = new MigrationRecorder();
     connect("sim-03")
         .migrate(big, SimHypervisorDriver.endpointOf("sim-01"), MigrationOptions.DEFAULTS, back);
     scheduler.runUntil(back::finished, LIMIT);
-    Recorders.Migration over = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder over = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(over::finished, LIMIT);
 
     assertThat(back.outcome().succeeded()).isTrue();
@@ -158,20 +160,20 @@ class FaultInjectionTest {
   @Test
   void aLinkRestoredWithinTheConnectTimeoutLetsTheWaitingMigrationProceed() {
     cluster.dropLink("sim-01", "sim-02");
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.advance(Duration.ofMillis(500));
 
     cluster.restoreLink("sim-01", "sim-02");
     scheduler.runUntil(migration::finished, LIMIT);
 
     assertThat(migration.outcome().succeeded()).isTrue();
-    assertThat(migration.progress.get(0).bandwidthBytesPerSec()).isZero();
+    assertThat(migration.progress().get(0).bandwidthBytesPerSec()).isZero();
   }
 
   @Test
   void aNeverConvergingGuestKeepsMigratingUnderFullThrottleUntilAborted() {
     cluster.neverConverge(big);
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
 
     scheduler.advance(Duration.ofMinutes(10));
     assertThat(migration.finished()).isFalse();
@@ -179,7 +181,7 @@ class FaultInjectionTest {
     assertThat(migration.lastProgress().dirtyRateBytesPerSec())
         .isEqualTo(Math.round(20 * MIB * (1 - 0.99)));
 
-    migration.handle.abort();
+    migration.handle().abort();
     scheduler.runUntilIdle(LIMIT);
     MigrationOutcome outcome = migration.outcome();
     assertThat(outcome.succeeded()).isFalse();
@@ -193,7 +195,7 @@ class FaultInjectionTest {
   void aNeverConvergingGuestWithoutAutoConvergeFailsAtTheRoundLimit() {
     cluster.neverConverge(big);
 
-    Recorders.Migration migration =
+    MigrationRecorder migration =
         migrate("sim-02", new MigrationOptions(Duration.ofMillis(300), 0, false, false));
     scheduler.runUntil(migration::finished, LIMIT);
 
@@ -202,10 +204,10 @@ class FaultInjectionTest {
 
   @Test
   void abortAfterTheEndChangesNothing() {
-    Recorders.Migration migration = migrate("sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate("sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(migration::finished, LIMIT);
 
-    migration.handle.abort();
+    migration.handle().abort();
     scheduler.runUntilIdle(LIMIT);
 
     assertThat(migration.outcome().succeeded()).isTrue();
@@ -227,12 +229,11 @@ class FaultInjectionTest {
     return driver.connect(SimHypervisorDriver.endpointOf(host));
   }
 
-  private Recorders.Migration migrate(String destination, MigrationOptions options) {
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
-    migration.handle =
+  private MigrationRecorder migrate(String destination, MigrationOptions options) {
+    MigrationRecorder migration = new MigrationRecorder();
+    return migration.keep(
         connect("sim-01")
-            .migrate(big, SimHypervisorDriver.endpointOf(destination), options, migration);
-    return migration;
+            .migrate(big, SimHypervisorDriver.endpointOf(destination), options, migration));
   }
 
   private List<String> liveHostsHolding(String uuid) {

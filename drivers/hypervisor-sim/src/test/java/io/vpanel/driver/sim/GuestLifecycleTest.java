@@ -13,6 +13,8 @@ import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.VmState;
+import io.vpanel.testkit.HypervisorEventRecorder;
+import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +31,7 @@ class GuestLifecycleTest {
 
   @BeforeEach
   void twoSmallHosts() {
-    HostCapacity small = new HostCapacity(16 * GIB, 8, Recorders.NIC_10G, Recorders.STREAM_4G);
+    HostCapacity small = new HostCapacity(16 * GIB, 8, HostShapes.NIC_10G, HostShapes.STREAM_4G);
     cluster =
         SimCluster.builder(scheduler)
             .host("sim-01", small)
@@ -47,7 +49,7 @@ class GuestLifecycleTest {
 
   @Test
   void shutdownSuspendAndStartChangeTheStateAndTellSubscribers() {
-    Recorders.Events events = new Recorders.Events();
+    HypervisorEventRecorder events = new HypervisorEventRecorder();
     first.subscribe(events);
     String mover = uuid(cluster, "mover");
 
@@ -85,7 +87,7 @@ class GuestLifecycleTest {
   @Test
   void onlyRunningGuestsHoldCapacitySoAShutDownGuestMakesRoomForAMigration() {
     String mover = uuid(cluster, "mover");
-    Recorders.Migration refused = migrate(mover);
+    MigrationRecorder refused = migrate(mover);
     scheduler.runUntilIdle(LIMIT);
     assertThat(refused.outcome().reason())
         .isEqualTo(
@@ -94,7 +96,7 @@ class GuestLifecycleTest {
     assertThat(scheduler.elapsed()).as("refused at once").isZero();
 
     second.shutdown(uuid(cluster, "resident"));
-    Recorders.Migration accepted = migrate(mover);
+    MigrationRecorder accepted = migrate(mover);
     scheduler.runUntil(accepted::finished, LIMIT);
 
     assertThat(accepted.outcome().succeeded()).isTrue();
@@ -107,9 +109,9 @@ class GuestLifecycleTest {
   void aMigratingGuestCanNeitherMigrateTwiceNorChangeState() {
     String mover = uuid(cluster, "mover");
     second.shutdown(uuid(cluster, "resident"));
-    Recorders.Migration running = migrate(mover);
+    MigrationRecorder running = migrate(mover);
 
-    Recorders.Migration twice = migrate(mover);
+    MigrationRecorder twice = migrate(mover);
     scheduler.advance(Duration.ofMillis(100));
 
     assertThat(twice.outcome().reason()).isEqualTo("cannot migrate mover: it is already migrating");
@@ -122,15 +124,15 @@ class GuestLifecycleTest {
 
   @Test
   void migrationOfAGuestThatIsNotRunningHereIsRefusedThroughTheListener() {
-    Recorders.Migration unknown = migrate("no-such-uuid");
-    Recorders.Migration elsewhere = migrate(uuid(cluster, "resident"));
-    Recorders.Migration stopped = new Recorders.Migration(scheduler);
+    MigrationRecorder unknown = migrate("no-such-uuid");
+    MigrationRecorder elsewhere = migrate(uuid(cluster, "resident"));
+    MigrationRecorder stopped = new MigrationRecorder();
     second.migrate(
         uuid(cluster, "parked"),
         SimHypervisorDriver.endpointOf("sim-01"),
         MigrationOptions.DEFAULTS,
         stopped);
-    Recorders.Migration nowhere = new Recorders.Migration(scheduler);
+    MigrationRecorder nowhere = new MigrationRecorder();
     first.migrate(
         uuid(cluster, "mover"),
         SimHypervisorDriver.endpointOf("sim-07"),
@@ -149,8 +151,8 @@ class GuestLifecycleTest {
 
   @Test
   void aClosedSubscriptionOrConnectionHearsNothingMore() {
-    Recorders.Events closedEarly = new Recorders.Events();
-    Recorders.Events closedWithConnection = new Recorders.Events();
+    HypervisorEventRecorder closedEarly = new HypervisorEventRecorder();
+    HypervisorEventRecorder closedWithConnection = new HypervisorEventRecorder();
     Subscription subscription = first.subscribe(closedEarly);
     second.subscribe(closedWithConnection);
     String mover = uuid(cluster, "mover");
@@ -162,15 +164,15 @@ class GuestLifecycleTest {
     first.start(mover);
     scheduler.runUntilIdle(LIMIT);
 
-    assertThat(closedEarly.events).isEmpty();
-    assertThat(closedWithConnection.events).isEmpty();
+    assertThat(closedEarly.events()).isEmpty();
+    assertThat(closedWithConnection.events()).isEmpty();
     assertThatThrownBy(second::inventory)
         .isInstanceOf(DriverException.class)
         .hasMessage("the connection to sim-02 is closed");
   }
 
-  private Recorders.Migration migrate(String uuid) {
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
+  private MigrationRecorder migrate(String uuid) {
+    MigrationRecorder migration = new MigrationRecorder();
     first.migrate(
         uuid, SimHypervisorDriver.endpointOf("sim-02"), MigrationOptions.DEFAULTS, migration);
     return migration;

@@ -11,6 +11,8 @@ import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.testkit.HypervisorEventRecorder;
+import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class PreCopyMigrationTest {
 
   private static final Duration LIMIT = Duration.ofHours(1);
-  private static final double STREAM = Recorders.STREAM_4G;
+  private static final double STREAM = HostShapes.STREAM_4G;
   private static final long SLOW_NIC = Sizes.bytesPerSecond(4);
 
   private final VirtualScheduler scheduler = new VirtualScheduler();
@@ -28,7 +30,7 @@ class PreCopyMigrationTest {
   void idleGuestConvergesAfterOneFullPassAndAShortStopAndCopy() {
     SimCluster cluster = twoHosts(VmSpec.running("idle", 4 * GIB, 2, 2 * MIB, 400 * MIB));
 
-    Recorders.Migration migration = migrate(cluster, "idle", "sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate(cluster, "idle", "sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(migration::finished, LIMIT);
 
     MigrationOutcome outcome = migration.outcome();
@@ -47,10 +49,10 @@ class PreCopyMigrationTest {
   void progressIsReportedEveryTickWithGrowingProcessedBytes() {
     SimCluster cluster = twoHosts(VmSpec.running("web", 4 * GIB, 2, 40 * MIB, GIB));
 
-    Recorders.Migration migration = migrate(cluster, "web", "sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate(cluster, "web", "sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(migration::finished, LIMIT);
 
-    List<MigrationProgress> reports = migration.progress;
+    List<MigrationProgress> reports = migration.progress();
     assertThat(reports).hasSizeGreaterThan(80);
     for (int i = 1; i < reports.size(); i++) {
       MigrationProgress before = reports.get(i - 1);
@@ -64,7 +66,7 @@ class PreCopyMigrationTest {
     assertThat(first.totalBytes()).isEqualTo(4 * GIB);
     assertThat(first.processedBytes()).isEqualTo((long) (STREAM * 0.1));
     assertThat(first.remainingBytes()).isEqualTo(4 * GIB - first.processedBytes());
-    assertThat(first.bandwidthBytesPerSec()).isEqualTo(Recorders.STREAM_4G);
+    assertThat(first.bandwidthBytesPerSec()).isEqualTo(HostShapes.STREAM_4G);
     assertThat(first.dirtyRateBytesPerSec()).isEqualTo(40 * MIB);
   }
 
@@ -72,7 +74,7 @@ class PreCopyMigrationTest {
   void dirtyGuestReSendsPagesSoMoreThanItsMemoryCrossesTheWire() {
     SimCluster cluster = twoHosts(VmSpec.running("db", 4 * GIB, 4, 50 * MIB, GIB));
 
-    Recorders.Migration migration = migrate(cluster, "db", "sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate(cluster, "db", "sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(migration::finished, LIMIT);
 
     MigrationOutcome outcome = migration.outcome();
@@ -86,7 +88,7 @@ class PreCopyMigrationTest {
   void busyGuestNeedsManyRoundsAndAutoConvergeThrottlesIt() {
     SimCluster cluster = twoHosts(VmSpec.running("busy", 8 * GIB, 8, 600 * MIB, 3 * GIB));
 
-    Recorders.Migration migration = migrate(cluster, "busy", "sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate(cluster, "busy", "sim-02", MigrationOptions.DEFAULTS);
     scheduler.runUntil(migration::finished, LIMIT);
 
     MigrationOutcome outcome = migration.outcome();
@@ -95,7 +97,7 @@ class PreCopyMigrationTest {
     assertThat(outcome.bytesSent()).isGreaterThan(2 * 8 * GIB);
     long throttledFirst = (long) (600 * MIB * 0.8);
     List<Long> dirtyRates =
-        migration.progress.stream().map(MigrationProgress::dirtyRateBytesPerSec).toList();
+        migration.progress().stream().map(MigrationProgress::dirtyRateBytesPerSec).toList();
     assertThat(dirtyRates).first().isEqualTo(600 * MIB);
     assertThat(dirtyRates).contains(throttledFirst);
     assertThat(dirtyRates.get(dirtyRates.size() - 1)).isLessThan(throttledFirst);
@@ -109,7 +111,7 @@ class PreCopyMigrationTest {
     SimCluster cluster = twoHosts(VmSpec.running("busy", 8 * GIB, 8, 600 * MIB, 3 * GIB));
     MigrationOptions noThrottle = new MigrationOptions(Duration.ofMillis(300), 0, false, false);
 
-    Recorders.Migration migration = migrate(cluster, "busy", "sim-02", noThrottle);
+    MigrationRecorder migration = migrate(cluster, "busy", "sim-02", noThrottle);
     scheduler.runUntil(migration::finished, LIMIT);
 
     MigrationOutcome outcome = migration.outcome();
@@ -125,10 +127,10 @@ class PreCopyMigrationTest {
     SimCluster cluster = twoHosts(VmSpec.running("idle", 2 * GIB, 2, MIB, 200 * MIB));
     MigrationOptions capped = new MigrationOptions(Duration.ofMillis(300), 100 * MIB, true, false);
 
-    Recorders.Migration migration = migrate(cluster, "idle", "sim-02", capped);
+    MigrationRecorder migration = migrate(cluster, "idle", "sim-02", capped);
     scheduler.runUntil(migration::finished, LIMIT);
 
-    assertThat(migration.progress.get(0).bandwidthBytesPerSec()).isEqualTo(100 * MIB);
+    assertThat(migration.progress().get(0).bandwidthBytesPerSec()).isEqualTo(100 * MIB);
     assertThat(seconds(scheduler.elapsed())).isBetween(20.48, 20.48 + 0.3);
   }
 
@@ -142,15 +144,15 @@ class PreCopyMigrationTest {
                 VmSpec.running("large", 8 * GIB, 2, MIB, 200 * MIB))
             .build();
 
-    Recorders.Migration small = migrate(cluster, "small", "sim-02", MigrationOptions.DEFAULTS);
-    Recorders.Migration large = migrate(cluster, "large", "sim-03", MigrationOptions.DEFAULTS);
+    MigrationRecorder small = migrate(cluster, "small", "sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder large = migrate(cluster, "large", "sim-03", MigrationOptions.DEFAULTS);
     scheduler.runUntil(small::finished, LIMIT);
-    int sharedReports = small.progress.size();
+    int sharedReports = small.progress().size();
     scheduler.runUntil(large::finished, LIMIT);
 
-    assertThat(small.progress)
+    assertThat(small.progress())
         .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
-    assertThat(large.progress.subList(0, sharedReports))
+    assertThat(large.progress().subList(0, sharedReports))
         .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
     assertThat(large.lastProgress().bandwidthBytesPerSec()).isEqualTo(SLOW_NIC);
     assertThat(small.outcome().succeeded()).isTrue();
@@ -165,13 +167,13 @@ class PreCopyMigrationTest {
             .vm("sim-02", VmSpec.running("b", 4 * GIB, 2, MIB, 200 * MIB))
             .build();
 
-    Recorders.Migration a = migrate(cluster, "a", "sim-03", MigrationOptions.DEFAULTS);
-    Recorders.Migration b = migrate(cluster, "b", "sim-03", MigrationOptions.DEFAULTS);
+    MigrationRecorder a = migrate(cluster, "a", "sim-03", MigrationOptions.DEFAULTS);
+    MigrationRecorder b = migrate(cluster, "b", "sim-03", MigrationOptions.DEFAULTS);
     scheduler.runUntil(() -> a.finished() && b.finished(), LIMIT);
 
-    assertThat(a.progress)
+    assertThat(a.progress())
         .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
-    assertThat(b.progress)
+    assertThat(b.progress())
         .allSatisfy(p -> assertThat(p.bandwidthBytesPerSec()).isEqualTo(SLOW_NIC / 2));
     assertThat(seconds(scheduler.elapsed()))
         .isBetween(8 * GIB / (double) SLOW_NIC, 8 * GIB / (double) SLOW_NIC + 0.3);
@@ -183,16 +185,16 @@ class PreCopyMigrationTest {
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
     HypervisorConnection source = driver.connect(SimHypervisorDriver.endpointOf("sim-01"));
     HypervisorConnection destination = driver.connect(SimHypervisorDriver.endpointOf("sim-02"));
-    Recorders.Events sourceEvents = new Recorders.Events();
-    Recorders.Events destinationEvents = new Recorders.Events();
+    HypervisorEventRecorder sourceEvents = new HypervisorEventRecorder();
+    HypervisorEventRecorder destinationEvents = new HypervisorEventRecorder();
     source.subscribe(sourceEvents);
     destination.subscribe(destinationEvents);
     String uuid = uuid(cluster, "web");
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
+    MigrationRecorder migration = new MigrationRecorder();
     source.migrate(
         uuid, SimHypervisorDriver.endpointOf("sim-02"), MigrationOptions.DEFAULTS, migration);
 
-    scheduler.runUntil(() -> !migration.progress.isEmpty(), LIMIT);
+    scheduler.runUntil(() -> !migration.progress().isEmpty(), LIMIT);
     assertThat(source.inventory().vms()).extracting(VmInfo::uuid).containsExactly(uuid);
     assertThat(destination.inventory().vms()).isEmpty();
     assertThat(cluster.freeMemory("sim-02")).as("reserved on arrival").isEqualTo(254 * GIB);
@@ -207,7 +209,7 @@ class PreCopyMigrationTest {
               assertThat(vm.name()).isEqualTo("web");
               assertThat(vm.state().isRunning()).isTrue();
             });
-    assertThat(sourceEvents.events)
+    assertThat(sourceEvents.events())
         .singleElement()
         .satisfies(
             event ->
@@ -215,7 +217,7 @@ class PreCopyMigrationTest {
                     .isInstanceOfSatisfying(
                         HypervisorEvent.VmGone.class,
                         gone -> assertThat(gone.uuid()).isEqualTo(uuid)));
-    assertThat(destinationEvents.events)
+    assertThat(destinationEvents.events())
         .singleElement()
         .satisfies(
             event ->
@@ -232,7 +234,7 @@ class PreCopyMigrationTest {
     SimCluster cluster = twoHosts(VmSpec.running("web", 2 * GIB, 2, 10 * MIB, 300 * MIB));
     assertThat(scheduler.pendingTasks()).isZero();
 
-    Recorders.Migration migration = migrate(cluster, "web", "sim-02", MigrationOptions.DEFAULTS);
+    MigrationRecorder migration = migrate(cluster, "web", "sim-02", MigrationOptions.DEFAULTS);
     assertThat(scheduler.pendingTasks()).isEqualTo(1);
     scheduler.runUntil(migration::finished, LIMIT);
     scheduler.runUntilIdle(Duration.ofSeconds(1));
@@ -263,19 +265,19 @@ class PreCopyMigrationTest {
 
   private SimCluster twoHosts(VmSpec... onSource) {
     return SimCluster.builder(scheduler)
-        .host("sim-01", Recorders.roomyHost())
-        .host("sim-02", Recorders.roomyHost())
+        .host("sim-01", HostShapes.roomyHost())
+        .host("sim-02", HostShapes.roomyHost())
         .vm("sim-01", onSource)
         .build();
   }
 
-  private Recorders.Migration migrate(
+  private MigrationRecorder migrate(
       SimCluster cluster, String vm, String destination, MigrationOptions options) {
     String uuid = uuid(cluster, vm);
     String source = cluster.hostOf(uuid).orElseThrow();
     HypervisorConnection connection =
         new SimHypervisorDriver(cluster).connect(SimHypervisorDriver.endpointOf(source));
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
+    MigrationRecorder migration = new MigrationRecorder();
     connection.migrate(uuid, SimHypervisorDriver.endpointOf(destination), options, migration);
     return migration;
   }

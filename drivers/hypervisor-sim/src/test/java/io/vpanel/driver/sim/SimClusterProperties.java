@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.testkit.Draw;
+import io.vpanel.testkit.MigrationRecorder;
+import io.vpanel.testkit.SeededProperty;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,23 +15,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 
+/**
+ * The simulator over random seeds: generated clusters keep the sizing rule the demo relies on, and
+ * random migrations, aborts and faults never leave a guest on two hosts or none.
+ */
 class SimClusterProperties {
 
-  @Property(tries = 300)
-  void generatedClustersMeetTheSizingRule(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 3, max = 8) int hosts,
-      @ForAll @IntRange(min = 4, max = 10) int vmsPerHost) {
+  @SeededProperty(tries = 300)
+  void generatedClustersMeetTheSizingRule(long seed) {
+    Draw draw = new Draw(seed);
+    long clusterSeed = draw.anyLong();
+    int hosts = draw.between(3, 8);
+    int vmsPerHost = draw.between(4, 10);
     SimSettings settings =
-        SimSettings.defaults().withSeed(seed).withHosts(hosts).withVms(hosts * vmsPerHost);
+        SimSettings.defaults().withSeed(clusterSeed).withHosts(hosts).withVms(hosts * vmsPerHost);
     SizingRule rule = new SizingRule(SimCluster.generate(settings, new VirtualScheduler()));
 
     assertThat(rule.memoryLoad()).isBetween(0.38, 0.50);
@@ -39,33 +40,34 @@ class SimClusterProperties {
   /** One thing done to the cluster, then some time passes. */
   record Step(int kind, int vm, int host, int otherHost, int waitMillis) {}
 
-  @Provide
-  Arbitrary<List<Step>> steps() {
-    Arbitrary<Step> step =
-        Combinators.combine(
-                Arbitraries.integers().between(0, 9),
-                Arbitraries.integers().between(0, 1000),
-                Arbitraries.integers().between(0, 1000),
-                Arbitraries.integers().between(0, 1000),
-                Arbitraries.integers().between(0, 30_000))
-            .as(Step::new);
-    return step.list().ofMinSize(1).ofMaxSize(40);
+  private static List<Step> steps(Draw draw) {
+    return draw.list(
+        1,
+        40,
+        () ->
+            new Step(
+                draw.between(0, 9),
+                draw.between(0, 1000),
+                draw.between(0, 1000),
+                draw.between(0, 1000),
+                draw.between(0, 30_000)));
   }
 
-  @Property(tries = 100)
-  void everyGuestIsOnExactlyOneHostWhateverMigrationsAndFaultsDo(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 3, max = 5) int hosts,
-      @ForAll("steps") List<Step> steps) {
+  @SeededProperty(tries = 100)
+  void everyGuestIsOnExactlyOneHostWhateverMigrationsAndFaultsDo(long seed) {
+    Draw draw = new Draw(seed);
+    long clusterSeed = draw.anyLong();
+    int hosts = draw.between(3, 5);
+    List<Step> steps = steps(draw);
     VirtualScheduler scheduler = new VirtualScheduler();
     SimSettings settings =
-        SimSettings.defaults().withSeed(seed).withHosts(hosts).withVms(hosts * 5);
+        SimSettings.defaults().withSeed(clusterSeed).withHosts(hosts).withVms(hosts * 5);
     SimCluster cluster = SimCluster.generate(settings, scheduler);
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
     List<String> names = cluster.hostNames();
     List<String> uuids = cluster.allVms().stream().map(VmInfo::uuid).toList();
     List<MigrationHandle> handles = new ArrayList<>();
-    List<Recorders.Migration> migrations = new ArrayList<>();
+    List<MigrationRecorder> migrations = new ArrayList<>();
 
     for (Step step : steps) {
       String uuid = uuids.get(step.vm() % uuids.size());
@@ -75,7 +77,7 @@ class SimClusterProperties {
         case 0, 1, 2, 3, 4 -> {
           String source = cluster.hostOf(uuid).orElseThrow();
           if (cluster.isAlive(source)) {
-            Recorders.Migration migration = new Recorders.Migration(scheduler);
+            MigrationRecorder migration = new MigrationRecorder();
             handles.add(
                 driver
                     .connect(SimHypervisorDriver.endpointOf(source))
@@ -104,7 +106,7 @@ class SimClusterProperties {
     scheduler.runUntilIdle(Duration.ofHours(10));
 
     assertEveryGuestOnExactlyOneHost(cluster, uuids);
-    assertThat(migrations).allSatisfy(migration -> assertThat(migration.outcomes).hasSize(1));
+    assertThat(migrations).allSatisfy(migration -> assertThat(migration.outcomes()).hasSize(1));
     assertThat(cluster.activeMigrations()).isZero();
     for (String host : names) {
       long used =

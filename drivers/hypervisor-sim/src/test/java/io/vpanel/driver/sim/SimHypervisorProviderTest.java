@@ -8,6 +8,7 @@ import io.vpanel.spi.DriverException;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
 import io.vpanel.spi.hypervisor.MigrationOptions;
+import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.ServiceLoader;
@@ -50,7 +51,7 @@ class SimHypervisorProviderTest {
   void aDestinationNamedOnlyByItsMigrationUriIsFound() {
     SimHypervisorDriver driver = create(SimSettings.defaults());
     var vm = driver.cluster().vmsOn("sim-01").get(0);
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
+    MigrationRecorder migration = new MigrationRecorder();
 
     driver
         .connect(SimHypervisorDriver.endpointOf("sim-01"))
@@ -69,7 +70,7 @@ class SimHypervisorProviderTest {
   void closingTheDriverItCreatedEndsRunningMigrations() {
     SimHypervisorDriver driver = create(SimSettings.defaults());
     var vm = driver.cluster().vmsOn("sim-01").get(0);
-    Recorders.Migration migration = new Recorders.Migration(scheduler);
+    MigrationRecorder migration = new MigrationRecorder();
     driver
         .connect(SimHypervisorDriver.endpointOf("sim-01"))
         .migrate(

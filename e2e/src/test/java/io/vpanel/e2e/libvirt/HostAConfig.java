@@ -1,0 +1,48 @@
+package io.vpanel.e2e.libvirt;
+
+import io.vpanel.driver.libvirt.fixture.TwoHosts;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The agent configuration of host a of the two-host fixture, with b as its builtin peer, that the
+ * libvirt e2e tests share: the driver, both URIs, no host reserve, progress every 250 ms and
+ * auto-converge from 50 % in steps of 25 %. Each test adds its own hypervisor settings and the
+ * sections it needs (api, panels, journal).
+ */
+final class HostAConfig {
+  private HostAConfig() {}
+
+  /**
+   * @param hypervisor more {@code key: value} lines for the hypervisor section
+   * @param sections the YAML of the other top-level sections
+   */
+  static String yaml(TwoHosts hosts, List<String> hypervisor, String sections) {
+    return """
+        host:
+          name: a
+        hypervisor:
+          driver: libvirt
+          uri: "%s"
+          migrationUri: "%s"
+          hostReserveMiB: 0
+          progressIntervalMillis: 250
+          autoConvergeInitialPercent: 50
+          autoConvergeIncrementPercent: 25
+        %s
+        management:
+          driver: builtin
+          peers:
+            - name: b
+              uri: "%s"
+              migrationUri: "%s"
+        """
+            .formatted(
+                hosts.localUri('a'),
+                hosts.uri('a'),
+                hypervisor.stream().map(line -> "  " + line).collect(Collectors.joining("\n")),
+                hosts.localUri('b'),
+                hosts.uri('b'))
+        + sections;
+  }
+}
