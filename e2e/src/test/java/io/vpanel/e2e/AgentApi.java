@@ -47,6 +47,16 @@ public final class AgentApi {
     }
   }
 
+  /** The maintenance state a host's status shows. */
+  public static String state(JsonNode host) {
+    return host.path("maintenance").path("state").asString();
+  }
+
+  /** Whether a host's status shows maintenance state {@code wanted}. */
+  public static Predicate<JsonNode> inState(String wanted) {
+    return host -> wanted.equals(state(host));
+  }
+
   /** Whether a migration of one of the host's guests has sent bytes. */
   public static boolean migrating(JsonNode host) {
     return host.path("vms")

@@ -74,12 +74,7 @@ class AgentProcessKillTest {
       assertThat(before.path("runningVms").asInt()).isPositive();
       HttpResponse<String> enter = api(base).maintenance("enter");
       assertThat(enter.statusCode()).as(enter.body()).isEqualTo(202);
-      await(
-          base,
-          h ->
-              h.path("maintenance").path("state").asString().equals("ENTERING")
-                  && AgentApi.migrating(h),
-          120);
+      await(base, h -> AgentApi.inState("ENTERING").test(h) && AgentApi.migrating(h), 120);
     } finally {
       first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
     }
@@ -87,14 +82,10 @@ class AgentProcessKillTest {
     Process second = start(jar, config);
     try {
       JsonNode restored = await(base, h -> true, 60);
-      assertThat(restored.path("maintenance").path("state").asString())
+      assertThat(AgentApi.state(restored))
           .as("the state after kill -9")
           .isIn("ENTERING", "IN_MAINTENANCE");
-      JsonNode done =
-          await(
-              base,
-              h -> h.path("maintenance").path("state").asString().equals("IN_MAINTENANCE"),
-              300);
+      JsonNode done = await(base, AgentApi.inState("IN_MAINTENANCE"), 300);
       assertThat(done.path("runningVms").asInt()).isZero();
       assertThat(done.path("maintenance").path("safeToService").asBoolean()).isTrue();
       JsonNode journal = get(base + "/api/v1/hosts/sim-01/journal?limit=1000");

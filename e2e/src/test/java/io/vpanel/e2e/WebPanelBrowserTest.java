@@ -29,12 +29,9 @@ import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -62,7 +59,6 @@ import tools.jackson.databind.json.JsonMapper;
  * hold brings every VM back where it was.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebPanelBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -270,7 +266,6 @@ class WebPanelBrowserTest {
   }
 
   @Test
-  @Order(1)
   void holdingTheButtonEvacuatesTheHostAndASecondHoldBringsEveryVmBack(TestInfo info)
       throws Exception {
     try {
@@ -374,7 +369,6 @@ class WebPanelBrowserTest {
   }
 
   @Test
-  @Order(2)
   void hostPageShowsOnePanelWithItsNameOnTheDisplay(TestInfo info) throws Exception {
     try {
       driver.get(url + "/host.html?host=sim-02#token=" + token);

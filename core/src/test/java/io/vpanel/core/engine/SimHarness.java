@@ -49,8 +49,9 @@ import java.util.stream.Collectors;
  * and testkit may depend on {@code spi} only: core's and the drivers' tests depend on testkit, so
  * testkit depending on core would be a dependency cycle, which Maven refuses even in test scope.
  * The journal's crash harness uses it through that test-jar ({@code <type>test-jar</type>}). Public
- * are only what the journal needs: {@link #simulate} and {@link Invariants}; the engine harness
- * itself serves core's own tests.
+ * are only what the journal needs: {@link #simulate} (a cluster from testkit's {@link
+ * RandomCluster}), {@link #agentOf}, {@link Invariants}, {@link Fault}, {@link #placement} and
+ * {@link #runningOn}; the engine harness itself serves core's own tests.
  */
 public final class SimHarness implements AutoCloseable {
   final VirtualScheduler scheduler = new VirtualScheduler();
