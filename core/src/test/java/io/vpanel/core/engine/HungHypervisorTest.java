@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.vpanel.core.RealTimeScheduler;
 import io.vpanel.core.journal.HostMemory;
 import io.vpanel.core.journal.Journal;
-import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HostStatus;
@@ -30,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -175,28 +173,7 @@ class HungHypervisorTest {
                 List.of(item),
                 Map.of(),
                 List.of()));
-    return new Journal() {
-      @Override
-      public void record(Activity activity) {}
-
-      @Override
-      public void remember(HostMemory m) {}
-
-      @Override
-      public CompletableFuture<Void> sync() {
-        return CompletableFuture.completedFuture(null);
-      }
-
-      @Override
-      public Optional<String> unavailable() {
-        return Optional.empty();
-      }
-
-      @Override
-      public List<HostMemory> lastStates() {
-        return List.of(memory);
-      }
-    };
+    return new RememberingJournal(memory);
   }
 
   private HostStatus status(String host) {

@@ -2,7 +2,6 @@ package io.vpanel.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.core.journal.HostMemory;
 import io.vpanel.core.journal.Journal;
 import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.CommandResult;
@@ -19,10 +18,8 @@ import io.vpanel.testkit.InMemoryAlertSource;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -143,34 +140,6 @@ class ReviewDefectsTest {
     }
   }
 
-  /** Keeps what the engine remembers of each host, like the journal's host_state table. */
-  private static final class RememberingJournal implements Journal {
-    final Map<String, HostMemory> states = new LinkedHashMap<>();
-
-    @Override
-    public void record(Activity activity) {}
-
-    @Override
-    public void remember(HostMemory memory) {
-      states.put(memory.host(), memory);
-    }
-
-    @Override
-    public CompletableFuture<Void> sync() {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public Optional<String> unavailable() {
-      return Optional.empty();
-    }
-
-    @Override
-    public List<HostMemory> lastStates() {
-      return List.copyOf(states.values());
-    }
-  }
-
   private static ClusterEngine engineOn(
       SimCluster cluster, VirtualScheduler scheduler, Journal journal, InMemoryAlertSource alerts) {
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
@@ -212,12 +181,11 @@ class ReviewDefectsTest {
     assertThat(journal.states.get("h1").activeAlerts())
         .extracting(HardwareAlert::id)
         .containsExactly("sel-18");
-    assertThat(journal.states.get("h1").alertCursors()).containsEntry("test", "1");
+    assertThat(journal.states.get("h1").alertCursors()).containsEntry("test", "0:1");
 
     // The restarted agent's source resumes after the record: the alert is not delivered again,
     // yet PFA still knows it is active.
-    InMemoryAlertSource again = new InMemoryAlertSource("test");
-    alerts.records().forEach(again::append);
+    InMemoryAlertSource again = new InMemoryAlertSource("test", alerts.log());
     List<Activity> seen = new ArrayList<>();
     ClusterEngine second = engineOn(cluster, scheduler, journal, again);
     second.addListener(

@@ -23,6 +23,7 @@ import io.vpanel.spi.hypervisor.VmState;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.spi.panel.ButtonEvent;
 import io.vpanel.spi.panel.DisplayGeometry;
+import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelCapabilities;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelListener;
@@ -367,6 +368,11 @@ public final class SimHarness implements AutoCloseable {
 
     void button(boolean pressed, VirtualScheduler scheduler) {
       buttons.onButton(ButtonEvent.maintenance(pressed, scheduler.now()));
+    }
+
+    /** A key stroke, as a panel that reports presses only sends it. */
+    void key(PanelButton button, VirtualScheduler scheduler) {
+      buttons.onButton(new ButtonEvent.Key(button, scheduler.now()));
     }
 
     @Override

@@ -1,0 +1,280 @@
+package io.vpanel.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vpanel.core.journal.Journal;
+import io.vpanel.core.model.CommandResult;
+import io.vpanel.driver.sim.SimCluster;
+import io.vpanel.driver.sim.SimHypervisorDriver;
+import io.vpanel.driver.sim.VmSpec;
+import io.vpanel.spi.MaintenanceAction;
+import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.HostEndpoint;
+import io.vpanel.spi.management.Coordinator;
+import io.vpanel.spi.management.DrsMode;
+import io.vpanel.spi.management.HostReport;
+import io.vpanel.spi.management.LinkStatus;
+import io.vpanel.spi.management.MaintenanceRequest;
+import io.vpanel.spi.management.ManagementBackend;
+import io.vpanel.spi.management.ManagementListener;
+import io.vpanel.spi.panel.PanelButton;
+import io.vpanel.testkit.VirtualScheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The seams new drivers plug into, on the simulator: press-only panels' confirming press, requests
+ * and the link from a management backend, the host reports it is given, and a coordinator that
+ * refuses admission or placement.
+ */
+class EngineSeamsTest {
+  private static final long GIB = 1024L * 1024 * 1024;
+  private static final long MB = 1_000_000L;
+  private static final Duration HOUR = Duration.ofHours(1);
+
+  private final VirtualScheduler scheduler = new VirtualScheduler();
+  private SimCluster cluster;
+  private ClusterEngine engine;
+  private final SimHarness.RecordingPanel panel = new SimHarness.RecordingPanel();
+
+  private void start(ManagementBackend management) {
+    HostCapacity capacity = new HostCapacity(32 * GIB, 16, 1_250 * MB, 500 * MB);
+    cluster =
+        SimCluster.builder(scheduler)
+            .seed(5)
+            .host("h1", capacity)
+            .host("h2", capacity)
+            .host("h3", capacity)
+            .vm("h1", VmSpec.running("web", 2 * GIB, 2, 2 * MB, GIB / 5))
+            .build();
+    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    List<HostBinding> bindings = new ArrayList<>();
+    for (String host : cluster.hostNames()) {
+      bindings.add(
+          new HostBinding(
+              driver.connect(SimHypervisorDriver.endpointOf(host)),
+              true,
+              host.equals("h1") ? List.of(panel) : List.of(),
+              List.of()));
+    }
+    engine =
+        new ClusterEngine(
+            scheduler,
+            Runnable::run,
+            EngineSettings.defaults(),
+            management,
+            bindings,
+            Journal.NONE);
+    engine.start();
+    scheduler.runUntil(
+        () -> engine.snapshot().host("h1").flatMap(h -> h.capacity()).isPresent(),
+        Duration.ofSeconds(5));
+  }
+
+  @AfterEach
+  void stop() {
+    engine.close();
+    cluster.close();
+  }
+
+  private MaintenanceState state(String host) {
+    return engine.snapshot().host(host).orElseThrow().maintenance().state();
+  }
+
+  private boolean panelShows(String prefix) {
+    return panel.last().lines().stream().anyMatch(line -> line.startsWith(prefix));
+  }
+
+  // ---------------------------------------------------------------- press-only panels
+
+  @Test
+  void aSinglePressOnAPressOnlyPanelOffersButNeverStarts() {
+    start(null);
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(panelShows("PRESS AGAIN TO ENTER")).isTrue();
+    assertThat(panel.last().confirm()).isPresent();
+
+    scheduler.advance(Duration.ofSeconds(6));
+    assertThat(state("h1")).isEqualTo(MaintenanceState.OPERATIONAL);
+    assertThat(panelShows("PRESS AGAIN")).isFalse();
+    assertThat(panel.last().confirm()).isEmpty();
+  }
+
+  @Test
+  void aSecondPressWithinTheWindowConfirmsAndBackWithdraws() {
+    start(null);
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofSeconds(1));
+    panel.key(PanelButton.BACK, scheduler);
+    scheduler.advance(Duration.ofSeconds(1));
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofSeconds(6));
+    assertThat(state("h1"))
+        .as("withdrawn, then a lone press")
+        .isEqualTo(MaintenanceState.OPERATIONAL);
+
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofSeconds(2));
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(state("h1")).isEqualTo(MaintenanceState.ENTERING);
+    assertThat(engine.snapshot().host("h1").orElseThrow().maintenance().reason())
+        .hasValue("requested by panel:test");
+    scheduler.runUntil(() -> state("h1") == MaintenanceState.IN_MAINTENANCE, HOUR);
+  }
+
+  // ---------------------------------------------------------------- management backend
+
+  /** A backend that hands the test its listener and keeps the reports it is given. */
+  private static final class ScriptedBackend implements ManagementBackend {
+    final List<HostReport> reports = new CopyOnWriteArrayList<>();
+    final Coordinator coordinator;
+    ManagementListener listener;
+
+    ScriptedBackend(Coordinator coordinator) {
+      this.coordinator = coordinator;
+    }
+
+    @Override
+    public List<HostEndpoint> peers() {
+      return List.of();
+    }
+
+    @Override
+    public DrsMode drsMode() {
+      return DrsMode.MANUAL;
+    }
+
+    @Override
+    public boolean haEnabled() {
+      return false;
+    }
+
+    @Override
+    public void start(ManagementListener listener) {
+      this.listener = listener;
+      listener.onLinkStatus(LinkStatus.CONNECTED, "scripted");
+    }
+
+    @Override
+    public void publish(HostReport report) {
+      reports.add(report);
+    }
+
+    @Override
+    public Optional<Coordinator> coordinator() {
+      return Optional.ofNullable(coordinator);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void theManagementSideRequestsMaintenanceAndReportsItsOwnLink() {
+    ScriptedBackend backend = new ScriptedBackend(null);
+    start(backend);
+    assertThat(engine.snapshot().host("h1").orElseThrow().managementLink())
+        .isEqualTo(LinkStatus.CONNECTED);
+
+    backend.listener.onLinkStatus(LinkStatus.DEGRADED, "heartbeats late");
+    backend.listener.onMaintenanceRequest(
+        new MaintenanceRequest("h1", MaintenanceAction.ENTER, "console"));
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(state("h1")).isEqualTo(MaintenanceState.ENTERING);
+    assertThat(engine.snapshot().host("h1").orElseThrow().maintenance().reason())
+        .hasValue("requested by management:console");
+    assertThat(engine.snapshot().host("h1").orElseThrow().managementLink())
+        .isEqualTo(LinkStatus.DEGRADED);
+
+    // A peer's hypervisor going away is not folded into the backend's link.
+    cluster.killHost("h3");
+    scheduler.runUntil(() -> state("h1") == MaintenanceState.IN_MAINTENANCE, HOUR);
+    assertThat(engine.snapshot().host("h1").orElseThrow().managementLink())
+        .isEqualTo(LinkStatus.DEGRADED);
+    assertThat(backend.reports)
+        .anyMatch(r -> r.host().equals("h1") && r.state() == MaintenanceState.ENTERING)
+        .anyMatch(r -> r.host().equals("h1") && r.safeToService());
+  }
+
+  /** Refuses admission while told to, and placement on {@code refusedHost}; counts the rest. */
+  private static final class StrictCoordinator implements Coordinator {
+    volatile boolean admit = false;
+    final String refusedHost;
+    final List<String> released = new CopyOnWriteArrayList<>();
+    int granted;
+    int unreserved;
+
+    StrictCoordinator(String refusedHost) {
+      this.refusedHost = refusedHost;
+    }
+
+    @Override
+    public CompletableFuture<Admission> admit(AdmissionRequest request) {
+      return CompletableFuture.completedFuture(
+          admit
+              ? Admission.granted("slot free")
+              : Admission.refused("h9 holds the maintenance slot"));
+    }
+
+    @Override
+    public void release(String host) {
+      released.add(host);
+    }
+
+    @Override
+    public CompletableFuture<Reservation> reserve(PlacementRequest request) {
+      boolean ok = !request.destination().equals(refusedHost);
+      if (ok) {
+        granted++;
+      }
+      return CompletableFuture.completedFuture(
+          new Reservation(request, ok, ok ? "" : "agent of " + refusedHost + " holds the room"));
+    }
+
+    @Override
+    public void unreserve(Reservation reservation) {
+      unreserved++;
+    }
+  }
+
+  @Test
+  void aCoordinatorRefusingAdmissionOrPlacementIsObeyed() {
+    StrictCoordinator coordinator = new StrictCoordinator("h2");
+    start(new ScriptedBackend(coordinator));
+    String before = cluster.hostOf(cluster.vmsOn("h1").get(0).uuid()).orElseThrow();
+
+    CompletableFuture<CommandResult> refused =
+        engine.request("h1", MaintenanceAction.ENTER, "api:test");
+    scheduler.runUntil(refused::isDone, Duration.ofSeconds(1));
+    assertThat(refused.join().accepted()).isFalse();
+    assertThat(refused.join().message()).isEqualTo("NO-GO: h9 holds the maintenance slot");
+    scheduler.advance(Duration.ofMinutes(1));
+    assertThat(state("h1")).isEqualTo(MaintenanceState.OPERATIONAL);
+    assertThat(cluster.hostOf(cluster.vmsOn("h1").get(0).uuid())).hasValue(before);
+
+    coordinator.admit = true;
+    CompletableFuture<CommandResult> accepted =
+        engine.request("h1", MaintenanceAction.ENTER, "api:test");
+    scheduler.runUntil(accepted::isDone, Duration.ofSeconds(1));
+    assertThat(accepted.join().accepted()).isTrue();
+    scheduler.runUntil(() -> state("h1") == MaintenanceState.IN_MAINTENANCE, HOUR);
+    // Whatever the plan chose, h2 was refused: the guest went to h3, and every grant was freed.
+    assertThat(cluster.vmsOn("h3")).hasSize(1);
+    assertThat(coordinator.unreserved).isEqualTo(coordinator.granted).isPositive();
+
+    CompletableFuture<CommandResult> exit =
+        engine.request("h1", MaintenanceAction.EXIT, "api:test");
+    scheduler.runUntil(() -> state("h1") == MaintenanceState.OPERATIONAL, HOUR);
+    assertThat(exit.join().accepted()).isTrue();
+    assertThat(coordinator.released).contains("h1");
+  }
+}
