@@ -120,6 +120,7 @@ public final class ClusterEngine implements AutoCloseable {
               panel.start(panelListener(host, panel));
             }
             for (AlertSource source : binding.alerts()) {
+              host.alertSources.add(source.name());
               source.start(
                   Optional.ofNullable(host.alertCursors.get(source.name())),
                   alertListener(host, source));
@@ -158,15 +159,23 @@ public final class ClusterEngine implements AutoCloseable {
 
       @Override
       public void onHealth(SourceHealth health) {
-        parts.scheduler.execute(
-            () ->
-                parts.activity.record(
-                    "alert-source",
-                    host.name(),
-                    source.name() + ": " + health.status() + " (" + health.reason() + ")",
-                    Map.of("source", source.name(), "status", health.status().name())));
+        parts.scheduler.execute(() -> sourceHealth(host, source, health));
       }
     };
+  }
+
+  private void sourceHealth(HostRecord host, AlertSource source, SourceHealth health) {
+    SourceHealth before = host.alertHealth.put(source.name(), health);
+    if (before != null && before.status() == health.status()) {
+      return;
+    }
+    host.alertHealthSince.put(source.name(), parts.scheduler.now());
+    parts.activity.record(
+        "alert-source",
+        host.name(),
+        source.name() + ": " + health.status() + " (" + health.reason() + ")",
+        Map.of("source", source.name(), "status", health.status().name()));
+    parts.publish();
   }
 
   private void alerted(HostRecord host, AlertSource source, HardwareAlert alert, String cursor) {

@@ -3,6 +3,7 @@ package io.vpanel.core.engine;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.alert.HardwareAlert;
+import io.vpanel.spi.alert.SourceHealth;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
@@ -75,6 +76,14 @@ final class HostRecord {
   final Map<String, String> alertCursors = new LinkedHashMap<>();
 
   boolean pfaRemediationFailed;
+
+  /** The names of the host's alert sources, in start order. */
+  final List<String> alertSources = new ArrayList<>();
+
+  /** Each alert source's last health report and when it came, by source name (in start order). */
+  final Map<String, SourceHealth> alertHealth = new LinkedHashMap<>();
+
+  final Map<String, Instant> alertHealthSince = new LinkedHashMap<>();
 
   final List<Notice> notices = new ArrayList<>();
 

@@ -1,5 +1,6 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.core.model.AlertSourceView;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HaStatus;
@@ -239,7 +240,23 @@ final class SnapshotPublisher {
         ha,
         notices,
         panel,
-        parts.panels.health(host));
+        parts.panels.health(host),
+        alertSources(host));
+  }
+
+  private List<AlertSourceView> alertSources(HostRecord host) {
+    List<AlertSourceView> views = new ArrayList<>();
+    for (String source : host.alertSources) {
+      int active =
+          (int) host.activeAlerts.values().stream().filter(a -> a.source().equals(source)).count();
+      views.add(
+          new AlertSourceView(
+              source,
+              Optional.ofNullable(host.alertHealth.get(source)),
+              host.alertHealthSince.getOrDefault(source, host.since),
+              active));
+    }
+    return views;
   }
 
   private static MigrationView migrationView(Batch.Run run) {

@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param panel the panel state of the host laid out for the default 4 x 20 display, when controlled
  *     (each panel gets its own layout; this one is for the API and CLI)
  * @param panels the health of each of the host's panels
+ * @param alertSources the host's alert sources with their health
  */
 public record HostStatus(
     String name,
@@ -46,11 +47,13 @@ public record HostStatus(
     HaStatus ha,
     List<String> notices,
     Optional<PanelState> panel,
-    List<PanelHealth> panels) {
+    List<PanelHealth> panels,
+    List<AlertSourceView> alertSources) {
 
   public HostStatus {
     vms = List.copyOf(vms);
     notices = List.copyOf(notices);
     panels = List.copyOf(panels);
+    alertSources = List.copyOf(alertSources);
   }
 }

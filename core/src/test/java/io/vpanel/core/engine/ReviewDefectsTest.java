@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.core.journal.Journal;
 import io.vpanel.core.model.Activity;
+import io.vpanel.core.model.AlertSourceView;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.PfaStatus;
 import io.vpanel.driver.sim.SimCluster;
@@ -13,6 +14,7 @@ import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.alert.AlertSeverity;
 import io.vpanel.spi.alert.HardwareAlert;
+import io.vpanel.spi.alert.SourceHealth;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.testkit.InMemoryAlertSource;
 import io.vpanel.testkit.VirtualScheduler;
@@ -137,6 +139,14 @@ class ReviewDefectsTest {
       h.scheduler.advance(Duration.ofMinutes(10));
       assertThat(h.state("h1")).isEqualTo(MaintenanceState.FAILED);
       assertThat(alertRequests(h.activities)).isOne();
+
+      // The source's own health and its active alerts are part of the host's status.
+      alerts.health(SourceHealth.unreachable("BMC not answering"));
+      h.scheduler.advance(Duration.ofMillis(10));
+      AlertSourceView source = h.status("h1").alertSources().get(0);
+      assertThat(source.name()).isEqualTo("test");
+      assertThat(source.health().orElseThrow().status()).isEqualTo(SourceHealth.Status.UNREACHABLE);
+      assertThat(source.activeAlerts()).isOne();
     }
   }
 
