@@ -87,7 +87,6 @@ public final class ClusterEngine implements AutoCloseable {
               binding.connection().endpoint(),
               binding.connection(),
               binding.controlled(),
-              binding.panels(),
               !binding.alerts().isEmpty(),
               scheduler.now()));
     }

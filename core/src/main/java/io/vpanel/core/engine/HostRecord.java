@@ -9,7 +9,6 @@ import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.management.Notice;
-import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,7 +23,6 @@ final class HostRecord {
   final HostEndpoint endpoint;
   final HypervisorConnection connection;
   final boolean controlled;
-  final List<PanelDriver> panels;
   final boolean hasAlertSources;
 
   boolean connected = true;
@@ -96,13 +94,11 @@ final class HostRecord {
       HostEndpoint endpoint,
       HypervisorConnection connection,
       boolean controlled,
-      List<PanelDriver> panels,
       boolean hasAlertSources,
       Instant now) {
     this.endpoint = endpoint;
     this.connection = connection;
     this.controlled = controlled;
-    this.panels = panels;
     this.hasAlertSources = hasAlertSources;
     this.since = now;
   }
