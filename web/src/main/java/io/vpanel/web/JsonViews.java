@@ -4,6 +4,7 @@ import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.MaintenanceView;
 import io.vpanel.core.model.MigrationView;
+import io.vpanel.core.model.PanelHealth;
 import io.vpanel.core.model.ProgressView;
 import io.vpanel.core.model.VmView;
 import io.vpanel.core.plan.Move;
@@ -54,6 +55,8 @@ public final class JsonViews {
     ArrayNode notices = node.putArray("notices");
     h.notices().forEach(notices::add);
     h.panel().ifPresentOrElse(p -> node.set("panel", panel(p)), () -> node.putNull("panel"));
+    ArrayNode panels = node.putArray("panels");
+    h.panels().forEach(p -> panels.add(panelHealth(p)));
     if (withVms) {
       ArrayNode vms = node.putArray("vms");
       h.vms().forEach(vm -> vms.add(vm(vm)));
@@ -90,9 +93,34 @@ public final class JsonViews {
     return node;
   }
 
+  ObjectNode panelHealth(PanelHealth p) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("name", p.name());
+    node.put("display", p.display().toString());
+    node.put("healthy", p.healthy());
+    node.put("problem", p.problem().orElse(null));
+    node.put("since", p.since().toString());
+    node.put("shownVersion", p.shownVersion());
+    return node;
+  }
+
+  /** A host's web panel: its geometry and the state its driver was last given. */
+  public ObjectNode webPanel(WebPanelView view) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("host", view.host());
+    node.put("display", view.display().toString());
+    node.put("rows", view.display().rows());
+    node.put("columns", view.display().columns());
+    view.state().ifPresentOrElse(s -> node.set("state", panel(s)), () -> node.putNull("state"));
+    return node;
+  }
+
   ObjectNode panel(PanelState p) {
     ObjectNode node = mapper.createObjectNode();
     node.put("version", p.version());
+    node.put("maintenanceState", p.maintenanceState().name());
+    node.put("runningVms", p.runningVms());
+    node.put("safeToService", p.safeToService());
     ObjectNode lights = node.putObject("lights");
     lights.set("maintenance", light(p.maintenance()));
     lights.set("managementLink", light(p.managementLink()));
@@ -111,6 +139,14 @@ public final class JsonViews {
               h.put("confirmMillis", hold.confirmAfter().toMillis());
             },
             () -> node.putNull("hold"));
+    p.confirm()
+        .ifPresentOrElse(
+            confirm -> {
+              ObjectNode c = node.putObject("confirm");
+              c.put("action", confirm.action());
+              c.put("until", confirm.until().toString());
+            },
+            () -> node.putNull("confirm"));
     return node;
   }
 

@@ -18,21 +18,32 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Fans snapshots and activity out to server-sent-event clients. The engine calls it on its owner
- * thread, so it only queues; each client has its own virtual thread that writes. A slow client
- * never holds up the engine or the others: for host events it keeps only the newest state per host
- * (a late reader sees the present, not a backlog), and activity beyond the queue's bound is dropped
- * and counted.
+ * Fans snapshots, web panel states and activity out to server-sent-event clients. It only queues;
+ * each client has its own virtual thread that writes. A slow client never holds up the engine, the
+ * panels or the others: for {@code host} and {@code panel} events it keeps only the newest state
+ * per host (a late reader sees the present, not a backlog), and activity beyond the queue's bound
+ * is dropped and counted.
+ *
+ * <p>Threads: snapshots come from the engine's owner thread and, once, from the thread that called
+ * {@code addListener}; panel states from each web panel's render thread; clients connect on the
+ * server's threads. One lock ({@link #state}) guards what the hub remembers (the last snapshot
+ * applied, each host's and panel's last event) together with the hand-over to the clients, so a
+ * client that connects gets the present and then every later change, in order. A snapshot older
+ * than one already applied is ignored: no client is ever taken back to an older state.
  */
-public final class SseHub implements ClusterListener {
+public final class SseHub implements ClusterListener, WebPanels.Listener {
   static final int ACTIVITY_QUEUE_BOUND = 1000;
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
   private final JsonViews json;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
-  private volatile Map<String, String> currentHosts = Map.of();
+  private final ReentrantLock state = new ReentrantLock();
+  // guarded by state
+  private long appliedVersion = Long.MIN_VALUE;
   private Map<String, HostStatus> previous = new HashMap<>();
+  private final Map<String, String> currentHosts = new LinkedHashMap<>();
+  private final Map<String, String> currentPanels = new LinkedHashMap<>();
 
   public SseHub(JsonViews json) {
     this.json = json;
@@ -40,21 +51,52 @@ public final class SseHub implements ClusterListener {
 
   @Override
   public void onSnapshot(ClusterSnapshot snapshot) {
-    Map<String, HostStatus> next = new HashMap<>();
-    Map<String, String> all = new LinkedHashMap<>(currentHosts);
-    Map<String, String> changed = new LinkedHashMap<>();
-    for (HostStatus host : snapshot.hosts()) {
-      next.put(host.name(), host);
-      if (!host.equals(previous.get(host.name()))) {
-        String data = json.write(json.host(host, false));
-        changed.put(host.name(), data);
-        all.put(host.name(), data);
+    state.lock();
+    try {
+      if (snapshot.version() <= appliedVersion) {
+        return; // handed over late (addListener's first snapshot): a newer one is out already
       }
+      appliedVersion = snapshot.version();
+      Map<String, HostStatus> next = new HashMap<>();
+      Map<String, String> changed = new LinkedHashMap<>();
+      for (HostStatus host : snapshot.hosts()) {
+        next.put(host.name(), host);
+        if (!host.equals(previous.get(host.name()))) {
+          changed.put(host.name(), json.write(json.host(host, false)));
+        }
+      }
+      previous = next;
+      currentHosts.putAll(changed);
+      for (Subscriber subscriber : subscribers) {
+        subscriber.offerHosts(changed);
+      }
+    } finally {
+      state.unlock();
     }
-    previous = next;
-    currentHosts = all;
-    for (Subscriber subscriber : subscribers) {
-      subscriber.offerHosts(changed);
+  }
+
+  @Override
+  public void onPanel(WebPanelView view) {
+    String data = json.write(json.webPanel(view));
+    state.lock();
+    try {
+      currentPanels.put(view.host(), data);
+      Map<String, String> changed = Map.of(view.host(), data);
+      for (Subscriber subscriber : subscribers) {
+        subscriber.offerPanels(changed);
+      }
+    } finally {
+      state.unlock();
+    }
+  }
+
+  @Override
+  public void onPanelGone(String host) {
+    state.lock();
+    try {
+      currentPanels.remove(host);
+    } finally {
+      state.unlock();
     }
   }
 
@@ -75,8 +117,14 @@ public final class SseHub implements ClusterListener {
   public void serve(SseClient client) {
     client.keepAlive();
     Subscriber subscriber = new Subscriber(client);
-    subscribers.add(subscriber);
-    subscriber.offerHosts(currentHosts);
+    state.lock();
+    try {
+      subscribers.add(subscriber);
+      subscriber.offerHosts(currentHosts);
+      subscriber.offerPanels(currentPanels);
+    } finally {
+      state.unlock();
+    }
     client.onClose(subscriber::close);
     Thread.ofVirtual().name("sse-client").start(subscriber::run);
   }
@@ -101,6 +149,7 @@ public final class SseHub implements ClusterListener {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private final LinkedHashMap<String, String> hosts = new LinkedHashMap<>();
+    private final LinkedHashMap<String, String> panels = new LinkedHashMap<>();
     private final ArrayDeque<String[]> activities = new ArrayDeque<>();
     private boolean closed;
 
@@ -109,12 +158,20 @@ public final class SseHub implements ClusterListener {
     }
 
     void offerHosts(Map<String, String> changed) {
+      offer(hosts, changed);
+    }
+
+    void offerPanels(Map<String, String> changed) {
+      offer(panels, changed);
+    }
+
+    private void offer(Map<String, String> queue, Map<String, String> changed) {
       if (changed.isEmpty()) {
         return;
       }
       lock.lock();
       try {
-        hosts.putAll(changed);
+        queue.putAll(changed);
         ready.signal();
       } finally {
         lock.unlock();
@@ -150,11 +207,16 @@ public final class SseHub implements ClusterListener {
       try {
         while (true) {
           Map<String, String> hostBatch;
+          Map<String, String> panelBatch;
           ArrayDeque<String[]> activityBatch;
           lock.lock();
           try {
             boolean quiet = false;
-            while (!closed && hosts.isEmpty() && activities.isEmpty() && !quiet) {
+            while (!closed
+                && hosts.isEmpty()
+                && panels.isEmpty()
+                && activities.isEmpty()
+                && !quiet) {
               quiet = !ready.await(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
             }
             if (closed) {
@@ -162,6 +224,8 @@ public final class SseHub implements ClusterListener {
             }
             hostBatch = new LinkedHashMap<>(hosts);
             hosts.clear();
+            panelBatch = new LinkedHashMap<>(panels);
+            panels.clear();
             activityBatch = new ArrayDeque<>(activities);
             activities.clear();
           } finally {
@@ -170,7 +234,7 @@ public final class SseHub implements ClusterListener {
           if (client.terminated()) {
             return;
           }
-          if (hostBatch.isEmpty() && activityBatch.isEmpty()) {
+          if (hostBatch.isEmpty() && panelBatch.isEmpty() && activityBatch.isEmpty()) {
             // A comment keeps proxies and the server's idle timeout from closing a quiet stream.
             client.sendComment("keep-alive");
           }
@@ -179,6 +243,9 @@ public final class SseHub implements ClusterListener {
           }
           for (String data : hostBatch.values()) {
             client.sendEvent("host", data);
+          }
+          for (String data : panelBatch.values()) {
+            client.sendEvent("panel", data);
           }
           if (client.terminated()) {
             return;
