@@ -140,6 +140,30 @@ class ApiIntegrationTest {
   }
 
   @Test
+  @Order(2)
+  void eachHostsWebPanelAnswersWhatItWasLastGiven() {
+    for (String name : HOSTS) {
+      TestHttp.Reply reply = api.get("/api/v1/hosts/" + name + "/panel");
+      assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+      JsonNode panel = reply.json();
+      assertThat(panel.get("host").asString()).isEqualTo(name);
+      assertThat(panel.get("display").asString()).isEqualTo("20x4");
+      assertThat(panel.get("rows").asInt()).isEqualTo(4);
+      assertThat(panel.get("columns").asInt()).isEqualTo(20);
+      JsonNode state = panel.get("state");
+      assertThat(state.get("maintenanceState").asString()).isEqualTo("OPERATIONAL");
+      assertThat(state.get("lines").get(0).asString())
+          .startsWith(name.toUpperCase(java.util.Locale.ROOT));
+      assertThat(state.get("lines")).hasSize(4);
+      JsonNode health = api.host(name).get("panels");
+      assertThat(health.isArray()).as("the panels' health is a list").isTrue();
+      health.forEach(
+          p -> assertThat(p.has("name") && p.has("display") && p.has("healthy")).isTrue());
+    }
+    assertJsonError(api.get("/api/v1/hosts/sim-99/panel"), 404);
+  }
+
+  @Test
   @Order(3)
   void aHostShowsItsVms() {
     JsonNode host = api.host("sim-01");
@@ -660,6 +684,45 @@ class ApiIntegrationTest {
         lines.close();
         reader.interrupt();
       }
+    }
+  }
+
+  @Test
+  @Order(51)
+  void eventsStreamToCurlsDefaultAcceptWithEveryWebPanelAndRefuseJsonOnly() throws Exception {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<Stream<String>> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
+                  .header("Accept", "*/*")
+                  .build(),
+              HttpResponse.BodyHandlers.ofLines());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+      try (Stream<String> lines = response.body()) {
+        List<String> panels = new ArrayList<>();
+        java.util.Iterator<String> it = lines.iterator();
+        String name = null;
+        while (panels.size() < HOSTS.size() && it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("event:")) {
+            name = line.substring(6).trim();
+          } else if (line.startsWith("data:") && "panel".equals(name)) {
+            panels.add(TestHttp.JSON.readTree(line.substring(5).trim()).get("host").asString());
+          }
+        }
+        assertThat(panels).containsExactlyInAnyOrderElementsOf(HOSTS);
+      }
+      HttpResponse<String> refused =
+          http.send(
+              HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
+                  .header("Accept", "application/json")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(406);
+      assertThat(TestHttp.JSON.readTree(refused.body()).get("error").asString())
+          .contains("text/event-stream");
     }
   }
 
