@@ -618,16 +618,7 @@ class ApiIntegrationTest {
     List<Event> events = new CopyOnWriteArrayList<>();
     List<String> raw = new CopyOnWriteArrayList<>();
     try (HttpClient http = HttpClient.newHttpClient()) {
-      HttpResponse<Stream<String>> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
-                  .header("Accept", "text/event-stream")
-                  .build(),
-              HttpResponse.BodyHandlers.ofLines());
-      assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type"))
-          .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-      Stream<String> lines = response.body();
+      Stream<String> lines = openEvents(http, "text/event-stream");
       Thread reader =
           Thread.ofVirtual()
               .start(
@@ -691,16 +682,7 @@ class ApiIntegrationTest {
   @Order(51)
   void eventsStreamToCurlsDefaultAcceptWithEveryWebPanelAndRefuseJsonOnly() throws Exception {
     try (HttpClient http = HttpClient.newHttpClient()) {
-      HttpResponse<Stream<String>> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
-                  .header("Accept", "*/*")
-                  .build(),
-              HttpResponse.BodyHandlers.ofLines());
-      assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type"))
-          .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-      try (Stream<String> lines = response.body()) {
+      try (Stream<String> lines = openEvents(http, "*/*")) {
         List<String> panels = new ArrayList<>();
         java.util.Iterator<String> it = lines.iterator();
         String name = null;
@@ -724,6 +706,20 @@ class ApiIntegrationTest {
       assertThat(TestHttp.JSON.readTree(refused.body()).get("error").asString())
           .contains("text/event-stream");
     }
+  }
+
+  /** The event stream's lines, after checking it answered 200 with text/event-stream. */
+  private static Stream<String> openEvents(HttpClient http, String accept) throws Exception {
+    HttpResponse<Stream<String>> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
+                .header("Accept", accept)
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    return response.body();
   }
 
   private static List<JsonNode> hostEvents(List<Event> events) {

@@ -130,18 +130,13 @@ class DemoJournalTest {
     return messages;
   }
 
+  /** Enters maintenance and exits it again, each step to its end. */
   private static void cycle(TestHttp api, String host) {
-    TestHttp.Reply enter =
-        api.post("/api/v1/hosts/" + host + "/maintenance", "{\"action\":\"enter\"}");
-    assertThat(enter.status()).as(enter.body()).isEqualTo(202);
-    Awaitility.await()
-        .atMost(Duration.ofMinutes(2))
-        .until(() -> api.state(host).equals("IN_MAINTENANCE"));
-    TestHttp.Reply exit =
-        api.post("/api/v1/hosts/" + host + "/maintenance", "{\"action\":\"exit\"}");
-    assertThat(exit.status()).as(exit.body()).isEqualTo(202);
-    Awaitility.await()
-        .atMost(Duration.ofMinutes(2))
-        .until(() -> api.state(host).equals("OPERATIONAL"));
+    for (String[] step : new String[][] {{"enter", "IN_MAINTENANCE"}, {"exit", "OPERATIONAL"}}) {
+      TestHttp.Reply reply =
+          api.post("/api/v1/hosts/" + host + "/maintenance", "{\"action\":\"" + step[0] + "\"}");
+      assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+      Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> api.state(host).equals(step[1]));
+    }
   }
 }

@@ -27,9 +27,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -117,6 +119,17 @@ class WebPanelBrowserTest {
       """;
 
   private final JsonMapper json = JsonMapper.builder().build();
+
+  /** A screenshot of the page when a test fails, beside the surefire reports. */
+  @RegisterExtension
+  final TestWatcher screenshotOnFailure =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          screenshotQuietly("web-panel-failure-" + context.getRequiredTestMethod().getName());
+        }
+      };
+
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Path reports =
@@ -163,181 +176,163 @@ class WebPanelBrowserTest {
 
   @Test
   @Order(1)
-  void holdingTheButtonEvacuatesTheHostAndASecondHoldBringsEveryVmBack(TestInfo info)
-      throws Exception {
-    try {
-      openCluster();
-      Map<String, Integer> initial = counts();
-      assertThat(initial.keySet()).containsExactlyElementsOf(HOSTS);
-      assertThat(sum(initial)).isEqualTo(TOTAL_VMS);
-      assertThat(initial.get(HOST)).as("VMs on %s at start", HOST).isPositive();
-      assertThat(apiState(HOST)).isEqualTo("OPERATIONAL");
-      assertThat(maintenanceLed(HOST)).isEqualTo(new Led("OFF", false));
-      assertThat(lcdRows(HOST).getFirst()).contains("SIM-01").contains(initial.get(HOST) + " VM");
-      assertThat(safeToService(HOST).isDisplayed()).isFalse();
-      startRecorder();
+  void holdingTheButtonEvacuatesTheHostAndASecondHoldBringsEveryVmBack() throws Exception {
+    openCluster();
+    Map<String, Integer> initial = counts();
+    assertThat(initial.keySet()).containsExactlyElementsOf(HOSTS);
+    assertThat(sum(initial)).isEqualTo(TOTAL_VMS);
+    assertThat(initial.get(HOST)).as("VMs on %s at start", HOST).isPositive();
+    assertThat(apiState(HOST)).isEqualTo("OPERATIONAL");
+    assertThat(maintenanceLed(HOST)).isEqualTo(new Led("OFF", false));
+    assertThat(lcdRows(HOST).getFirst()).contains("SIM-01").contains(initial.get(HOST) + " VM");
+    assertThat(safeToService(HOST).isDisplayed()).isFalse();
+    startRecorder();
 
-      bumpDoesNothing();
+    bumpDoesNothing();
 
-      // --- hold to enter maintenance
-      long othersBefore = sum(initial) - initial.get(HOST);
-      holdUntilTheServerConfirms("ENTERING");
-      WebDriverWait evacuating =
-          waitFor(EVACUATION_TIMEOUT, "sim-01 evacuating: its VMs move to the other hosts");
-      evacuating.until(
-          d -> {
-            Map<String, Integer> now = counts();
-            return state(HOST).equals("ENTERING")
-                && now.get(HOST) < initial.get(HOST)
-                && sum(now) - now.get(HOST) > othersBefore;
-          });
-      screenshot("web-panel-entering.png");
-      assertThat(lcdText(HOST)).contains("EVACUATING");
+    // --- hold to enter maintenance
+    long othersBefore = sum(initial) - initial.get(HOST);
+    holdUntilTheServerConfirms("ENTERING");
+    WebDriverWait evacuating =
+        waitFor(EVACUATION_TIMEOUT, "sim-01 evacuating: its VMs move to the other hosts");
+    evacuating.until(
+        d -> {
+          Map<String, Integer> now = counts();
+          return state(HOST).equals("ENTERING")
+              && now.get(HOST) < initial.get(HOST)
+              && sum(now) - now.get(HOST) > othersBefore;
+        });
+    screenshot("web-panel-entering.png");
+    assertThat(lcdText(HOST)).contains("EVACUATING");
 
-      evacuating.until(d -> state(HOST).equals("IN_MAINTENANCE"));
-      waitFor(UI_TIMEOUT, "sim-01 steady green, 0 VMs, SAFE TO SERVICE")
-          .until(
-              d ->
-                  maintenanceLed(HOST).equals(new Led("GREEN", false))
-                      && countText(HOST).equals("0")
-                      && lcdRows(HOST).stream().anyMatch(r -> r.contains("SAFE TO SERVICE"))
-                      && safeToService(HOST).isDisplayed());
-      Map<String, Integer> inMaintenance = counts();
-      assertThat(sum(inMaintenance)).as("VMs in the cluster after evacuation").isEqualTo(TOTAL_VMS);
-      for (String other : others()) {
-        assertThat(inMaintenance.get(other))
-            .as("VMs on %s after evacuation", other)
-            .isGreaterThanOrEqualTo(initial.get(other));
-      }
-      assertThat(clusterTotalVms()).isEqualTo(TOTAL_VMS);
-      assertThat(safeToService(HOST).getText()).contains("SAFE TO SERVICE");
-      JsonNode hostJson = apiHost(HOST);
-      assertThat(hostJson.get("maintenance").get("state").asString()).isEqualTo("IN_MAINTENANCE");
-      assertThat(hostJson.get("maintenance").get("safeToService").asBoolean()).isTrue();
-      assertThat(hostJson.get("runningVms").asInt()).isZero();
-      screenshot("web-panel-safe-to-service.png");
-
-      List<Map<String, Object>> entering = recorded();
-      assertThat(entering.stream().filter(e -> "ENTERING".equals(e.get("state"))))
-          .as("pictures of the page while ENTERING")
-          .isNotEmpty()
-          .allSatisfy(e -> assertThat(led(e)).isEqualTo(new Led("RED", true)));
-      assertCountsOfHostNeverRose(entering, "ENTERING");
-
-      // --- hold again to exit maintenance
-      holdUntilTheServerConfirms("EXITING");
-      waitFor(EVACUATION_TIMEOUT, "sim-01 OPERATIONAL again with every VM back where it was")
-          .until(
-              d ->
-                  state(HOST).equals("OPERATIONAL")
-                      && maintenanceLed(HOST).equals(new Led("OFF", false))
-                      && counts().equals(initial));
-      assertThat(safeToService(HOST).isDisplayed()).isFalse();
-      assertThat(lcdRows(HOST).get(1)).contains("OPERATIONAL");
-      assertThat(clusterTotalVms()).isEqualTo(TOTAL_VMS);
-      assertThat(apiState(HOST)).isEqualTo("OPERATIONAL");
-      for (String name : HOSTS) {
-        assertThat(apiHost(name).get("runningVms").asInt())
-            .as("API running VMs of %s after exit", name)
-            .isEqualTo(initial.get(name));
-      }
-      screenshot("web-panel-after-exit.png");
-
-      // The whole story, as the page showed it, in order and with nothing else in between.
-      List<String> phases = new ArrayList<>();
-      for (Map<String, Object> e : recorded()) {
-        String phase = e.get("state") + " " + led(e);
-        if (phases.isEmpty() || !phases.getLast().equals(phase)) {
-          phases.add(phase);
-        }
-      }
-      assertThat(phases)
-          .containsExactly(
-              "OPERATIONAL OFF steady",
-              "ENTERING RED flashing",
-              "IN_MAINTENANCE GREEN steady",
-              "EXITING RED flashing",
-              "OPERATIONAL OFF steady");
-      assertNoSevereConsoleErrors();
-    } catch (Throwable e) {
-      screenshotQuietly("web-panel-failure-" + info.getTestMethod().orElseThrow().getName());
-      throw e;
+    evacuating.until(d -> state(HOST).equals("IN_MAINTENANCE"));
+    waitFor(UI_TIMEOUT, "sim-01 steady green, 0 VMs, SAFE TO SERVICE")
+        .until(
+            d ->
+                maintenanceLed(HOST).equals(new Led("GREEN", false))
+                    && countText(HOST).equals("0")
+                    && lcdRows(HOST).stream().anyMatch(r -> r.contains("SAFE TO SERVICE"))
+                    && safeToService(HOST).isDisplayed());
+    Map<String, Integer> inMaintenance = counts();
+    assertThat(sum(inMaintenance)).as("VMs in the cluster after evacuation").isEqualTo(TOTAL_VMS);
+    for (String other : others()) {
+      assertThat(inMaintenance.get(other))
+          .as("VMs on %s after evacuation", other)
+          .isGreaterThanOrEqualTo(initial.get(other));
     }
+    assertThat(clusterTotalVms()).isEqualTo(TOTAL_VMS);
+    assertThat(safeToService(HOST).getText()).contains("SAFE TO SERVICE");
+    JsonNode hostJson = apiHost(HOST);
+    assertThat(hostJson.get("maintenance").get("state").asString()).isEqualTo("IN_MAINTENANCE");
+    assertThat(hostJson.get("maintenance").get("safeToService").asBoolean()).isTrue();
+    assertThat(hostJson.get("runningVms").asInt()).isZero();
+    screenshot("web-panel-safe-to-service.png");
+
+    List<Map<String, Object>> entering = recorded();
+    assertThat(entering.stream().filter(e -> "ENTERING".equals(e.get("state"))))
+        .as("pictures of the page while ENTERING")
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(led(e)).isEqualTo(new Led("RED", true)));
+    assertCountsOfHostNeverRose(entering, "ENTERING");
+
+    // --- hold again to exit maintenance
+    holdUntilTheServerConfirms("EXITING");
+    waitFor(EVACUATION_TIMEOUT, "sim-01 OPERATIONAL again with every VM back where it was")
+        .until(
+            d ->
+                state(HOST).equals("OPERATIONAL")
+                    && maintenanceLed(HOST).equals(new Led("OFF", false))
+                    && counts().equals(initial));
+    assertThat(safeToService(HOST).isDisplayed()).isFalse();
+    assertThat(lcdRows(HOST).get(1)).contains("OPERATIONAL");
+    assertThat(clusterTotalVms()).isEqualTo(TOTAL_VMS);
+    assertThat(apiState(HOST)).isEqualTo("OPERATIONAL");
+    for (String name : HOSTS) {
+      assertThat(apiHost(name).get("runningVms").asInt())
+          .as("API running VMs of %s after exit", name)
+          .isEqualTo(initial.get(name));
+    }
+    screenshot("web-panel-after-exit.png");
+
+    // The whole story, as the page showed it, in order and with nothing else in between.
+    List<String> phases = new ArrayList<>();
+    for (Map<String, Object> e : recorded()) {
+      String phase = e.get("state") + " " + led(e);
+      if (phases.isEmpty() || !phases.getLast().equals(phase)) {
+        phases.add(phase);
+      }
+    }
+    assertThat(phases)
+        .containsExactly(
+            "OPERATIONAL OFF steady",
+            "ENTERING RED flashing",
+            "IN_MAINTENANCE GREEN steady",
+            "EXITING RED flashing",
+            "OPERATIONAL OFF steady");
+    assertNoSevereConsoleErrors();
   }
 
   @Test
   @Order(2)
-  void hostPageShowsOnePanelWithItsNameOnTheDisplay(TestInfo info) throws Exception {
-    try {
-      driver.get(url + "/host.html?host=sim-02#token=" + token);
-      WebDriverWait wait = waitFor(UI_TIMEOUT, "the host page of sim-02");
-      wait.until(d -> connected());
-      wait.until(
-          d -> !d.findElements(By.cssSelector("section.panel[data-host='sim-02']")).isEmpty());
-      wait.until(
-          d -> !lcdRows("sim-02").isEmpty() && lcdRows("sim-02").getFirst().contains("SIM-02"));
-      assertThat(driver.findElements(By.cssSelector("section.panel[data-host]"))).hasSize(1);
-      assertThat(
-              panel("sim-02").findElement(By.cssSelector(".lcd")).getDomAttribute("data-geometry"))
-          .as("the web panel driver's geometry")
-          .isEqualTo("20x4");
-      assertThat(lcdRows("sim-02")).hasSize(4);
-      assertThat(state("sim-02")).isEqualTo("OPERATIONAL");
-      assertThat(countText("sim-02"))
-          .isEqualTo(String.valueOf(apiHost("sim-02").get("runningVms").asInt()));
-      assertThat(driver.findElement(By.cssSelector("#details [data-field='state']")).getText())
-          .isEqualTo("operational");
-      assertThat(driver.getCurrentUrl())
-          .as("the token is taken out of the address bar")
-          .doesNotContain(token);
-      screenshot("web-panel-host-sim-02.png");
-      assertNoSevereConsoleErrors();
-    } catch (Throwable e) {
-      screenshotQuietly("web-panel-failure-" + info.getTestMethod().orElseThrow().getName());
-      throw e;
-    }
+  void hostPageShowsOnePanelWithItsNameOnTheDisplay() throws Exception {
+    driver.get(url + "/host.html?host=sim-02#token=" + token);
+    WebDriverWait wait = waitFor(UI_TIMEOUT, "the host page of sim-02");
+    wait.until(d -> connected());
+    wait.until(d -> !d.findElements(By.cssSelector("section.panel[data-host='sim-02']")).isEmpty());
+    wait.until(
+        d -> !lcdRows("sim-02").isEmpty() && lcdRows("sim-02").getFirst().contains("SIM-02"));
+    assertThat(driver.findElements(By.cssSelector("section.panel[data-host]"))).hasSize(1);
+    assertThat(panel("sim-02").findElement(By.cssSelector(".lcd")).getDomAttribute("data-geometry"))
+        .as("the web panel driver's geometry")
+        .isEqualTo("20x4");
+    assertThat(lcdRows("sim-02")).hasSize(4);
+    assertThat(state("sim-02")).isEqualTo("OPERATIONAL");
+    assertThat(countText("sim-02"))
+        .isEqualTo(String.valueOf(apiHost("sim-02").get("runningVms").asInt()));
+    assertThat(driver.findElement(By.cssSelector("#details [data-field='state']")).getText())
+        .isEqualTo("operational");
+    assertThat(driver.getCurrentUrl())
+        .as("the token is taken out of the address bar")
+        .doesNotContain(token);
+    screenshot("web-panel-host-sim-02.png");
+    assertNoSevereConsoleErrors();
   }
 
   @Test
   @Order(3)
-  void theHostPageShowsTheHostsJournalNewestFirstAndPagesBack(TestInfo info) throws Exception {
-    try {
-      String host = "sim-03";
-      for (int i = 1; i <= 30; i++) {
-        HttpResponse<String> posted =
-            post(
-                "/api/v1/hosts/" + host + "/notices",
-                "{\"text\":\"journal check " + i + "\",\"ttlSeconds\":600,\"from\":\"e2e\"}");
-        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
-      }
-      driver.get(url + "/host.html?host=" + host + "#token=" + token);
-      waitFor(UI_TIMEOUT, "the journal of " + host + " on its page, the newest notice first")
-          .until(
-              d -> {
-                List<String> rows = journalRows();
-                return rows.size() >= 25 && rows.getFirst().contains("journal check 30");
-              });
-      List<Long> firstPage = journalIds();
-      assertThat(firstPage)
-          .as("journal ids, newest first")
-          .isSortedAccordingTo(Comparator.reverseOrder());
-      WebElement older = driver.findElement(By.cssSelector("#journal-section .journal-older"));
-      assertThat(older.isDisplayed()).as("a button pages back").isTrue();
-      older.click();
-      waitFor(UI_TIMEOUT, "an older page of the journal below the first")
-          .until(d -> journalIds().size() > firstPage.size());
-      List<Long> both = journalIds();
-      assertThat(both).startsWith(firstPage.toArray(Long[]::new));
-      assertThat(both).doesNotHaveDuplicates().isSortedAccordingTo(Comparator.reverseOrder());
-      assertThat(journalRows())
-          .as("the oldest notice is on the second page")
-          .anyMatch(row -> row.endsWith("notice journal check 1"));
-      screenshot("web-panel-host-journal.png");
-      assertNoSevereConsoleErrors();
-    } catch (Throwable e) {
-      screenshotQuietly("web-panel-failure-" + info.getTestMethod().orElseThrow().getName());
-      throw e;
+  void theHostPageShowsTheHostsJournalNewestFirstAndPagesBack() throws Exception {
+    String host = "sim-03";
+    for (int i = 1; i <= 30; i++) {
+      HttpResponse<String> posted =
+          post(
+              "/api/v1/hosts/" + host + "/notices",
+              "{\"text\":\"journal check " + i + "\",\"ttlSeconds\":600,\"from\":\"e2e\"}");
+      assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
     }
+    driver.get(url + "/host.html?host=" + host + "#token=" + token);
+    waitFor(UI_TIMEOUT, "the journal of " + host + " on its page, the newest notice first")
+        .until(
+            d -> {
+              List<String> rows = journalRows();
+              return rows.size() >= 25 && rows.getFirst().contains("journal check 30");
+            });
+    List<Long> firstPage = journalIds();
+    assertThat(firstPage)
+        .as("journal ids, newest first")
+        .isSortedAccordingTo(Comparator.reverseOrder());
+    WebElement older = driver.findElement(By.cssSelector("#journal-section .journal-older"));
+    assertThat(older.isDisplayed()).as("a button pages back").isTrue();
+    older.click();
+    waitFor(UI_TIMEOUT, "an older page of the journal below the first")
+        .until(d -> journalIds().size() > firstPage.size());
+    List<Long> both = journalIds();
+    assertThat(both).startsWith(firstPage.toArray(Long[]::new));
+    assertThat(both).doesNotHaveDuplicates().isSortedAccordingTo(Comparator.reverseOrder());
+    assertThat(journalRows())
+        .as("the oldest notice is on the second page")
+        .anyMatch(row -> row.endsWith("notice journal check 1"));
+    screenshot("web-panel-host-journal.png");
+    assertNoSevereConsoleErrors();
   }
 
   /**
@@ -347,47 +342,42 @@ class WebPanelBrowserTest {
    */
   @Test
   @Order(4)
-  void anAlertEventShowsOnTheHostsPanelAndInTheActivityList(TestInfo info) throws Exception {
-    try {
-      openCluster();
-      agent
-          .api()
-          .sse()
-          .onActivity(
-              new Activity(
-                  "alert",
-                  "sim-02",
-                  Instant.now(),
-                  "CRITICAL DIMM A1: uncorrectable ECC <b>x</b>",
-                  Map.of("source", "e2e", "severity", "CRITICAL", "component", "DIMM A1")));
-      waitFor(UI_TIMEOUT, "the alert on sim-02's panel")
-          .until(
-              d -> {
-                WebElement alert = panel("sim-02").findElement(By.cssSelector(".panel-alert"));
-                return alert.isDisplayed()
-                    && alert.getText().contains("CRITICAL DIMM A1: uncorrectable ECC <b>x</b>")
-                    && "CRITICAL".equals(alert.getDomAttribute("data-severity"));
-              });
-      assertThat(panel(HOST).findElement(By.cssSelector(".panel-alert")).isDisplayed())
-          .as("only the affected host shows it")
-          .isFalse();
-      waitFor(UI_TIMEOUT, "the alert in the activity list")
-          .until(
-              d ->
-                  d.findElements(By.cssSelector("#activity li[data-type='alert']")).stream()
-                      .anyMatch(
-                          li ->
-                              li.getText().contains("sim-02")
-                                  && li.getText().contains("DIMM A1: uncorrectable ECC")));
-      assertThat(driver.findElements(By.cssSelector("#activity b")))
-          .as("alert text is text, never markup")
-          .isEmpty();
-      screenshot("web-panel-alert.png");
-      assertNoSevereConsoleErrors();
-    } catch (Throwable e) {
-      screenshotQuietly("web-panel-failure-" + info.getTestMethod().orElseThrow().getName());
-      throw e;
-    }
+  void anAlertEventShowsOnTheHostsPanelAndInTheActivityList() throws Exception {
+    openCluster();
+    agent
+        .api()
+        .sse()
+        .onActivity(
+            new Activity(
+                "alert",
+                "sim-02",
+                Instant.now(),
+                "CRITICAL DIMM A1: uncorrectable ECC <b>x</b>",
+                Map.of("source", "e2e", "severity", "CRITICAL", "component", "DIMM A1")));
+    waitFor(UI_TIMEOUT, "the alert on sim-02's panel")
+        .until(
+            d -> {
+              WebElement alert = panel("sim-02").findElement(By.cssSelector(".panel-alert"));
+              return alert.isDisplayed()
+                  && alert.getText().contains("CRITICAL DIMM A1: uncorrectable ECC <b>x</b>")
+                  && "CRITICAL".equals(alert.getDomAttribute("data-severity"));
+            });
+    assertThat(panel(HOST).findElement(By.cssSelector(".panel-alert")).isDisplayed())
+        .as("only the affected host shows it")
+        .isFalse();
+    waitFor(UI_TIMEOUT, "the alert in the activity list")
+        .until(
+            d ->
+                d.findElements(By.cssSelector("#activity li[data-type='alert']")).stream()
+                    .anyMatch(
+                        li ->
+                            li.getText().contains("sim-02")
+                                && li.getText().contains("DIMM A1: uncorrectable ECC")));
+    assertThat(driver.findElements(By.cssSelector("#activity b")))
+        .as("alert text is text, never markup")
+        .isEmpty();
+    screenshot("web-panel-alert.png");
+    assertNoSevereConsoleErrors();
   }
 
   /**
@@ -396,8 +386,7 @@ class WebPanelBrowserTest {
    */
   @Test
   @Order(5)
-  void aHiddenPageClearsItsTimersAndClosesItsStreamAndResumesWhenVisible(TestInfo info)
-      throws Exception {
+  void aHiddenPageClearsItsTimersAndClosesItsStreamAndResumesWhenVisible() throws Exception {
     try {
       ((ChromeDriver) driver)
           .executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", TIMERS));
@@ -423,9 +412,6 @@ class WebPanelBrowserTest {
       assertThat(driver.findElement(By.tagName("html")).getDomAttribute("data-hidden")).isNull();
       assertThat(lcdRows(HOST).getFirst()).contains("SIM-01");
       assertNoSevereConsoleErrors();
-    } catch (Throwable e) {
-      screenshotQuietly("web-panel-failure-" + info.getTestMethod().orElseThrow().getName());
-      throw e;
     } finally {
       setVisibility("visible");
     }

@@ -2,26 +2,14 @@ package io.vpanel.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.core.RealTimeScheduler;
-import io.vpanel.core.engine.ClusterEngine;
-import io.vpanel.core.engine.EngineSettings;
-import io.vpanel.core.engine.HostBinding;
-import io.vpanel.driver.sim.SimHypervisorDriver;
-import io.vpanel.driver.sim.SimHypervisorProvider;
-import io.vpanel.driver.sim.SimSettings;
-import io.vpanel.spi.DriverContext;
-import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.testkit.PanelDriverContract;
-import io.vpanel.web.ApiServer;
-import io.vpanel.web.WebPanelProvider;
+import io.vpanel.web.SimulatedApi;
 import io.vpanel.web.WebPanelSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -49,10 +37,7 @@ class WebPanelContractTest extends PanelDriverContract {
   private static final int COLUMNS = 24;
   private static Chromium chromium;
 
-  private RealTimeScheduler scheduler;
-  private SimHypervisorDriver sim;
-  private ClusterEngine engine;
-  private ApiServer api;
+  private SimulatedApi server;
   private PanelDriver panel;
   private boolean held;
 
@@ -73,31 +58,10 @@ class WebPanelContractTest extends PanelDriverContract {
 
   @Override
   protected PanelDriver createPanel() {
-    scheduler = new RealTimeScheduler();
-    sim =
-        (SimHypervisorDriver)
-            new SimHypervisorProvider()
-                .create(SimSettings.defaults(), new DriverContext(scheduler, HOST));
-    List<HostBinding> bindings = new ArrayList<>();
-    for (HostEndpoint host : sim.discoveredHosts()) {
-      bindings.add(new HostBinding(sim.connect(host), true, List.of(), List.of()));
-    }
-    engine =
-        new ClusterEngine(
-            scheduler,
-            Executors.newVirtualThreadPerTaskExecutor(),
-            EngineSettings.defaults(),
-            null,
-            bindings);
-    engine.start();
-    api = new ApiServer(TOKEN);
-    panel =
-        new WebPanelProvider()
-            .create(
-                new WebPanelSettings(ROWS, COLUMNS),
-                api.withServices(new DriverContext(scheduler, HOST)));
-    api.start(engine, "127.0.0.1", 0);
-    driver().get("http://127.0.0.1:" + api.port() + "/host.html?host=" + HOST + "#token=" + TOKEN);
+    server = SimulatedApi.withSimulatedHosts(TOKEN);
+    panel = server.webPanel(HOST, new WebPanelSettings(ROWS, COLUMNS));
+    server.start();
+    driver().get(server.url("/host.html?host=" + HOST + "#token=" + TOKEN));
     await(
         () ->
             "true"
@@ -117,10 +81,7 @@ class WebPanelContractTest extends PanelDriverContract {
       held = false;
     }
     chromium.assertNoScriptErrors();
-    api.close();
-    engine.close();
-    sim.close();
-    scheduler.close();
+    server.close();
   }
 
   @Override

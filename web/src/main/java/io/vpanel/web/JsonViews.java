@@ -10,6 +10,8 @@ import io.vpanel.core.model.VmView;
 import io.vpanel.core.plan.Move;
 import io.vpanel.core.plan.Plan;
 import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.panel.ConfirmFeedback;
+import io.vpanel.spi.panel.HoldFeedback;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.PanelState;
 import java.util.Map;
@@ -111,7 +113,7 @@ public final class JsonViews {
     node.put("display", view.display().toString());
     node.put("rows", view.display().rows());
     node.put("columns", view.display().columns());
-    view.state().ifPresentOrElse(s -> node.set("state", panel(s)), () -> node.putNull("state"));
+    node.set("state", view.state().map(this::panel).orElse(null));
     return node;
   }
 
@@ -130,23 +132,23 @@ public final class JsonViews {
     node.put("identify", p.identify());
     ArrayNode lines = node.putArray("lines");
     p.lines().forEach(lines::add);
-    p.hold()
-        .ifPresentOrElse(
-            hold -> {
-              ObjectNode h = node.putObject("hold");
-              h.put("action", hold.action());
-              h.put("startedAt", hold.startedAt().toString());
-              h.put("confirmMillis", hold.confirmAfter().toMillis());
-            },
-            () -> node.putNull("hold"));
-    p.confirm()
-        .ifPresentOrElse(
-            confirm -> {
-              ObjectNode c = node.putObject("confirm");
-              c.put("action", confirm.action());
-              c.put("until", confirm.until().toString());
-            },
-            () -> node.putNull("confirm"));
+    node.set("hold", p.hold().map(this::hold).orElse(null));
+    node.set("confirm", p.confirm().map(this::confirm).orElse(null));
+    return node;
+  }
+
+  private ObjectNode hold(HoldFeedback hold) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("action", hold.action());
+    node.put("startedAt", hold.startedAt().toString());
+    node.put("confirmMillis", hold.confirmAfter().toMillis());
+    return node;
+  }
+
+  private ObjectNode confirm(ConfirmFeedback confirm) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("action", confirm.action());
+    node.put("until", confirm.until().toString());
     return node;
   }
 

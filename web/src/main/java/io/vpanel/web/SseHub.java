@@ -7,8 +7,10 @@ import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HostStatus;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +37,9 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
   static final int ACTIVITY_QUEUE_BOUND = 1000;
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
+  /** The events of which a client gets only the newest per host, sent in this order. */
+  private static final List<String> NEWEST_ONLY = List.of("host", "panel");
+
   private final JsonViews json;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
@@ -42,8 +47,14 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
   // guarded by state
   private long appliedVersion = Long.MIN_VALUE;
   private Map<String, HostStatus> previous = new HashMap<>();
-  private final Map<String, String> currentHosts = new LinkedHashMap<>();
-  private final Map<String, String> currentPanels = new LinkedHashMap<>();
+  // event name ("host", "panel") -> host -> the newest data sent for it
+  private final Map<String, Map<String, String>> current = new LinkedHashMap<>();
+
+  {
+    for (String event : NEWEST_ONLY) {
+      current.put(event, new LinkedHashMap<>());
+    }
+  }
 
   public SseHub(JsonViews json) {
     this.json = json;
@@ -66,10 +77,7 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
         }
       }
       previous = next;
-      currentHosts.putAll(changed);
-      for (Subscriber subscriber : subscribers) {
-        subscriber.offerHosts(changed);
-      }
+      handOver("host", changed);
     } finally {
       state.unlock();
     }
@@ -80,13 +88,17 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
     String data = json.write(json.webPanel(view));
     state.lock();
     try {
-      currentPanels.put(view.host(), data);
-      Map<String, String> changed = Map.of(view.host(), data);
-      for (Subscriber subscriber : subscribers) {
-        subscriber.offerPanels(changed);
-      }
+      handOver("panel", Map.of(view.host(), data));
     } finally {
       state.unlock();
+    }
+  }
+
+  /** Remembers what changed and queues it for every client; the caller holds {@link #state}. */
+  private void handOver(String event, Map<String, String> changed) {
+    current.get(event).putAll(changed);
+    for (Subscriber subscriber : subscribers) {
+      subscriber.offerNewest(event, changed);
     }
   }
 
@@ -94,7 +106,7 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
   public void onPanelGone(String host) {
     state.lock();
     try {
-      currentPanels.remove(host);
+      current.get("panel").remove(host);
     } finally {
       state.unlock();
     }
@@ -120,8 +132,7 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
     state.lock();
     try {
       subscribers.add(subscriber);
-      subscriber.offerHosts(currentHosts);
-      subscriber.offerPanels(currentPanels);
+      current.forEach(subscriber::offerNewest);
     } finally {
       state.unlock();
     }
@@ -148,30 +159,25 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
     private final SseClient client;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
-    private final LinkedHashMap<String, String> hosts = new LinkedHashMap<>();
-    private final LinkedHashMap<String, String> panels = new LinkedHashMap<>();
+    // event name -> host -> data not sent yet; only the newest per host is kept
+    private final Map<String, Map<String, String>> newest = new LinkedHashMap<>();
     private final ArrayDeque<String[]> activities = new ArrayDeque<>();
     private boolean closed;
 
     Subscriber(SseClient client) {
       this.client = client;
+      for (String event : NEWEST_ONLY) {
+        newest.put(event, new LinkedHashMap<>());
+      }
     }
 
-    void offerHosts(Map<String, String> changed) {
-      offer(hosts, changed);
-    }
-
-    void offerPanels(Map<String, String> changed) {
-      offer(panels, changed);
-    }
-
-    private void offer(Map<String, String> queue, Map<String, String> changed) {
+    void offerNewest(String event, Map<String, String> changed) {
       if (changed.isEmpty()) {
         return;
       }
       lock.lock();
       try {
-        queue.putAll(changed);
+        newest.get(event).putAll(changed);
         ready.signal();
       } finally {
         lock.unlock();
@@ -203,49 +209,42 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
       subscribers.remove(this);
     }
 
+    private boolean nothingQueued() {
+      return activities.isEmpty() && newest.values().stream().allMatch(Map::isEmpty);
+    }
+
     void run() {
       try {
         while (true) {
-          Map<String, String> hostBatch;
-          Map<String, String> panelBatch;
-          ArrayDeque<String[]> activityBatch;
+          List<String[]> batch = new ArrayList<>();
           lock.lock();
           try {
             boolean quiet = false;
-            while (!closed
-                && hosts.isEmpty()
-                && panels.isEmpty()
-                && activities.isEmpty()
-                && !quiet) {
+            while (!closed && nothingQueued() && !quiet) {
               quiet = !ready.await(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
             }
             if (closed) {
               return;
             }
-            hostBatch = new LinkedHashMap<>(hosts);
-            hosts.clear();
-            panelBatch = new LinkedHashMap<>(panels);
-            panels.clear();
-            activityBatch = new ArrayDeque<>(activities);
+            batch.addAll(activities);
             activities.clear();
+            newest.forEach(
+                (event, queued) -> {
+                  queued.values().forEach(data -> batch.add(new String[] {event, data}));
+                  queued.clear();
+                });
           } finally {
             lock.unlock();
           }
           if (client.terminated()) {
             return;
           }
-          if (hostBatch.isEmpty() && panelBatch.isEmpty() && activityBatch.isEmpty()) {
+          if (batch.isEmpty()) {
             // A comment keeps proxies and the server's idle timeout from closing a quiet stream.
             client.sendComment("keep-alive");
           }
-          for (String[] activity : activityBatch) {
-            client.sendEvent(activity[0], activity[1]);
-          }
-          for (String data : hostBatch.values()) {
-            client.sendEvent("host", data);
-          }
-          for (String data : panelBatch.values()) {
-            client.sendEvent("panel", data);
+          for (String[] event : batch) {
+            client.sendEvent(event[0], event[1]);
           }
           if (client.terminated()) {
             return;

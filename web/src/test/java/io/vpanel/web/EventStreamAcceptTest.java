@@ -2,16 +2,12 @@ package io.vpanel.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.core.RealTimeScheduler;
-import io.vpanel.core.engine.ClusterEngine;
-import io.vpanel.core.engine.EngineSettings;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,23 +28,16 @@ import tools.jackson.databind.json.JsonMapper;
 class EventStreamAcceptTest {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private RealTimeScheduler scheduler;
-  private ClusterEngine engine;
-  private ApiServer api;
+  private SimulatedApi api;
 
   @BeforeAll
   void start() {
-    scheduler = new RealTimeScheduler();
-    engine =
-        new ClusterEngine(scheduler, Runnable::run, EngineSettings.defaults(), null, List.of());
-    api = new ApiServer("accept-test-token-0123").start(engine, "127.0.0.1", 0);
+    api = SimulatedApi.withoutHosts("accept-test-token-0123");
   }
 
   @AfterAll
   void stop() {
     api.close();
-    engine.close();
-    scheduler.close();
     http.close();
   }
 
@@ -102,7 +91,7 @@ class EventStreamAcceptTest {
   }
 
   private HttpRequest.Builder request() {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/api/v1/events"))
+    return HttpRequest.newBuilder(URI.create(api.url("/api/v1/events")))
         .timeout(Duration.ofSeconds(10))
         .GET();
   }

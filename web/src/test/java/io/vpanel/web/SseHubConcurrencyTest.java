@@ -2,9 +2,6 @@ package io.vpanel.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.core.RealTimeScheduler;
-import io.vpanel.core.engine.ClusterEngine;
-import io.vpanel.core.engine.EngineSettings;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HaStatus;
 import io.vpanel.core.model.HostStatus;
@@ -47,36 +44,31 @@ class SseHubConcurrencyTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<SseTestClient> clients = new CopyOnWriteArrayList<>();
-  private RealTimeScheduler scheduler;
-  private ClusterEngine engine;
-  private ApiServer api;
+  private SimulatedApi server;
+  private SseHub hub;
 
   @BeforeEach
   void start() {
-    scheduler = new RealTimeScheduler();
-    engine =
-        new ClusterEngine(scheduler, Runnable::run, EngineSettings.defaults(), null, List.of());
-    api = new ApiServer("sse-hub-test-token-0123").start(engine, "127.0.0.1", 0);
+    server = SimulatedApi.withoutHosts("sse-hub-test-token-0123");
+    hub = server.api().sse();
   }
 
   @AfterEach
   void stop() {
     clients.forEach(SseTestClient::close);
-    api.close();
-    engine.close();
-    scheduler.close();
+    server.close();
     http.close();
   }
 
   @Test
   void aSnapshotHandedOverLateOnAnotherThreadNeverTakesTheHubBack() throws Exception {
     SseTestClient client = connect();
-    api.sse().onSnapshot(snapshot(2, 2));
+    hub.onSnapshot(snapshot(2, 2));
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> seen(client).values().stream().filter(v -> v.contains(2)).count() == HOSTS);
     // addListener read version 1 before the owner published version 2, and delivers it now.
-    Thread caller = Thread.ofPlatform().start(() -> api.sse().onSnapshot(snapshot(1, 1)));
+    Thread caller = Thread.ofPlatform().start(() -> hub.onSnapshot(snapshot(1, 1)));
     caller.join();
 
     SseTestClient late = connect();
@@ -84,7 +76,7 @@ class SseHubConcurrencyTest {
     assertThat(seen(late).values())
         .as("what a client that connects now gets of each host")
         .allSatisfy(values -> assertThat(values).containsExactly(2));
-    api.sse().onSnapshot(withSentinel(3, 2));
+    hub.onSnapshot(withSentinel(3, 2));
     assertEveryHostEndsAt(client, 2);
     assertEveryHostEndsAt(late, 2);
   }
@@ -102,7 +94,7 @@ class SseHubConcurrencyTest {
                   for (int v = 1; v <= versions; v++) {
                     ClusterSnapshot next = snapshot(v, v);
                     published.set(next);
-                    api.sse().onSnapshot(next);
+                    hub.onSnapshot(next);
                   }
                 });
     Thread listenerCaller =
@@ -111,7 +103,7 @@ class SseHubConcurrencyTest {
             .start(
                 () -> {
                   while (owner.isAlive()) {
-                    api.sse().onSnapshot(published.get());
+                    hub.onSnapshot(published.get());
                   }
                 });
     Thread connector =
@@ -130,7 +122,7 @@ class SseHubConcurrencyTest {
     owner.join();
     listenerCaller.join();
     connector.join();
-    api.sse().onSnapshot(withSentinel(versions + 1, versions));
+    hub.onSnapshot(withSentinel(versions + 1, versions));
     connect();
 
     assertThat(clients).hasSizeGreaterThan(2);
@@ -169,8 +161,7 @@ class SseHubConcurrencyTest {
   }
 
   private SseTestClient connect() throws Exception {
-    SseTestClient client =
-        SseTestClient.connect(http, "http://127.0.0.1:" + api.port() + "/api/v1/events");
+    SseTestClient client = SseTestClient.connect(http, server.url("/api/v1/events"));
     clients.add(client);
     return client;
   }

@@ -3,17 +3,9 @@ package io.vpanel.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vpanel.core.RealTimeScheduler;
-import io.vpanel.core.engine.ClusterEngine;
-import io.vpanel.core.engine.EngineSettings;
-import io.vpanel.core.engine.HostBinding;
-import io.vpanel.driver.sim.SimHypervisorDriver;
-import io.vpanel.driver.sim.SimHypervisorProvider;
-import io.vpanel.driver.sim.SimSettings;
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.MaintenanceState;
-import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.panel.ButtonEvent;
 import io.vpanel.spi.panel.ButtonInput;
 import io.vpanel.spi.panel.ConfirmFeedback;
@@ -28,12 +20,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,44 +43,20 @@ class WebPanelDriverTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<ButtonEvent> events = new CopyOnWriteArrayList<>();
-  private RealTimeScheduler scheduler;
-  private SimHypervisorDriver sim;
-  private ClusterEngine engine;
-  private ApiServer api;
+  private SimulatedApi server;
   private PanelDriver panel;
 
   @BeforeEach
   void start() {
-    scheduler = new RealTimeScheduler();
-    sim =
-        (SimHypervisorDriver)
-            new SimHypervisorProvider()
-                .create(SimSettings.defaults(), new DriverContext(scheduler, "sim-01"));
-    List<HostBinding> bindings = new ArrayList<>();
-    for (HostEndpoint host : sim.discoveredHosts()) {
-      bindings.add(new HostBinding(sim.connect(host), true, List.of(), List.of()));
-    }
-    engine =
-        new ClusterEngine(
-            scheduler,
-            Executors.newVirtualThreadPerTaskExecutor(),
-            EngineSettings.defaults(),
-            null,
-            bindings);
-    engine.start();
-    api = new ApiServer(TOKEN);
-    panel = create("sim-01", new WebPanelSettings(2, 16));
-    api.start(engine, "127.0.0.1", 0);
-    Awaitility.await().until(() -> engine.snapshot().host("sim-01").isPresent());
+    server = SimulatedApi.withSimulatedHosts(TOKEN);
+    panel = server.webPanel("sim-01", new WebPanelSettings(2, 16));
+    server.start();
   }
 
   @AfterEach
   void stop() {
     panel.close();
-    api.close();
-    engine.close();
-    sim.close();
-    scheduler.close();
+    server.close();
     http.close();
   }
 
@@ -123,6 +89,7 @@ class WebPanelDriverTest {
     assertThat(state.get("runningVms").asInt()).isEqualTo(3);
     assertThat(state.get("lines").toString())
         .isEqualTo("[\"SIM-01      3 VM\",\"EVACUATING 2/3  \"]");
+    assertThat(state.path("lights").path("drs").path("color").asString()).isEqualTo("GREEN");
     assertThat(state.path("lights").path("maintenance").path("color").asString()).isEqualTo("RED");
     assertThat(state.path("lights").path("maintenance").path("flashing").asBoolean()).isTrue();
     assertThat(state.path("confirm").path("action").asString()).isEqualTo("cancel");
@@ -180,7 +147,7 @@ class WebPanelDriverTest {
 
   @Test
   void aSecondWebPanelForTheSameHostIsRefused() {
-    assertThatThrownBy(() -> create("sim-01", WebPanelSettings.defaults()))
+    assertThatThrownBy(() -> server.webPanel("sim-01", WebPanelSettings.defaults()))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("sim-01 has a web panel already");
   }
@@ -190,7 +157,9 @@ class WebPanelDriverTest {
     assertThatThrownBy(
             () ->
                 new WebPanelProvider()
-                    .create(WebPanelSettings.defaults(), new DriverContext(scheduler, "sim-02")))
+                    .create(
+                        WebPanelSettings.defaults(),
+                        new DriverContext(server.scheduler(), "sim-02")))
         .isInstanceOf(DriverException.class)
         .hasMessageContaining("served by the API server");
   }
@@ -203,11 +172,6 @@ class WebPanelDriverTest {
     assertThatThrownBy(() -> new WebPanelSettings(4, 81)).hasMessageStartingWith("columns ");
   }
 
-  private PanelDriver create(String host, WebPanelSettings settings) {
-    return new WebPanelProvider()
-        .create(settings, api.withServices(new DriverContext(scheduler, host)));
-  }
-
   private static long lastPanelVersion(SseTestClient client) {
     List<SseTestClient.Event> panels = client.events("panel");
     if (panels.isEmpty()) {
@@ -217,22 +181,28 @@ class WebPanelDriverTest {
     return state.isNull() ? -1 : state.get("version").asLong();
   }
 
+  /** Entering, the ring flashing red, 3 guests, a press-only confirm pending. */
   private static PanelState state(long version, String... lines) {
+    Light green = Light.steady(LightColor.GREEN);
+    Light red = Light.flashing(LightColor.RED);
+    Optional<ConfirmFeedback> confirm = Optional.of(new ConfirmFeedback("cancel", Instant.EPOCH));
+    MaintenanceState entering = MaintenanceState.ENTERING;
+    List<String> rows = List.of(lines);
     return new PanelState(
         "sim-01",
         version,
         3,
-        MaintenanceState.ENTERING,
+        entering,
         false,
-        Light.flashing(LightColor.RED),
-        Light.steady(LightColor.GREEN),
+        red,
+        green,
         Light.OFF,
-        Light.steady(LightColor.AMBER),
-        Light.steady(LightColor.GREEN),
+        green,
+        green,
         false,
-        List.of(lines),
+        rows,
         Optional.empty(),
-        Optional.of(new ConfirmFeedback("cancel", Instant.EPOCH)));
+        confirm);
   }
 
   private SseTestClient connect() throws Exception {
@@ -269,6 +239,6 @@ class WebPanelDriverTest {
   }
 
   private String url(String path) {
-    return "http://127.0.0.1:" + api.port() + path;
+    return server.url(path);
   }
 }
