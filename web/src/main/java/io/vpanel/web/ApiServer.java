@@ -38,6 +38,10 @@ import tools.jackson.databind.node.ObjectNode;
  * The REST API, the server-sent event stream, {@code /metrics}, {@code /healthz} and the web front
  * panel's files. Reads serve the engine's latest snapshot; mutations need the bearer token and are
  * handed to the engine's owner thread.
+ *
+ * <p>It owns the {@link WebPanels} hub: create the server first, offer {@link #webPanels()} to the
+ * panel drivers ({@link #withServices}), build the engine with them, then {@link #start} it. The
+ * page's display and button reach the web panel drivers only through that hub.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
