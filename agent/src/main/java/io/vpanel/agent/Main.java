@@ -111,6 +111,14 @@ public final class Main implements Runnable {
         description = "How long the maintenance button must be held")
     double holdSeconds;
 
+    @Option(
+        names = "--journal",
+        paramLabel = "PATH",
+        description =
+            "Keep the journal in this SQLite file (default: a temporary file, deleted when the"
+                + " demo stops)")
+    Path journal;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -132,29 +140,49 @@ public final class Main implements Runnable {
           EngineSettings.defaults()
               .withConfirmHold(Duration.ofMillis(Math.round(holdSeconds * 1000)));
       RunningAgent agent =
-          Wiring.startDemo(new Wiring.DemoOptions(listen, port, sim, token, engine));
+          Wiring.startDemo(
+              new Wiring.DemoOptions(
+                  listen, port, sim, token, engine, java.util.Optional.ofNullable(journal)));
       PrintWriter out = spec.commandLine().getOut();
-      out.printf(
-          Locale.ROOT,
-          "vpanel demo: %d simulated hosts, %d VMs (seed %d)%n"
-              + "  Front panels: %s/#token=%s%n"
-              + "  API:          %s/api/v1/hosts%n"
-              + "  Token:        %s%n"
-              + "Hold a host's maintenance button for %.0f s to empty it. Ctrl-C stops the demo.%n",
-          hosts,
-          agent.engine().snapshot().runningVms() == 0
-              ? vms
-              : agent.engine().snapshot().runningVms(),
-          seed,
-          agent.url(),
-          agent.token(),
-          agent.url(),
-          agent.token(),
-          holdSeconds);
+      int running = agent.engine().snapshot().runningVms();
+      startupLines(out, agent, hosts, running == 0 ? vms : running, seed, holdSeconds);
       out.flush();
       awaitShutdown(agent);
       return 0;
     }
+  }
+
+  /** What {@code vpanel demo} prints once it serves: where to look, the token, the journal. */
+  static void startupLines(
+      PrintWriter out, RunningAgent agent, int hosts, int vms, long seed, double holdSeconds) {
+    out.printf(
+        Locale.ROOT,
+        "vpanel demo: %d simulated hosts, %d VMs (seed %d)%n"
+            + "  Front panels: %s/#token=%s%n"
+            + "  API:          %s/api/v1/hosts%n"
+            + "  Token:        %s%n",
+        hosts,
+        vms,
+        seed,
+        agent.url(),
+        agent.token(),
+        agent.url(),
+        agent.token());
+    agent
+        .demoJournal()
+        .ifPresent(
+            path ->
+                out.printf(
+                    Locale.ROOT,
+                    "  Journal:      %s (%s)%n",
+                    path,
+                    agent.demoJournalIsTemporary()
+                        ? "temporary, deleted when the demo stops; --journal PATH keeps it"
+                        : "kept"));
+    out.printf(
+        Locale.ROOT,
+        "Hold a host's maintenance button for %.0f s to empty it. Ctrl-C stops the demo.%n",
+        holdSeconds);
   }
 
   @Command(

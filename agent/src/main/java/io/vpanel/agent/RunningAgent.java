@@ -2,8 +2,11 @@ package io.vpanel.agent;
 
 import io.vpanel.core.engine.ClusterEngine;
 import io.vpanel.web.ApiServer;
+import io.vpanel.web.ListenAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** A started agent: its engine, its API and everything to close on the way out. */
 public final class RunningAgent implements AutoCloseable {
@@ -12,22 +15,30 @@ public final class RunningAgent implements AutoCloseable {
   private final String token;
   private final String listenHost;
   private final List<AutoCloseable> resources;
+  private final Optional<DemoJournal> demoJournal;
 
   RunningAgent(
       ClusterEngine engine,
       ApiServer api,
       String token,
       String listenHost,
-      List<AutoCloseable> resources) {
+      List<AutoCloseable> resources,
+      Optional<DemoJournal> demoJournal) {
     this.engine = engine;
     this.api = api;
     this.token = token;
-    this.listenHost = listenHost;
+    this.listenHost = ListenAddress.unbracketed(listenHost);
     this.resources = new ArrayList<>(resources);
+    this.demoJournal = demoJournal;
   }
 
   public ClusterEngine engine() {
     return engine;
+  }
+
+  /** The API server (its event hub, its web panels). */
+  public ApiServer api() {
+    return api;
   }
 
   public String token() {
@@ -38,13 +49,23 @@ public final class RunningAgent implements AutoCloseable {
     return api.port();
   }
 
-  /** The base URL of the API and the web panels. */
+  /** The demo's journal file; empty for an agent started from a configuration. */
+  public Optional<Path> demoJournal() {
+    return demoJournal.map(DemoJournal::path);
+  }
+
+  /** True when the demo's journal is a temporary file, deleted when the demo stops. */
+  public boolean demoJournalIsTemporary() {
+    return demoJournal.map(DemoJournal::temporary).orElse(false);
+  }
+
+  /** The base URL of the API and the web panels (an IPv6 address in brackets). */
   public String url() {
-    String host = listenHost.contains(":") ? "[" + listenHost + "]" : listenHost;
-    if ("0.0.0.0".equals(listenHost) || "::".equals(listenHost)) {
+    String host = listenHost;
+    if ("0.0.0.0".equals(host) || "::".equals(host)) {
       host = "127.0.0.1";
     }
-    return "http://" + host + ":" + api.port();
+    return "http://" + ListenAddress.authority(host, api.port());
   }
 
   @Override

@@ -28,8 +28,8 @@ import io.vpanel.spi.hypervisor.HypervisorDriver;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.spi.management.ManagementBackend;
 import io.vpanel.spi.panel.PanelDriver;
+import io.vpanel.spi.panel.PanelDriverProvider;
 import io.vpanel.web.ApiServer;
-import io.vpanel.web.WebPanelDriver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -49,38 +50,66 @@ public final class Wiring {
 
   private Wiring() {}
 
-  /** What {@code vpanel demo} starts. */
+  /**
+   * What {@code vpanel demo} starts.
+   *
+   * @param journal where the demo keeps its journal; empty for a temporary file deleted when the
+   *     demo stops
+   */
   public record DemoOptions(
-      String listenHost, int port, SimSettings sim, String token, EngineSettings engine) {}
+      String listenHost,
+      int port,
+      SimSettings sim,
+      String token,
+      EngineSettings engine,
+      Optional<Path> journal) {
 
-  /** A simulated cluster in real time, every host with a web front panel, one API for all. */
+    /** A demo whose journal is a temporary file. */
+    public DemoOptions(
+        String listenHost, int port, SimSettings sim, String token, EngineSettings engine) {
+      this(listenHost, port, sim, token, engine, Optional.empty());
+    }
+  }
+
+  /**
+   * A simulated cluster in real time, every host with a web front panel, one API for all, and a
+   * journal (a temporary file unless {@link DemoOptions#journal} names one to keep).
+   */
   public static RunningAgent startDemo(DemoOptions options) {
     RealTimeScheduler scheduler = new RealTimeScheduler();
     ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
     List<AutoCloseable> resources = new ArrayList<>();
     try {
+      DemoJournal demoJournal = DemoJournal.open(options.journal());
+      // Closed last (resources close in reverse): a temporary file goes once the journal is shut.
+      resources.add(demoJournal);
+      OpenedJournal journal =
+          openJournal(JournalSettings.defaults(demoJournal.path()), resources).orElseThrow();
+      String token = options.token() == null ? newToken() : options.token();
+      ApiServer api = new ApiServer(token, "default", journal.reader());
       HypervisorDriver driver =
           new SimHypervisorProvider().create(options.sim(), new DriverContext(scheduler, "sim-01"));
       resources.add(driver);
+      DriverChoice web = DriverChoice.byName(PanelDriverProvider.class, "panel driver", "web");
       List<HostBinding> bindings = new ArrayList<>();
-      List<WebPanelDriver> panels = new ArrayList<>();
       for (HostEndpoint endpoint : driver.discoveredHosts()) {
         HypervisorConnection connection = driver.connect(endpoint);
         resources.add(connection);
-        WebPanelDriver panel = new WebPanelDriver(endpoint.name(), scheduler);
-        panels.add(panel);
+        DriverContext context = api.withServices(new DriverContext(scheduler, endpoint.name()));
+        PanelDriver panel = (PanelDriver) create(web, context);
+        resources.add(panel);
         bindings.add(new HostBinding(connection, true, List.of(panel), List.of()));
       }
       ManagementBackend management =
           new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true));
       ClusterEngine engine =
-          new ClusterEngine(scheduler, io, options.engine(), management, bindings);
-      String token = options.token() == null ? newToken() : options.token();
+          new ClusterEngine(
+              scheduler, io, options.engine(), management, bindings, journal.writer());
       engine.start();
-      ApiServer api =
-          new ApiServer(engine, token, panels).start(options.listenHost(), options.port());
+      api.start(engine, options.listenHost(), options.port());
       resources.add(() -> closeAll(scheduler, io));
-      return new RunningAgent(engine, api, token, options.listenHost(), resources);
+      return new RunningAgent(
+          engine, api, token, options.listenHost(), resources, Optional.of(demoJournal));
     } catch (RuntimeException e) {
       closeResources(resources);
       closeAll(scheduler, io);
@@ -95,7 +124,19 @@ public final class Wiring {
     ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      DriverContext context = new DriverContext(scheduler, config.hostName());
+      Optional<OpenedJournal> journal = Optional.empty();
+      if (config.journalPath().isPresent()) {
+        journal =
+            openJournal(
+                new JournalSettings(
+                    config.journalPath().get(),
+                    config.journalMaxSizeMb() * 1024 * 1024,
+                    Duration.ofDays(config.journalRetentionDays())),
+                resources);
+      }
+      ApiServer api =
+          new ApiServer(token, config.tokenName(), journal.map(OpenedJournal::reader).orElse(null));
+      DriverContext context = api.withServices(new DriverContext(scheduler, config.hostName()));
       HypervisorDriver driver = (HypervisorDriver) create(config.hypervisor(), context);
       resources.add(driver);
       ManagementBackend management =
@@ -114,14 +155,10 @@ public final class Wiring {
             .forEach(peers::add);
       }
       List<PanelDriver> panels = new ArrayList<>();
-      List<WebPanelDriver> webPanels = new ArrayList<>();
       for (DriverChoice choice : config.panels()) {
         PanelDriver panel = (PanelDriver) create(choice, context);
         resources.add(panel);
         panels.add(panel);
-        if (panel instanceof WebPanelDriver web) {
-          webPanels.add(web);
-        }
       }
       List<AlertSource> alerts = new ArrayList<>();
       for (DriverChoice choice : config.alerts()) {
@@ -145,42 +182,45 @@ public final class Wiring {
               e.getMessage());
         }
       }
-      Journal journal = Journal.NONE;
-      JournalReader reader = null;
-      if (config.journalPath().isPresent()) {
-        Path path = config.journalPath().get();
-        try {
-          SqliteJournal opened =
-              SqliteJournal.open(
-                  new JournalSettings(
-                      path,
-                      config.journalMaxSizeMb() * 1024 * 1024,
-                      Duration.ofDays(config.journalRetentionDays())));
-          // Closed after the engine (resources close in reverse): the last records get in.
-          resources.add(0, opened);
-          journal = opened;
-          reader = opened;
-        } catch (JournalException e) {
-          // The panels keep working; new maintenance is refused with this reason. The file is
-          // left untouched for whoever repairs it.
-          log.error("{}; the agent runs without it and refuses new maintenance", e.getMessage());
-          UnavailableJournal unavailable = new UnavailableJournal(e.getMessage());
-          journal = unavailable;
-          reader = unavailable;
-        }
-      }
       ClusterEngine engine =
-          new ClusterEngine(scheduler, io, config.engine(), management, bindings, journal);
+          new ClusterEngine(
+              scheduler,
+              io,
+              config.engine(),
+              management,
+              bindings,
+              journal.map(OpenedJournal::writer).orElse(Journal.NONE));
       engine.start();
-      ApiServer api =
-          new ApiServer(engine, token, config.tokenName(), webPanels, reader)
-              .start(config.listenHost(), config.listenPort());
+      api.start(engine, config.listenHost(), config.listenPort());
       resources.add(() -> closeAll(scheduler, io));
-      return new RunningAgent(engine, api, token, config.listenHost(), resources);
+      return new RunningAgent(engine, api, token, config.listenHost(), resources, Optional.empty());
     } catch (RuntimeException e) {
       closeResources(resources);
       closeAll(scheduler, io);
       throw e;
+    }
+  }
+
+  /** A journal opened for the engine (writer) and the API (reader). */
+  private record OpenedJournal(Journal writer, JournalReader reader) {}
+
+  /**
+   * Opens the journal at {@code settings}; call it before anything else is added to {@code
+   * resources}, so the journal closes after the engine (resources close in reverse) and the last
+   * records get in. A journal that cannot be opened is reported and replaced by one that refuses
+   * new maintenance with the reason; the panels keep working and the file is left untouched for
+   * whoever repairs it.
+   */
+  private static Optional<OpenedJournal> openJournal(
+      JournalSettings settings, List<AutoCloseable> resources) {
+    try {
+      SqliteJournal opened = SqliteJournal.open(settings);
+      resources.add(opened);
+      return Optional.of(new OpenedJournal(opened, opened));
+    } catch (JournalException e) {
+      log.error("{}; the agent runs without it and refuses new maintenance", e.getMessage());
+      UnavailableJournal unavailable = new UnavailableJournal(e.getMessage());
+      return Optional.of(new OpenedJournal(unavailable, unavailable));
     }
   }
 

@@ -146,6 +146,37 @@ class ApiIntegrationTest {
   }
 
   @Test
+  void eachHostsWebPanelAnswersWhatItWasLastGiven() {
+    for (String name : HOSTS) {
+      TestHttp.Reply reply = api.get("/api/v1/hosts/" + name + "/panel");
+      assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+      JsonNode panel = reply.json();
+      assertThat(panel.get("host").asString()).isEqualTo(name);
+      assertThat(panel.get("display").asString()).isEqualTo("20x4");
+      assertThat(panel.get("rows").asInt()).isEqualTo(4);
+      assertThat(panel.get("columns").asInt()).isEqualTo(20);
+      JsonNode state = panel.get("state");
+      assertThat(state.get("maintenanceState").asString()).isEqualTo("OPERATIONAL");
+      assertThat(state.get("lines").get(0).asString())
+          .startsWith(name.toUpperCase(java.util.Locale.ROOT));
+      assertThat(state.get("lines")).hasSize(4);
+      JsonNode health = api.host(name).get("panels");
+      assertThat(health.isArray()).as("the panels' health is a list").isTrue();
+      assertThat(health).hasSize(1);
+      assertThat(health.get(0).get("name").asString()).isEqualTo("web");
+      assertThat(health.get(0).get("display").asString()).isEqualTo("20x4");
+      assertThat(health.get(0).get("healthy").asBoolean()).isTrue();
+      assertThat(api.host(name).get("alertSources").isArray()).isTrue();
+    }
+    TestHttp.Reply metrics = api.get("/metrics");
+    for (String name : HOSTS) {
+      assertThat(metrics.body())
+          .contains("vpanel_panel_up{host=\"" + name + "\",panel=\"web\"} 1.0");
+    }
+    assertJsonError(api.get("/api/v1/hosts/sim-99/panel"), 404);
+  }
+
+  @Test
   void aHostShowsItsVms() {
     JsonNode host = api.host("sim-01");
     assertThat(host.get("name").asString()).isEqualTo("sim-01");
@@ -588,16 +619,7 @@ class ApiIntegrationTest {
     List<Event> events = new CopyOnWriteArrayList<>();
     List<String> raw = new CopyOnWriteArrayList<>();
     try (HttpClient http = HttpClient.newHttpClient()) {
-      HttpResponse<Stream<String>> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
-                  .header("Accept", "text/event-stream")
-                  .build(),
-              HttpResponse.BodyHandlers.ofLines());
-      assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type"))
-          .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-      Stream<String> lines = response.body();
+      Stream<String> lines = openEvents(http, "text/event-stream");
       Thread reader =
           Thread.ofVirtual()
               .start(
@@ -655,6 +677,49 @@ class ApiIntegrationTest {
         reader.interrupt();
       }
     }
+  }
+
+  @Test
+  void eventsStreamToCurlsDefaultAcceptWithEveryWebPanelAndRefuseJsonOnly() throws Exception {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      try (Stream<String> lines = openEvents(http, "*/*")) {
+        List<String> panels = new ArrayList<>();
+        java.util.Iterator<String> it = lines.iterator();
+        String name = null;
+        while (panels.size() < HOSTS.size() && it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("event:")) {
+            name = line.substring(6).trim();
+          } else if (line.startsWith("data:") && "panel".equals(name)) {
+            panels.add(TestHttp.JSON.readTree(line.substring(5).trim()).get("host").asString());
+          }
+        }
+        assertThat(panels).containsExactlyInAnyOrderElementsOf(HOSTS);
+      }
+      HttpResponse<String> refused =
+          http.send(
+              HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
+                  .header("Accept", "application/json")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(406);
+      assertThat(TestHttp.JSON.readTree(refused.body()).get("error").asString())
+          .contains("text/event-stream");
+    }
+  }
+
+  /** The event stream's lines, after checking it answered 200 with text/event-stream. */
+  private static Stream<String> openEvents(HttpClient http, String accept) throws Exception {
+    HttpResponse<Stream<String>> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(demo.url() + "/api/v1/events"))
+                .header("Accept", accept)
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    return response.body();
   }
 
   private static List<JsonNode> hostEvents(List<Event> events) {

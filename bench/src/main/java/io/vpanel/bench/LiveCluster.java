@@ -9,11 +9,14 @@ import io.vpanel.core.management.BuiltinSettings;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.SimHypervisorDriver;
 import io.vpanel.driver.sim.SimSettings;
+import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.management.DrsMode;
+import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.web.ApiServer;
-import io.vpanel.web.WebPanelDriver;
+import io.vpanel.web.WebPanelProvider;
+import io.vpanel.web.WebPanelSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,16 +38,21 @@ final class LiveCluster implements AutoCloseable {
   final ClusterEngine engine;
   final ApiServer api;
   final Map<String, HypervisorConnection> connections = new LinkedHashMap<>();
+  private final List<PanelDriver> panels = new ArrayList<>();
 
   LiveCluster(SimSettings sim, Duration confirmHold) {
     cluster = SimCluster.generate(sim, scheduler);
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    api = new ApiServer(TOKEN);
     List<HostBinding> bindings = new ArrayList<>();
-    List<WebPanelDriver> panels = new ArrayList<>();
     for (HostEndpoint endpoint : driver.discoveredHosts()) {
       HypervisorConnection connection = driver.connect(endpoint);
       connections.put(endpoint.name(), connection);
-      WebPanelDriver panel = new WebPanelDriver(endpoint.name(), scheduler);
+      PanelDriver panel =
+          new WebPanelProvider()
+              .create(
+                  WebPanelSettings.defaults(),
+                  api.withServices(new DriverContext(scheduler, endpoint.name())));
       panels.add(panel);
       bindings.add(new HostBinding(connection, true, List.of(panel), List.of()));
     }
@@ -56,7 +64,7 @@ final class LiveCluster implements AutoCloseable {
             new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, true)),
             bindings);
     engine.start();
-    api = new ApiServer(engine, TOKEN, panels).start("127.0.0.1", 0);
+    api.start(engine, "127.0.0.1", 0);
   }
 
   String url() {
@@ -67,6 +75,7 @@ final class LiveCluster implements AutoCloseable {
   public void close() {
     api.close();
     engine.close();
+    panels.forEach(PanelDriver::close);
     cluster.close();
     io.shutdownNow();
     scheduler.close();

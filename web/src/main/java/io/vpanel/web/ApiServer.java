@@ -11,6 +11,7 @@ import io.vpanel.core.journal.JournalReader;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.plan.Plan;
+import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.MaintenanceAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,15 +21,12 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -40,64 +38,79 @@ import tools.jackson.databind.node.ObjectNode;
  * The REST API, the server-sent event stream, {@code /metrics}, {@code /healthz} and the web front
  * panel's files. Reads serve the engine's latest snapshot; mutations need the bearer token and are
  * handed to the engine's owner thread.
+ *
+ * <p>It owns the {@link WebPanels} hub: create the server first, offer {@link #webPanels()} to the
+ * panel drivers ({@link #withServices}), build the engine with them, then {@link #start} it. The
+ * page's display and button reach the web panel drivers only through that hub.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
   private static final Duration ENGINE_ANSWER_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_NOTICE_LENGTH = 200;
 
-  private final ClusterEngine engine;
   private final byte[] token;
-  private final Map<String, WebPanelDriver> webPanels;
+  private final WebPanels webPanels = new WebPanels();
   private final JsonViews json;
   private final SseHub sse;
   private final Metrics metrics;
   private final JournalReader journal;
   private final String origin;
+  private ClusterEngine engine;
   private Javalin app;
 
   /**
    * @param token the bearer token mutations need; never logged
-   * @param webPanels the web front panels, one per host that has one
    */
-  public ApiServer(ClusterEngine engine, String token, List<WebPanelDriver> webPanels) {
-    this(engine, token, "default", webPanels, null);
+  public ApiServer(String token) {
+    this(token, "default", null);
   }
 
   /**
+   * @param token the bearer token mutations need; never logged
    * @param tokenName the token's name, recorded as the origin of API requests ({@code api:<name>});
    *     the token itself is never recorded
    * @param journal where {@code GET /hosts/{host}/journal} reads, or null without a journal
    */
-  public ApiServer(
-      ClusterEngine engine,
-      String token,
-      String tokenName,
-      List<WebPanelDriver> webPanels,
-      JournalReader journal) {
-    this.journal = journal;
-    this.origin = "api:" + tokenName;
+  public ApiServer(String token, String tokenName, JournalReader journal) {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("the API needs a non-empty token");
     }
-    this.engine = engine;
+    this.journal = journal;
+    this.origin = "api:" + tokenName;
     this.token = token.getBytes(StandardCharsets.UTF_8);
-    this.webPanels =
-        webPanels.stream().collect(Collectors.toMap(WebPanelDriver::host, Function.identity()));
     this.json = new JsonViews(JsonMapper.builder().build());
     this.sse = new SseHub(json);
     this.metrics = new Metrics(sse);
+    webPanels.addListener(sse);
   }
 
-  /** Starts serving on {@code host:port} (port 0 picks a free one). */
-  public ApiServer start(String host, int port) {
+  /**
+   * Where web panel drivers register: offer it to them before they are created (see {@link
+   * #withServices}). The pages this server serves draw what they publish there.
+   */
+  public WebPanelEndpoint webPanels() {
+    return webPanels;
+  }
+
+  /** {@code context} with what this server offers drivers: the {@link WebPanelEndpoint}. */
+  public DriverContext withServices(DriverContext context) {
+    return context.with(WebPanelEndpoint.class, webPanels);
+  }
+
+  /** Serves {@code engine} on {@code host:port} (port 0 picks a free one). */
+  public ApiServer start(ClusterEngine engine, String host, int port) {
+    if (this.engine != null) {
+      throw new IllegalStateException("the API server is started already");
+    }
+    this.engine = engine;
+    String bindHost = ListenAddress.unbracketed(host);
     engine.addListener(sse);
     engine.addListener(metrics);
     app =
         Javalin.create(
             config -> {
               config.startup.showJavalinBanner = false;
-              config.jetty.host = host;
+              config.jetty.host = bindHost;
               config.jetty.port = port;
               config.staticFiles.add("/public", Location.CLASSPATH);
               config.http.maxRequestSize = 64 * 1024;
@@ -107,10 +120,11 @@ public final class ApiServer implements AutoCloseable {
               config.routes.get("/api/v1/hosts/{host}", this::host);
               config.routes.get("/api/v1/hosts/{host}/maintenance/plan", this::plan);
               config.routes.get("/api/v1/hosts/{host}/journal", this::journal);
+              config.routes.get("/api/v1/hosts/{host}/panel", this::panel);
               config.routes.post("/api/v1/hosts/{host}/maintenance", this::maintenance);
               config.routes.post("/api/v1/hosts/{host}/notices", this::notice);
               config.routes.post("/api/v1/hosts/{host}/panel/button", this::button);
-              config.routes.sse("/api/v1/events", sse::serve);
+              config.routes.get("/api/v1/events", new EventStreamRoute(sse::serve));
               config.routes.exception(
                   ApiError.class,
                   (e, ctx) -> {
@@ -146,9 +160,7 @@ public final class ApiServer implements AutoCloseable {
       if (cause instanceof java.net.BindException) {
         throw new ListenException(
             "cannot listen on "
-                + host
-                + ":"
-                + port
+                + ListenAddress.authority(bindHost, port)
                 + ": "
                 + cause.getMessage()
                 + " (another vpanel or service uses it? pick another port)",
@@ -156,7 +168,7 @@ public final class ApiServer implements AutoCloseable {
       }
       throw e;
     }
-    log.info("API listening on http://{}:{}/", host, app.port());
+    log.info("API listening on http://{}/", ListenAddress.authority(bindHost, app.port()));
     return this;
   }
 
@@ -170,8 +182,11 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() {
-    engine.removeListener(sse);
-    engine.removeListener(metrics);
+    webPanels.removeListener(sse);
+    if (engine != null) {
+      engine.removeListener(sse);
+      engine.removeListener(metrics);
+    }
     sse.close();
     if (app != null) {
       app.stop();
@@ -376,11 +391,19 @@ public final class ApiServer implements AutoCloseable {
     send(ctx, result.accepted() ? 202 : 409, node);
   }
 
+  private void panel(Context ctx) {
+    HostStatus host = knownHost(ctx);
+    WebPanelView view =
+        webPanels
+            .view(host.name())
+            .orElseThrow(() -> new ApiError(404, "host " + host.name() + " has no web panel"));
+    send(ctx, 200, json.webPanel(view));
+  }
+
   private void button(Context ctx) {
     authorize(ctx);
     HostStatus host = knownHost(ctx);
-    WebPanelDriver panel = webPanels.get(host.name());
-    if (panel == null) {
+    if (webPanels.view(host.name()).isEmpty()) {
       throw new ApiError(404, "host " + host.name() + " has no web panel configured");
     }
     JsonNode body = body(ctx);
@@ -388,8 +411,12 @@ public final class ApiServer implements AutoCloseable {
     if (pressed == null || !pressed.isBoolean()) {
       throw new ApiError(400, "body needs \"pressed\": true or false");
     }
-    if (!panel.press(pressed.asBoolean())) {
-      throw new ApiError(409, "the web panel of " + host.name() + " is not started");
+    switch (webPanels.press(host.name(), pressed.asBoolean())) {
+      case NO_PANEL ->
+          throw new ApiError(404, "host " + host.name() + " has no web panel configured");
+      case NOT_STARTED ->
+          throw new ApiError(409, "the web panel of " + host.name() + " is not started");
+      case DELIVERED -> {}
     }
     ObjectNode node = json.mapper().createObjectNode();
     node.put("host", host.name());

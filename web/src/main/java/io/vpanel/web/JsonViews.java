@@ -1,14 +1,18 @@
 package io.vpanel.web;
 
 import io.vpanel.core.model.Activity;
+import io.vpanel.core.model.AlertSourceView;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.MaintenanceView;
 import io.vpanel.core.model.MigrationView;
+import io.vpanel.core.model.PanelHealth;
 import io.vpanel.core.model.ProgressView;
 import io.vpanel.core.model.VmView;
 import io.vpanel.core.plan.Move;
 import io.vpanel.core.plan.Plan;
 import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.panel.ConfirmFeedback;
+import io.vpanel.spi.panel.HoldFeedback;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.PanelState;
 import java.util.Map;
@@ -54,6 +58,10 @@ public final class JsonViews {
     ArrayNode notices = node.putArray("notices");
     h.notices().forEach(notices::add);
     h.panel().ifPresentOrElse(p -> node.set("panel", panel(p)), () -> node.putNull("panel"));
+    ArrayNode panels = node.putArray("panels");
+    h.panels().forEach(p -> panels.add(panelHealth(p)));
+    ArrayNode sources = node.putArray("alertSources");
+    h.alertSources().forEach(a -> sources.add(alertSource(a)));
     if (withVms) {
       ArrayNode vms = node.putArray("vms");
       h.vms().forEach(vm -> vms.add(vm(vm)));
@@ -90,9 +98,44 @@ public final class JsonViews {
     return node;
   }
 
+  ObjectNode panelHealth(PanelHealth p) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("name", p.name());
+    node.put("display", p.display().toString());
+    node.put("healthy", p.healthy());
+    node.put("problem", p.problem().orElse(null));
+    node.put("since", p.since().toString());
+    node.put("shownVersion", p.shownVersion());
+    return node;
+  }
+
+  ObjectNode alertSource(AlertSourceView a) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("name", a.name());
+    node.put("status", a.health().map(h -> h.status().name()).orElse(null));
+    node.put("reason", a.health().map(h -> h.reason()).orElse(null));
+    node.put("since", a.since().toString());
+    node.put("activeAlerts", a.activeAlerts());
+    return node;
+  }
+
+  /** A host's web panel: its geometry and the state its driver was last given. */
+  public ObjectNode webPanel(WebPanelView view) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("host", view.host());
+    node.put("display", view.display().toString());
+    node.put("rows", view.display().rows());
+    node.put("columns", view.display().columns());
+    node.set("state", view.state().map(this::panel).orElse(null));
+    return node;
+  }
+
   ObjectNode panel(PanelState p) {
     ObjectNode node = mapper.createObjectNode();
     node.put("version", p.version());
+    node.put("maintenanceState", p.maintenanceState().name());
+    node.put("runningVms", p.runningVms());
+    node.put("safeToService", p.safeToService());
     ObjectNode lights = node.putObject("lights");
     lights.set("maintenance", light(p.maintenance()));
     lights.set("managementLink", light(p.managementLink()));
@@ -102,15 +145,23 @@ public final class JsonViews {
     node.put("identify", p.identify());
     ArrayNode lines = node.putArray("lines");
     p.lines().forEach(lines::add);
-    p.hold()
-        .ifPresentOrElse(
-            hold -> {
-              ObjectNode h = node.putObject("hold");
-              h.put("action", hold.action());
-              h.put("startedAt", hold.startedAt().toString());
-              h.put("confirmMillis", hold.confirmAfter().toMillis());
-            },
-            () -> node.putNull("hold"));
+    node.set("hold", p.hold().map(this::hold).orElse(null));
+    node.set("confirm", p.confirm().map(this::confirm).orElse(null));
+    return node;
+  }
+
+  private ObjectNode hold(HoldFeedback hold) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("action", hold.action());
+    node.put("startedAt", hold.startedAt().toString());
+    node.put("confirmMillis", hold.confirmAfter().toMillis());
+    return node;
+  }
+
+  private ObjectNode confirm(ConfirmFeedback confirm) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("action", confirm.action());
+    node.put("until", confirm.until().toString());
     return node;
   }
 

@@ -11,6 +11,7 @@ import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.alert.SourceHealth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +27,8 @@ public final class Metrics implements ClusterListener {
   private final Counter migrationBytes;
   private final Histogram migrationSeconds;
   private final Counter requests;
+  private final Gauge panelUp;
+  private final Gauge alertSourceUp;
 
   public Metrics(SseHub sse) {
     runningVms =
@@ -71,6 +74,19 @@ public final class Metrics implements ClusterListener {
             .help("Maintenance requests, by action and whether they were accepted")
             .labelNames("host", "action", "accepted")
             .register(registry);
+    panelUp =
+        Gauge.builder()
+            .name("vpanel_panel_up")
+            .help(
+                "1 while the panel shows what it was last given, 0 while its render fails or hangs")
+            .labelNames("host", "panel")
+            .register(registry);
+    alertSourceUp =
+        Gauge.builder()
+            .name("vpanel_alert_source_up")
+            .help("1 while the alert source reads its hardware (OK or DEGRADED), 0 otherwise")
+            .labelNames("host", "source")
+            .register(registry);
     GaugeWithCallback.builder()
         .name("vpanel_sse_clients")
         .help("Connected server-sent-event clients")
@@ -93,6 +109,19 @@ public final class Metrics implements ClusterListener {
             .labelValues(host.name(), state.name())
             .set(host.maintenance().state() == state ? 1 : 0);
       }
+      host.panels()
+          .forEach(p -> panelUp.labelValues(host.name(), p.name()).set(p.healthy() ? 1 : 0));
+      host.alertSources()
+          .forEach(
+              a ->
+                  alertSourceUp
+                      .labelValues(host.name(), a.name())
+                      .set(
+                          a.health()
+                                  .map(h -> h.status() != SourceHealth.Status.UNREACHABLE)
+                                  .orElse(false)
+                              ? 1
+                              : 0));
     }
   }
 

@@ -7,8 +7,10 @@ import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HostStatus;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,21 +20,41 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Fans snapshots and activity out to server-sent-event clients. The engine calls it on its owner
- * thread, so it only queues; each client has its own virtual thread that writes. A slow client
- * never holds up the engine or the others: for host events it keeps only the newest state per host
- * (a late reader sees the present, not a backlog), and activity beyond the queue's bound is dropped
- * and counted.
+ * Fans snapshots, web panel states and activity out to server-sent-event clients. It only queues;
+ * each client has its own virtual thread that writes. A slow client never holds up the engine, the
+ * panels or the others: for {@code host} and {@code panel} events it keeps only the newest state
+ * per host (a late reader sees the present, not a backlog), and activity beyond the queue's bound
+ * is dropped and counted.
+ *
+ * <p>Threads: snapshots come from the engine's owner thread and, once, from the thread that called
+ * {@code addListener}; panel states from each web panel's render thread; clients connect on the
+ * server's threads. One lock ({@link #state}) guards what the hub remembers (the last snapshot
+ * applied, each host's and panel's last event) together with the hand-over to the clients, so a
+ * client that connects gets the present and then every later change, in order. A snapshot older
+ * than one already applied is ignored: no client is ever taken back to an older state.
  */
-public final class SseHub implements ClusterListener {
+public final class SseHub implements ClusterListener, WebPanels.Listener {
   static final int ACTIVITY_QUEUE_BOUND = 1000;
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+  /** The events of which a client gets only the newest per host, sent in this order. */
+  private static final List<String> NEWEST_ONLY = List.of("host", "panel");
 
   private final JsonViews json;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
-  private volatile Map<String, String> currentHosts = Map.of();
+  private final ReentrantLock state = new ReentrantLock();
+  // guarded by state
+  private long appliedVersion = Long.MIN_VALUE;
   private Map<String, HostStatus> previous = new HashMap<>();
+  // event name ("host", "panel") -> host -> the newest data sent for it
+  private final Map<String, Map<String, String>> current = new LinkedHashMap<>();
+
+  {
+    for (String event : NEWEST_ONLY) {
+      current.put(event, new LinkedHashMap<>());
+    }
+  }
 
   public SseHub(JsonViews json) {
     this.json = json;
@@ -40,21 +62,53 @@ public final class SseHub implements ClusterListener {
 
   @Override
   public void onSnapshot(ClusterSnapshot snapshot) {
-    Map<String, HostStatus> next = new HashMap<>();
-    Map<String, String> all = new LinkedHashMap<>(currentHosts);
-    Map<String, String> changed = new LinkedHashMap<>();
-    for (HostStatus host : snapshot.hosts()) {
-      next.put(host.name(), host);
-      if (!host.equals(previous.get(host.name()))) {
-        String data = json.write(json.host(host, false));
-        changed.put(host.name(), data);
-        all.put(host.name(), data);
+    state.lock();
+    try {
+      if (snapshot.version() <= appliedVersion) {
+        return; // handed over late (addListener's first snapshot): a newer one is out already
       }
+      appliedVersion = snapshot.version();
+      Map<String, HostStatus> next = new HashMap<>();
+      Map<String, String> changed = new LinkedHashMap<>();
+      for (HostStatus host : snapshot.hosts()) {
+        next.put(host.name(), host);
+        if (!host.equals(previous.get(host.name()))) {
+          changed.put(host.name(), json.write(json.host(host, false)));
+        }
+      }
+      previous = next;
+      handOver("host", changed);
+    } finally {
+      state.unlock();
     }
-    previous = next;
-    currentHosts = all;
+  }
+
+  @Override
+  public void onPanel(WebPanelView view) {
+    String data = json.write(json.webPanel(view));
+    state.lock();
+    try {
+      handOver("panel", Map.of(view.host(), data));
+    } finally {
+      state.unlock();
+    }
+  }
+
+  /** Remembers what changed and queues it for every client; the caller holds {@link #state}. */
+  private void handOver(String event, Map<String, String> changed) {
+    current.get(event).putAll(changed);
     for (Subscriber subscriber : subscribers) {
-      subscriber.offerHosts(changed);
+      subscriber.offerNewest(event, changed);
+    }
+  }
+
+  @Override
+  public void onPanelGone(String host) {
+    state.lock();
+    try {
+      current.get("panel").remove(host);
+    } finally {
+      state.unlock();
     }
   }
 
@@ -75,8 +129,13 @@ public final class SseHub implements ClusterListener {
   public void serve(SseClient client) {
     client.keepAlive();
     Subscriber subscriber = new Subscriber(client);
-    subscribers.add(subscriber);
-    subscriber.offerHosts(currentHosts);
+    state.lock();
+    try {
+      subscribers.add(subscriber);
+      current.forEach(subscriber::offerNewest);
+    } finally {
+      state.unlock();
+    }
     client.onClose(subscriber::close);
     Thread.ofVirtual().name("sse-client").start(subscriber::run);
   }
@@ -100,21 +159,25 @@ public final class SseHub implements ClusterListener {
     private final SseClient client;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
-    private final LinkedHashMap<String, String> hosts = new LinkedHashMap<>();
+    // event name -> host -> data not sent yet; only the newest per host is kept
+    private final Map<String, Map<String, String>> newest = new LinkedHashMap<>();
     private final ArrayDeque<String[]> activities = new ArrayDeque<>();
     private boolean closed;
 
     Subscriber(SseClient client) {
       this.client = client;
+      for (String event : NEWEST_ONLY) {
+        newest.put(event, new LinkedHashMap<>());
+      }
     }
 
-    void offerHosts(Map<String, String> changed) {
+    void offerNewest(String event, Map<String, String> changed) {
       if (changed.isEmpty()) {
         return;
       }
       lock.lock();
       try {
-        hosts.putAll(changed);
+        newest.get(event).putAll(changed);
         ready.signal();
       } finally {
         lock.unlock();
@@ -146,39 +209,42 @@ public final class SseHub implements ClusterListener {
       subscribers.remove(this);
     }
 
+    private boolean nothingQueued() {
+      return activities.isEmpty() && newest.values().stream().allMatch(Map::isEmpty);
+    }
+
     void run() {
       try {
         while (true) {
-          Map<String, String> hostBatch;
-          ArrayDeque<String[]> activityBatch;
+          List<String[]> batch = new ArrayList<>();
           lock.lock();
           try {
             boolean quiet = false;
-            while (!closed && hosts.isEmpty() && activities.isEmpty() && !quiet) {
+            while (!closed && nothingQueued() && !quiet) {
               quiet = !ready.await(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
             }
             if (closed) {
               return;
             }
-            hostBatch = new LinkedHashMap<>(hosts);
-            hosts.clear();
-            activityBatch = new ArrayDeque<>(activities);
+            batch.addAll(activities);
             activities.clear();
+            newest.forEach(
+                (event, queued) -> {
+                  queued.values().forEach(data -> batch.add(new String[] {event, data}));
+                  queued.clear();
+                });
           } finally {
             lock.unlock();
           }
           if (client.terminated()) {
             return;
           }
-          if (hostBatch.isEmpty() && activityBatch.isEmpty()) {
+          if (batch.isEmpty()) {
             // A comment keeps proxies and the server's idle timeout from closing a quiet stream.
             client.sendComment("keep-alive");
           }
-          for (String[] activity : activityBatch) {
-            client.sendEvent(activity[0], activity[1]);
-          }
-          for (String data : hostBatch.values()) {
-            client.sendEvent("host", data);
+          for (String[] event : batch) {
+            client.sendEvent(event[0], event[1]);
           }
           if (client.terminated()) {
             return;

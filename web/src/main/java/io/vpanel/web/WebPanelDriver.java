@@ -2,30 +2,32 @@ package io.vpanel.web;
 
 import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.panel.ButtonEvent;
-import io.vpanel.spi.panel.DisplayGeometry;
 import io.vpanel.spi.panel.PanelCapabilities;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelListener;
 import io.vpanel.spi.panel.PanelState;
 
 /**
- * The web virtual front panel of one host. Its pictures are drawn by the browser from the state
- * sent over server-sent events, so {@link #render} only keeps the latest state; its button is the
- * page's button, delivered through {@code POST /api/v1/hosts/{host}/panel/button}.
+ * The web virtual front panel of one host, panel driver {@code web}. It registers with the API
+ * server's {@link WebPanelEndpoint} when created; {@link #render} publishes the state there, and
+ * the page in the browser draws it (from the {@code panel} event and {@code GET
+ * /api/v1/hosts/{host}/panel}); the page's button comes back through {@code POST
+ * /api/v1/hosts/{host}/panel/button} as a press or release for core.
+ *
+ * <p>Its display is the geometry of its settings (4 x 20 by default); it reports press and release,
+ * shows every colour and flashes in the browser.
  */
-public final class WebPanelDriver implements PanelDriver {
-  private final String host;
+final class WebPanelDriver implements PanelDriver {
   private final Scheduler scheduler;
-  private volatile PanelListener buttons;
-  private volatile PanelState latest;
+  private final PanelCapabilities capabilities;
+  private final WebPanelEndpoint.Registration registration;
+  private volatile PanelListener listener;
 
-  public WebPanelDriver(String host, Scheduler scheduler) {
-    this.host = host;
+  WebPanelDriver(
+      String host, WebPanelSettings settings, Scheduler scheduler, WebPanelEndpoint endpoint) {
     this.scheduler = scheduler;
-  }
-
-  public String host() {
-    return host;
+    this.capabilities = PanelCapabilities.full(settings.geometry());
+    this.registration = endpoint.register(host, settings.geometry(), this::press);
   }
 
   @Override
@@ -35,36 +37,31 @@ public final class WebPanelDriver implements PanelDriver {
 
   @Override
   public PanelCapabilities capabilities() {
-    return PanelCapabilities.full(DisplayGeometry.FOUR_BY_TWENTY);
+    return capabilities;
   }
 
   @Override
-  public void start(PanelListener buttons) {
-    this.buttons = buttons;
+  public void start(PanelListener listener) {
+    this.listener = listener;
   }
 
   @Override
   public void render(PanelState state) {
-    latest = state;
+    registration.show(state);
   }
 
-  /** The last state rendered, or null before the first. */
-  public PanelState latest() {
-    return latest;
-  }
-
-  /** The page's button went down or up. Returns false when the panel is not started. */
-  public boolean press(boolean pressed) {
-    PanelListener listener = buttons;
-    if (listener == null) {
+  private boolean press(boolean pressed) {
+    PanelListener current = listener;
+    if (current == null) {
       return false;
     }
-    listener.onButton(ButtonEvent.maintenance(pressed, scheduler.now()));
+    current.onButton(ButtonEvent.maintenance(pressed, scheduler.now()));
     return true;
   }
 
   @Override
   public void close() {
-    buttons = null;
+    listener = null;
+    registration.close();
   }
 }

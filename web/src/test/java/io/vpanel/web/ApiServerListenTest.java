@@ -17,9 +17,9 @@ class ApiServerListenTest {
         ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       ClusterEngine engine =
           new ClusterEngine(scheduler, Runnable::run, EngineSettings.defaults(), null, List.of());
-      ApiServer api = new ApiServer(engine, "listen-test-token-0123", List.of());
+      ApiServer api = new ApiServer("listen-test-token-0123");
 
-      assertThatThrownBy(() -> api.start("127.0.0.1", taken.getLocalPort()))
+      assertThatThrownBy(() -> api.start(engine, "127.0.0.1", taken.getLocalPort()))
           .isInstanceOf(ApiServer.ListenException.class)
           .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort())
           .hasMessageContaining("pick another port");

@@ -10,6 +10,7 @@ import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.management.ManagementBackendProvider;
 import io.vpanel.spi.panel.PanelDriverProvider;
+import io.vpanel.web.ListenAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -133,20 +134,12 @@ public final class ConfigLoader {
 
     JsonNode api = section(yaml, root, "api");
     onlyKeys(yaml, api, "/api", Set.of("listen", "tokenFile", "tokenName"));
-    String listen = string(yaml, api, "/api", "listen").orElse("127.0.0.1:8080");
-    int colon = listen.lastIndexOf(':');
-    int port;
+    String listenText = string(yaml, api, "/api", "listen").orElse("127.0.0.1:8080");
+    ListenAddress listen;
     try {
-      port = Integer.parseInt(listen.substring(colon + 1));
-    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-      port = -1;
-    }
-    if (colon <= 0 || port < 0 || port > 65535) {
-      throw new ConfigException(
-          yaml.where("/api/listen")
-              + ": api.listen must be ADDRESS:PORT, for example 127.0.0.1:8080 (was '"
-              + listen
-              + "')");
+      listen = ListenAddress.parse(listenText);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(yaml.where("/api/listen") + ": api.listen: " + e.getMessage());
     }
     Optional<Path> tokenFile = string(yaml, api, "/api", "tokenFile").map(Path::of);
     String tokenName = string(yaml, api, "/api", "tokenName").orElse("default");
@@ -174,8 +167,8 @@ public final class ConfigLoader {
         List.copyOf(panels),
         List.copyOf(alerts),
         management,
-        listen.substring(0, colon),
-        port,
+        listen.host(),
+        listen.port(),
         tokenFile,
         journalPath,
         engine,
@@ -262,8 +255,7 @@ public final class ConfigLoader {
   @SuppressWarnings({"rawtypes", "unchecked"})
   private <P extends DriverProvider> DriverChoice defaultChoice(
       Class<P> type, String kind, String name) {
-    DriverProvider provider = DriverRegistry.find(type, kind, name);
-    return new DriverChoice(provider, provider.defaultSettings());
+    return DriverChoice.byName(type, kind, name);
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})

@@ -103,7 +103,7 @@ class ConfigLoaderTest {
                 7, 5, 30, 25, 5, SimSettings.DEFAULT_TICK_MILLIS, SimSettings.DEFAULT_MAX_ROUNDS));
 
     assertThat(config.panels()).extracting(DriverChoice::name).containsExactly("web");
-    assertThat(config.panels().get(0).settings()).isEqualTo(new WebPanelSettings());
+    assertThat(config.panels().get(0).settings()).isEqualTo(WebPanelSettings.defaults());
     assertThat(config.alerts()).isEmpty();
 
     assertThat(config.management()).isPresent();
@@ -312,6 +312,41 @@ class ConfigLoaderTest {
               hosts: 0
             """);
     assertThat(message).contains("bad-range-line.yaml:4:");
+  }
+
+  @Test
+  void theWebPanelTakesItsDisplaySize() throws IOException {
+    AgentConfig config =
+        loader.load(
+            write(
+                "web-size.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                panels:
+                  - driver: web
+                    rows: 2
+                    columns: 16
+                """));
+    assertThat(config.panels().get(0).settings()).isEqualTo(new WebPanelSettings(2, 16));
+  }
+
+  @Test
+  void aWebPanelDisplayOutOfRangeIsRefusedAtItsLine() throws IOException {
+    String message =
+        refusal(
+            "web-rows.yaml",
+            """
+            hypervisor:
+              driver: sim
+            panels:
+              - driver: web
+                rows: 9
+            """);
+    assertThat(message)
+        .contains("web-rows.yaml:5:")
+        .contains("bad value for the web panel driver")
+        .contains("rows must be from 1 to 8, was 9");
   }
 
   @Test

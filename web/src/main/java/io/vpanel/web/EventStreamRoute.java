@@ -1,0 +1,46 @@
+package io.vpanel.web;
+
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.sse.SseClient;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.function.Consumer;
+
+/**
+ * {@code GET /api/v1/events}: streams to every client that can take {@code text/event-stream} (that
+ * type, {@code text/*}, {@code *}{@code /*} or no {@code Accept} at all, as curl and many clients
+ * send) and answers {@code 406} with the API's JSON error to one that refuses it. Javalin's own SSE
+ * handler streams only when the header names the type literally and otherwise answers an empty
+ * {@code 200}.
+ */
+final class EventStreamRoute implements Handler {
+  static final String TYPE = "text/event-stream";
+
+  private final Consumer<SseClient> clients;
+
+  EventStreamRoute(Consumer<SseClient> clients) {
+    this.clients = clients;
+  }
+
+  @Override
+  public void handle(Context ctx) throws Exception {
+    if (!MediaRanges.accepts(ctx.header("Accept"), TYPE)) {
+      throw new ApiServer.ApiError(
+          406,
+          "this is a stream of server-sent events ("
+              + TYPE
+              + "); send Accept: "
+              + TYPE
+              + " or */*, or no Accept");
+    }
+    HttpServletResponse response = ctx.res();
+    response.setStatus(200);
+    response.setCharacterEncoding("UTF-8");
+    response.setContentType(TYPE);
+    response.addHeader("Connection", "close");
+    response.addHeader("Cache-Control", "no-cache");
+    response.addHeader("X-Accel-Buffering", "no");
+    response.flushBuffer();
+    ctx.async(config -> config.timeout = 0, () -> clients.accept(new SseClient(ctx)));
+  }
+}
