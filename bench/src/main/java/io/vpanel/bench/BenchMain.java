@@ -36,7 +36,9 @@ public final class BenchMain {
     System.out.println(EvacuationReport.summary(rows));
 
     System.out.println("2/5 latency");
-    LatencyBench.Result latency = new LatencyBench().run(smoke ? 20 : 2000, smoke ? 4 : 100);
+    LatencyBench.Result latency = new LatencyBench().run(smoke ? 20 : 2000, smoke ? 4 : 100, false);
+    LatencyBench.Result threePanels =
+        new LatencyBench().run(smoke ? 20 : 2000, smoke ? 4 : 100, true);
 
     System.out.println("3/5 footprint");
     FootprintBench.Result footprint =
@@ -51,7 +53,8 @@ public final class BenchMain {
 
     double minutes = (System.nanoTime() - started) / 60e9;
     String report =
-        Report.markdown(rows, latency, footprint, scale, load, minutes, smoke, charts, docs);
+        Report.markdown(
+            rows, latency, threePanels, footprint, scale, load, minutes, smoke, charts, docs);
     Files.writeString(docs.resolve(smoke ? "BENCHMARKS-smoke.md" : "BENCHMARKS.md"), report);
     System.out.printf(Locale.ROOT, "wrote %s in %.1f min%n", docs, minutes);
   }

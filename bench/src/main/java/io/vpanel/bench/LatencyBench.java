@@ -22,22 +22,33 @@ import tools.jackson.databind.json.JsonMapper;
  * on the simulator) to an SSE client holding the new VM count, and from a button press (POST to the
  * web panel's button, confirm time 0) to the client seeing the maintenance light flash. A steady
  * background load of API reads runs throughout. The baseline is the loopback round trip of {@code
- * GET /healthz} measured in the same run.
+ * GET /healthz} measured in the same run. With three panels per host (the web panel, a 16 x 2 one
+ * and one that takes 250 ms per render) the same paths are measured again, and also to the 16 x 2
+ * panel's render: the slow panel must delay neither.
  */
 final class LatencyBench {
+  /**
+   * @param eventToLcd with three panels: event to the 16 x 2 panel's render, else empty
+   * @param buttonToLcd with three panels: button to the 16 x 2 panel's flashing light, else empty
+   * @param slowRenders renders the slow panels finished (they skip states they were too slow for)
+   */
   record Result(
       Percentiles roundTrip,
       Percentiles eventToPanel,
       Percentiles buttonToFlash,
-      long backgroundRequests) {}
+      long backgroundRequests,
+      java.util.Optional<Percentiles> eventToLcd,
+      java.util.Optional<Percentiles> buttonToLcd,
+      long slowRenders) {}
 
   private final JsonMapper json = JsonMapper.builder().build();
   private final HttpClient http = HttpClient.newHttpClient();
   private final Map<String, JsonNode> latest = new ConcurrentHashMap<>();
   private final Object changed = new Object();
 
-  Result run(int eventSamples, int buttonSamples) throws Exception {
-    try (LiveCluster live = new LiveCluster(SimSettings.defaults(), Duration.ZERO);
+  Result run(int eventSamples, int buttonSamples, boolean threePanels) throws Exception {
+    try (LiveCluster live =
+            new LiveCluster(SimSettings.defaults(), Duration.ZERO, threePanels ? changed : null);
         SseProbe probe = new SseProbe(live.url(), this::onEvent)) {
       await(() -> latest.size() == live.cluster.hostNames().size(), Duration.ofSeconds(10));
       AtomicBoolean loading = new AtomicBoolean(true);
@@ -63,6 +74,7 @@ final class LatencyBench {
         rtt[i] = System.nanoTime() - t0;
       }
       long[] events = new long[eventSamples];
+      long[] eventsToLcd = new long[eventSamples];
       List<String> hosts = live.cluster.hostNames();
       for (int i = 0; i < eventSamples; i++) {
         String host = hosts.get(i % hosts.size());
@@ -75,6 +87,12 @@ final class LatencyBench {
         int before = latest.get(host).get("runningVms").asInt();
         boolean stopping = vm.state() == VmState.RUNNING;
         int expected = stopping ? before - 1 : before + 1;
+        if (threePanels) {
+          BenchPanels.Watched lcd = live.lcds.get(host);
+          await(
+              () -> lcd.latest() != null && lcd.latest().runningVms() == before,
+              Duration.ofSeconds(10));
+        }
         long t0 = System.nanoTime();
         if (stopping) {
           connection.shutdown(vm.uuid());
@@ -83,18 +101,39 @@ final class LatencyBench {
         }
         await(() -> latest.get(host).get("runningVms").asInt() == expected, Duration.ofSeconds(10));
         events[i] = System.nanoTime() - t0;
+        if (threePanels) {
+          BenchPanels.Watched lcd = live.lcds.get(host);
+          await(
+              () -> lcd.latest() != null && lcd.latest().runningVms() == expected,
+              Duration.ofSeconds(10));
+          eventsToLcd[i] = lcd.renderedAt() - t0;
+        }
         if (stopping) {
           connection.start(vm.uuid());
           await(() -> latest.get(host).get("runningVms").asInt() == before, Duration.ofSeconds(10));
         }
       }
       long[] buttons = new long[buttonSamples];
+      long[] buttonsToLcd = new long[buttonSamples];
       for (int i = 0; i < buttonSamples; i++) {
         String host = hosts.get(i % hosts.size());
+        if (threePanels) {
+          BenchPanels.Watched lcd = live.lcds.get(host);
+          await(
+              () -> lcd.latest() != null && !lcd.latest().maintenance().flashing(),
+              Duration.ofSeconds(30));
+        }
         long t0 = System.nanoTime();
         post(live.url() + "/api/v1/hosts/" + host + "/panel/button", "{\"pressed\":true}");
         await(() -> light(host).get("flashing").asBoolean(), Duration.ofSeconds(10));
         buttons[i] = System.nanoTime() - t0;
+        if (threePanels) {
+          BenchPanels.Watched lcd = live.lcds.get(host);
+          await(
+              () -> lcd.latest() != null && lcd.latest().maintenance().flashing(),
+              Duration.ofSeconds(10));
+          buttonsToLcd[i] = lcd.renderedAt() - t0;
+        }
         post(live.url() + "/api/v1/hosts/" + host + "/panel/button", "{\"pressed\":false}");
         post(live.url() + "/api/v1/hosts/" + host + "/maintenance", "{\"action\":\"cancel\"}");
         await(
@@ -107,7 +146,14 @@ final class LatencyBench {
           Percentiles.ofNanos(rtt),
           Percentiles.ofNanos(events),
           Percentiles.ofNanos(buttons),
-          background.get());
+          background.get(),
+          threePanels
+              ? java.util.Optional.of(Percentiles.ofNanos(eventsToLcd))
+              : java.util.Optional.empty(),
+          threePanels
+              ? java.util.Optional.of(Percentiles.ofNanos(buttonsToLcd))
+              : java.util.Optional.empty(),
+          live.slow.values().stream().mapToLong(p -> p.rendered).sum());
     }
   }
 

@@ -40,7 +40,21 @@ final class LiveCluster implements AutoCloseable {
   final Map<String, HypervisorConnection> connections = new LinkedHashMap<>();
   private final List<PanelDriver> panels = new ArrayList<>();
 
+  /** The 16 x 2 panel of each host in a three-panel cluster, by host. */
+  final Map<String, BenchPanels.Watched> lcds = new LinkedHashMap<>();
+
+  /** The slow panel of each host in a three-panel cluster, by host. */
+  final Map<String, BenchPanels.Slow> slow = new LinkedHashMap<>();
+
   LiveCluster(SimSettings sim, Duration confirmHold) {
+    this(sim, confirmHold, null);
+  }
+
+  /**
+   * With {@code lcdChanged} set, every host gets two more panels besides its web panel: a 16 x 2
+   * one that notifies {@code lcdChanged} on each render, and a slow one.
+   */
+  LiveCluster(SimSettings sim, Duration confirmHold, Object lcdChanged) {
     cluster = SimCluster.generate(sim, scheduler);
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
     api = new ApiServer(TOKEN);
@@ -54,7 +68,16 @@ final class LiveCluster implements AutoCloseable {
                   WebPanelSettings.defaults(),
                   api.withServices(new DriverContext(scheduler, endpoint.name())));
       panels.add(panel);
-      bindings.add(new HostBinding(connection, true, List.of(panel), List.of()));
+      List<PanelDriver> ofHost = new ArrayList<>(List.of(panel));
+      if (lcdChanged != null) {
+        BenchPanels.Watched lcd = new BenchPanels.Watched(lcdChanged);
+        BenchPanels.Slow slowPanel = new BenchPanels.Slow();
+        lcds.put(endpoint.name(), lcd);
+        slow.put(endpoint.name(), slowPanel);
+        ofHost.add(lcd);
+        ofHost.add(slowPanel);
+      }
+      bindings.add(new HostBinding(connection, true, ofHost, List.of()));
     }
     engine =
         new ClusterEngine(

@@ -16,6 +16,7 @@ final class Report {
   static String markdown(
       List<Row> rows,
       LatencyBench.Result latency,
+      LatencyBench.Result threePanels,
       FootprintBench.Result footprint,
       List<double[]> scale,
       ApiLoadBench.Result load,
@@ -65,6 +66,33 @@ final class Report {
     md.append(latency.roundTrip().row("baseline: GET /healthz round trip")).append('\n');
     md.append(latency.eventToPanel().row("hypervisor event -> SSE panel state")).append('\n');
     md.append(latency.buttonToFlash().row("button press -> light flashing")).append("\n\n");
+    md.append(
+        "The same run again with three panels per host: the web panel, a 16 x 2 LCD-like panel and"
+            + " a slow 40 x 4 panel whose every render takes "
+            + BenchPanels.SLOW_RENDER_MILLIS
+            + " ms (each panel renders on its own thread, newest state wins). The slow panels"
+            + " finished "
+            + threePanels.slowRenders()
+            + " renders, skipping the states they were too slow for.\n\n");
+    md.append("| path, three panels per host | samples | p50 ms | p99 ms | max ms |\n");
+    md.append("|---|---:|---:|---:|---:|\n");
+    md.append(threePanels.roundTrip().row("baseline: GET /healthz round trip")).append('\n');
+    md.append(threePanels.eventToPanel().row("hypervisor event -> SSE panel state")).append('\n');
+    threePanels
+        .eventToLcd()
+        .ifPresent(p -> md.append(p.row("hypervisor event -> 16x2 panel render")).append('\n'));
+    md.append(threePanels.buttonToFlash().row("button press -> light flashing")).append('\n');
+    threePanels
+        .buttonToLcd()
+        .ifPresent(p -> md.append(p.row("button press -> 16x2 panel flashing")).append('\n'));
+    md.append('\n');
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- with a slow panel on every host, event to SSE p50/p99 is %.2fx/%.2fx the one-panel"
+                + " run's.%n%n",
+            threePanels.eventToPanel().p50() / latency.eventToPanel().p50(),
+            threePanels.eventToPanel().p99() / latency.eventToPanel().p99()));
     md.append(
         String.format(
             Locale.ROOT,

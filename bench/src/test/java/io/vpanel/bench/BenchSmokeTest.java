@@ -20,6 +20,8 @@ class BenchSmokeTest {
     assertThat(text)
         .contains("## 1. Evacuation makespan")
         .contains("## 2. Latency")
+        .contains("| hypervisor event -> 16x2 panel render |")
+        .contains("| button press -> 16x2 panel flashing |")
         .contains("## 3. Footprint")
         .contains("## 4. Planner scale")
         .contains("## 5. API under load")
