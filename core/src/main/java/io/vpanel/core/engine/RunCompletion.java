@@ -49,9 +49,7 @@ final class RunCompletion {
       return;
     }
     if (batch.cancelled) {
-      host.batch = null;
-      parts.states.transition(
-          host, MaintenanceState.OPERATIONAL, origin(batch), "cancelled by " + batch.cancelledBy);
+      endCancelled(host, batch);
       return;
     }
     List<String> failures = new ArrayList<>();
@@ -75,6 +73,12 @@ final class RunCompletion {
     parts.inventory.refresh(host);
   }
 
+  private void endCancelled(HostRecord host, Batch batch) {
+    host.batch = null;
+    parts.states.transition(
+        host, MaintenanceState.OPERATIONAL, origin(batch), "cancelled by " + batch.cancelledBy);
+  }
+
   /** Called with a fresh inventory once every move of an evacuation has finished. */
   void finishEvacuation(HostRecord host) {
     Batch batch = host.batch;
@@ -82,9 +86,7 @@ final class RunCompletion {
       return;
     }
     if (batch.cancelled) {
-      host.batch = null;
-      parts.states.transition(
-          host, MaintenanceState.OPERATIONAL, origin(batch), "cancelled by " + batch.cancelledBy);
+      endCancelled(host, batch);
       return;
     }
     List<VmInfo> stillRunning =

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vpanel.core.journal.Journal;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.driver.sim.SimCluster;
-import io.vpanel.driver.sim.SimHypervisorDriver;
 import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
@@ -21,7 +20,6 @@ import io.vpanel.spi.management.ManagementListener;
 import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -54,16 +52,12 @@ class EngineSeamsTest {
             .host("h3", capacity)
             .vm("h1", VmSpec.running("web", 2 * GIB, 2, 2 * MB, GIB / 5))
             .build();
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
-    for (String host : cluster.hostNames()) {
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(host)),
-              true,
-              host.equals("h1") ? List.of(panel) : List.of(),
-              List.of()));
-    }
+    List<HostBinding> bindings =
+        SimHarness.bindings(
+            cluster,
+            host -> true,
+            host -> host.equals("h1") ? List.of(panel) : List.of(),
+            host -> List.of());
     engine =
         new ClusterEngine(
             scheduler,

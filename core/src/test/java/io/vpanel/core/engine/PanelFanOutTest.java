@@ -7,7 +7,6 @@ import io.vpanel.core.RealTimeScheduler;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.PanelHealth;
 import io.vpanel.driver.sim.SimCluster;
-import io.vpanel.driver.sim.SimHypervisorDriver;
 import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
@@ -15,7 +14,6 @@ import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,16 +45,12 @@ class PanelFanOutTest {
             .vm("h1", VmSpec.running("web", GIB / 4, 1, 0, GIB / 16))
             .vm("h1", VmSpec.running("db", GIB / 4, 1, 0, GIB / 16))
             .build();
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
-    for (String host : cluster.hostNames()) {
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(host)),
-              true,
-              host.equals("h1") ? panelsOfH1 : List.of(),
-              List.of()));
-    }
+    List<HostBinding> bindings =
+        SimHarness.bindings(
+            cluster,
+            host -> true,
+            host -> host.equals("h1") ? panelsOfH1 : List.of(),
+            host -> List.of());
     EngineSettings settings =
         EngineSettings.defaults().toBuilder().panelRenderTimeout(Duration.ofSeconds(1)).build();
     engine = new ClusterEngine(scheduler, io, settings, null, bindings);

@@ -8,7 +8,6 @@ import io.vpanel.core.model.AlertSourceView;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.PfaStatus;
 import io.vpanel.driver.sim.SimCluster;
-import io.vpanel.driver.sim.SimHypervisorDriver;
 import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
@@ -152,16 +151,12 @@ class ReviewDefectsTest {
 
   private static ClusterEngine engineOn(
       SimCluster cluster, VirtualScheduler scheduler, Journal journal, InMemoryAlertSource alerts) {
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
-    for (String host : cluster.hostNames()) {
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(host)),
-              true,
-              List.of(),
-              host.equals("h1") ? List.of(alerts) : List.of()));
-    }
+    List<HostBinding> bindings =
+        SimHarness.bindings(
+            cluster,
+            host -> true,
+            host -> List.of(),
+            host -> host.equals("h1") ? List.of(alerts) : List.of());
     ClusterEngine engine =
         new ClusterEngine(
             scheduler, Runnable::run, EngineSettings.defaults(), null, bindings, journal);

@@ -39,6 +39,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -73,18 +74,15 @@ public final class SimHarness implements AutoCloseable {
       Map<String, AlertSource> alerts) {
     cluster = build.apply(scheduler);
     invariants = new Invariants(cluster, scheduler);
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
     for (String host : cluster.hostNames()) {
-      RecordingPanel panel = new RecordingPanel();
-      panels.put(host, panel);
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(host)),
-              true,
-              List.of(panel),
-              alerts.containsKey(host) ? List.of(alerts.get(host)) : List.of()));
+      panels.put(host, new RecordingPanel());
     }
+    List<HostBinding> bindings =
+        bindings(
+            cluster,
+            host -> true,
+            host -> List.of(panels.get(host)),
+            host -> alerts.containsKey(host) ? List.of(alerts.get(host)) : List.of());
     engine =
         new ClusterEngine(
             scheduler,
@@ -188,22 +186,36 @@ public final class SimHarness implements AutoCloseable {
   }
 
   /**
+   * A binding for every host of {@code cluster}: whether this engine controls it, and its panels
+   * and alert sources.
+   */
+  static List<HostBinding> bindings(
+      SimCluster cluster,
+      Predicate<String> controlled,
+      Function<String, List<PanelDriver>> panelsOf,
+      Function<String, List<AlertSource>> alertsOf) {
+    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    List<HostBinding> bindings = new ArrayList<>();
+    for (String host : cluster.hostNames()) {
+      bindings.add(
+          new HostBinding(
+              driver.connect(SimHypervisorDriver.endpointOf(host)),
+              controlled.test(host),
+              panelsOf.apply(host),
+              alertsOf.apply(host)));
+    }
+    return bindings;
+  }
+
+  /**
    * An engine, not yet started, over {@code cluster} that controls {@code host} only (the other
    * hosts are its peers), with the default settings, no panels and no alert sources, recording to
    * {@code journal}: an agent of one host, as the journal's tests restart it.
    */
   public static ClusterEngine agentOf(
       String host, SimCluster cluster, Scheduler scheduler, Journal journal) {
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
-    for (String name : cluster.hostNames()) {
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(name)),
-              name.equals(host),
-              List.of(),
-              List.of()));
-    }
+    List<HostBinding> bindings =
+        bindings(cluster, host::equals, name -> List.of(), name -> List.of());
     return new ClusterEngine(
         scheduler,
         Runnable::run,
