@@ -147,24 +147,8 @@ final class MigrationScheduler {
         parts.timeouts.initial(item, source, parts.hosts.runsFrom(source.name()).size());
     Batch.Run run =
         new Batch.Run(item, destination.name(), parts.scheduler.now(), timeout, attempt);
+    // In flight from now on (it holds a slot and its room), though it starts only once reserved.
     batch.running.put(item.vm.uuid(), run);
-    parts.activity.record(
-        "migration",
-        batch.host,
-        item.vm.name() + ": " + source.name() + " -> " + destination.name() + " started",
-        Map.of(
-            "event",
-            "started",
-            "vm",
-            item.vm.name(),
-            "source",
-            source.name(),
-            "destination",
-            destination.name(),
-            "memoryBytes",
-            item.vm.memoryBytes(),
-            "attempt",
-            attempt));
     Coordinator.PlacementRequest request =
         new Coordinator.PlacementRequest(
             item.vm.uuid(),
@@ -212,8 +196,26 @@ final class MigrationScheduler {
       finished(batch, run, MigrationOutcome.failure(run.abortReason, 0, 0));
       return;
     }
+    Batch.Item item = run.item;
+    parts.activity.record(
+        "migration",
+        batch.host,
+        item.vm.name() + ": " + source.name() + " -> " + destination.name() + " started",
+        Map.of(
+            "event",
+            "started",
+            "vm",
+            item.vm.name(),
+            "source",
+            source.name(),
+            "destination",
+            destination.name(),
+            "memoryBytes",
+            item.vm.memoryBytes(),
+            "attempt",
+            run.attempt));
     MigrationListener listener = listenerFor(batch, run);
-    String uuid = run.item.vm.uuid();
+    String uuid = item.vm.uuid();
     // migrate() should return at once, but a hung hypervisor could hold the caller: never the
     // owner.
     parts.blockingIo.execute(
