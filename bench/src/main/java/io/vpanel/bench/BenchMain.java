@@ -36,6 +36,8 @@ public final class BenchMain {
     System.out.println(EvacuationReport.summary(rows));
 
     System.out.println("2/5 latency");
+    // A discarded warm-up first, so neither measured run pays for the JIT alone.
+    new LatencyBench().run(smoke ? 5 : 300, smoke ? 2 : 20, true);
     LatencyBench.Result latency = new LatencyBench().run(smoke ? 20 : 2000, smoke ? 4 : 100, false);
     LatencyBench.Result threePanels =
         new LatencyBench().run(smoke ? 20 : 2000, smoke ? 4 : 100, true);

@@ -70,7 +70,8 @@ final class Report {
         "The same run again with three panels per host: the web panel, a 16 x 2 LCD-like panel and"
             + " a slow 40 x 4 panel whose every render takes "
             + BenchPanels.SLOW_RENDER_MILLIS
-            + " ms (each panel renders on its own thread, newest state wins). The slow panels"
+            + " ms (each panel renders on its own thread, newest state wins); both runs follow a"
+            + " discarded warm-up run. The slow panels"
             + " finished "
             + threePanels.slowRenders()
             + " renders, skipping the states they were too slow for.\n\n");
