@@ -87,7 +87,7 @@ public final class ClusterEngine implements AutoCloseable {
               binding.connection().endpoint(),
               binding.connection(),
               binding.controlled(),
-              !binding.alerts().isEmpty(),
+              binding.alerts().stream().map(AlertSource::name).toList(),
               scheduler.now()));
     }
     this.parts =
@@ -119,7 +119,6 @@ public final class ClusterEngine implements AutoCloseable {
               panel.start(panelListener(host, panel));
             }
             for (AlertSource source : binding.alerts()) {
-              host.alertSources.add(source.name());
               source.start(
                   Optional.ofNullable(host.alertCursors.get(source.name())),
                   alertListener(host, source));
@@ -164,11 +163,14 @@ public final class ClusterEngine implements AutoCloseable {
   }
 
   private void sourceHealth(HostRecord host, AlertSource source, SourceHealth health) {
-    SourceHealth before = host.alertHealth.put(source.name(), health);
-    if (before != null && before.status() == health.status()) {
+    HostRecord.SourceState before = host.alertSources.get(source.name());
+    if (before.health().map(h -> h.status() == health.status()).orElse(false)) {
+      host.alertSources.put(
+          source.name(), new HostRecord.SourceState(Optional.of(health), before.since()));
       return;
     }
-    host.alertHealthSince.put(source.name(), parts.scheduler.now());
+    host.alertSources.put(
+        source.name(), new HostRecord.SourceState(Optional.of(health), parts.scheduler.now()));
     parts.activity.record(
         "alert-source",
         host.name(),
@@ -194,7 +196,7 @@ public final class ClusterEngine implements AutoCloseable {
     return new ManagementListener() {
       @Override
       public void onLinkStatus(LinkStatus status, String reason) {
-        parts.scheduler.execute(() -> parts.publisher.backendLink(status, reason));
+        parts.scheduler.execute(() -> parts.publisher.backendLink(status));
       }
 
       @Override

@@ -245,7 +245,7 @@ final class CrashRecovery {
             if (run == null) {
               earlyProgress = progress;
             } else {
-              parts.migrations.listenerFor(batch, run).onProgress(progress);
+              parts.migrations.progressed(run, progress);
             }
           });
     }
@@ -314,7 +314,7 @@ final class CrashRecovery {
         parts.migrations.abort(run, "cancelled by " + batch.cancelledBy);
       }
       if (earlyProgress != null) {
-        parts.migrations.listenerFor(batch, run).onProgress(earlyProgress);
+        parts.migrations.progressed(run, earlyProgress);
       }
       if (earlyOutcome != null) {
         parts.migrations.finished(batch, run, earlyOutcome);

@@ -5,7 +5,10 @@ import io.vpanel.core.management.LocalCoordinator;
 import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.management.Coordinator;
 import io.vpanel.spi.management.ManagementBackend;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The engine's parts, each owning one concern, and what they share: the owner thread's scheduler,
@@ -85,6 +88,26 @@ final class EngineParts {
     this.gestures = new ButtonGestures(this);
     this.panels = new PanelFanOut(this);
     this.publisher = new SnapshotPublisher(this);
+  }
+
+  /**
+   * Asks for an answer that may take a round trip (the coordinator's) and carries on with it on the
+   * owner thread: at once when it is already answered (core's local coordinator), else when it
+   * comes. An ask that throws is a failed answer.
+   */
+  <T> void onAnswer(Supplier<CompletableFuture<T>> ask, Consumer<CompletableFuture<T>> then) {
+    CompletableFuture<T> answer;
+    try {
+      answer = ask.get();
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<T> answered = answer;
+    if (answered.isDone()) {
+      then.accept(answered);
+    } else {
+      answered.whenComplete((ok, error) -> scheduler.execute(() -> then.accept(answered)));
+    }
   }
 
   /** Publishes a new snapshot once the current owner task is done. */

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** The engine's mutable record of one host. Touched only on the owner thread. */
@@ -23,7 +24,6 @@ final class HostRecord {
   final HostEndpoint endpoint;
   final HypervisorConnection connection;
   final boolean controlled;
-  final boolean hasAlertSources;
 
   boolean connected = true;
   String connectionReason = "";
@@ -64,6 +64,9 @@ final class HostRecord {
   /** When the outstanding inventory read started, null when none is outstanding. */
   Instant readStartedAt;
 
+  /** The outstanding read ran past the inventory timeout (the hypervisor is shown unreachable). */
+  boolean readOverdue;
+
   /** Another read was asked for while one was outstanding. */
   boolean readAgain;
 
@@ -75,13 +78,8 @@ final class HostRecord {
 
   boolean pfaRemediationFailed;
 
-  /** The names of the host's alert sources, in start order. */
-  final List<String> alertSources = new ArrayList<>();
-
-  /** Each alert source's last health report and when it came, by source name (in start order). */
-  final Map<String, SourceHealth> alertHealth = new LinkedHashMap<>();
-
-  final Map<String, Instant> alertHealthSince = new LinkedHashMap<>();
+  /** Each alert source of the host, by name in configured order, with its last health report. */
+  final Map<String, SourceState> alertSources = new LinkedHashMap<>();
 
   final List<Notice> notices = new ArrayList<>();
 
@@ -94,13 +92,15 @@ final class HostRecord {
       HostEndpoint endpoint,
       HypervisorConnection connection,
       boolean controlled,
-      boolean hasAlertSources,
+      List<String> alertSourceNames,
       Instant now) {
     this.endpoint = endpoint;
     this.connection = connection;
     this.controlled = controlled;
-    this.hasAlertSources = hasAlertSources;
     this.since = now;
+    for (String source : alertSourceNames) {
+      alertSources.put(source, new SourceState(Optional.empty(), now));
+    }
   }
 
   String name() {
@@ -113,6 +113,9 @@ final class HostRecord {
 
   /** A button hold in progress. */
   record Hold(String panel, String action, Instant startedAt, Scheduler.Cancellable confirm) {}
+
+  /** An alert source's last health report (empty before the first) and when its status changed. */
+  record SourceState(Optional<SourceHealth> health, Instant since) {}
 
   /** A first press offering {@code action} until {@code until}. */
   record Offer(String panel, String action, Instant until, Scheduler.Cancellable lapse) {}

@@ -54,6 +54,7 @@ final class InventorySync {
         boolean was = host.connected;
         host.connected = change.connected();
         host.connectionReason = change.reason();
+        host.readOverdue = false;
         parts.activity.record(
             "hypervisor",
             host.name(),
@@ -116,6 +117,7 @@ final class InventorySync {
     }
     host.connected = false;
     host.connectionReason = reason;
+    host.readOverdue = true;
     changed(host);
     parts.recovery.resumeWhenReady();
     parts.publish();
@@ -140,6 +142,7 @@ final class InventorySync {
     }
     host.connected = false;
     host.connectionReason = reason;
+    host.readOverdue = false;
     changed(host);
     if (again) {
       refresh(host);
@@ -155,7 +158,8 @@ final class InventorySync {
       refresh(host);
       return;
     }
-    boolean wasConnected = host.connected;
+    boolean wasOverdue = host.readOverdue && !host.connected;
+    host.readOverdue = false;
     host.capacity = inventory.capacity();
     host.vms.clear();
     for (VmInfo vm : inventory.vms()) {
@@ -163,7 +167,7 @@ final class InventorySync {
     }
     host.inventoryLoaded = true;
     host.connected = true;
-    if (!wasConnected && host.connectionReason.startsWith("hypervisor not answering")) {
+    if (wasOverdue) {
       parts.activity.record(
           "hypervisor", host.name(), "hypervisor connection restored", Map.of("connected", true));
     }

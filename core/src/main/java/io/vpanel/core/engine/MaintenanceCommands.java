@@ -113,22 +113,12 @@ final class MaintenanceCommands {
     }
     long memory = plan.moves().stream().mapToLong(m -> m.vm().memoryBytes()).sum();
     int vcpus = plan.moves().stream().mapToInt(m -> m.vm().vcpus()).sum();
-    CompletableFuture<Coordinator.Admission> admission;
-    try {
-      admission =
-          parts.coordinator.admit(
-              new Coordinator.AdmissionRequest(host.name(), memory, vcpus, origin.label()));
-    } catch (RuntimeException e) {
-      admission = CompletableFuture.failedFuture(e);
-    }
-    if (admission.isDone()) {
-      return CompletableFuture.completedFuture(admitted(host, origin, admission));
-    }
     CompletableFuture<CommandResult> answer = new CompletableFuture<>();
-    CompletableFuture<Coordinator.Admission> pending = admission;
-    admission.whenComplete(
-        (ok, error) ->
-            parts.scheduler.execute(() -> answer.complete(admitted(host, origin, pending))));
+    parts.onAnswer(
+        () ->
+            parts.coordinator.admit(
+                new Coordinator.AdmissionRequest(host.name(), memory, vcpus, origin.label())),
+        admission -> answer.complete(admitted(host, origin, admission)));
     return answer;
   }
 

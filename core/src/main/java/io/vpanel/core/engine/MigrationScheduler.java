@@ -157,20 +157,9 @@ final class MigrationScheduler {
             destination.name(),
             item.vm.memoryBytes(),
             item.vm.vcpus());
-    CompletableFuture<Coordinator.Reservation> reservation;
-    try {
-      reservation = parts.coordinator.reserve(request);
-    } catch (RuntimeException e) {
-      reservation = CompletableFuture.failedFuture(e);
-    }
-    CompletableFuture<Coordinator.Reservation> answer = reservation;
-    if (answer.isDone()) {
-      reserved(batch, run, source, destination, answer);
-    } else {
-      answer.whenComplete(
-          (ok, error) ->
-              parts.scheduler.execute(() -> reserved(batch, run, source, destination, answer)));
-    }
+    parts.onAnswer(
+        () -> parts.coordinator.reserve(request),
+        answer -> reserved(batch, run, source, destination, answer));
   }
 
   private void reserved(
@@ -258,7 +247,8 @@ final class MigrationScheduler {
     };
   }
 
-  private void progressed(Batch.Run run, MigrationProgress progress) {
+  /** A migration reported progress (owner thread). */
+  void progressed(Batch.Run run, MigrationProgress progress) {
     if (run.finished) {
       return;
     }

@@ -66,7 +66,7 @@ final class PfaPolicy {
 
   /** How PFA protect stands on {@code host}, for its light. */
   PfaStatus status(HostRecord host) {
-    if (!host.hasAlertSources || !parts.settings.pfaProtect()) {
+    if (host.alertSources.isEmpty() || !parts.settings.pfaProtect()) {
       return PfaStatus.DISABLED;
     }
     if (host.activeAlerts.isEmpty()) {

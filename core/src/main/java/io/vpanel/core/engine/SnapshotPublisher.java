@@ -51,7 +51,6 @@ final class SnapshotPublisher {
   private int rotation;
   private Scheduler.Cancellable rotationTask;
   private LinkStatus backendLink = LinkStatus.DEGRADED;
-  private String backendReason = "waiting for the management backend to report";
 
   SnapshotPublisher(EngineParts parts) {
     this.parts = parts;
@@ -63,9 +62,8 @@ final class SnapshotPublisher {
   }
 
   /** The backend's own link, as it reports it. */
-  void backendLink(LinkStatus status, String reason) {
+  void backendLink(LinkStatus status) {
     backendLink = status;
-    backendReason = reason;
     publish();
   }
 
@@ -149,10 +147,6 @@ final class SnapshotPublisher {
    */
   LinkStatus managementLink() {
     return parts.management == null ? LinkStatus.NONE : backendLink;
-  }
-
-  String backendReason() {
-    return backendReason;
   }
 
   private HostStatus status(HostRecord host) {
@@ -246,16 +240,15 @@ final class SnapshotPublisher {
 
   private List<AlertSourceView> alertSources(HostRecord host) {
     List<AlertSourceView> views = new ArrayList<>();
-    for (String source : host.alertSources) {
-      int active =
-          (int) host.activeAlerts.values().stream().filter(a -> a.source().equals(source)).count();
-      views.add(
-          new AlertSourceView(
-              source,
-              Optional.ofNullable(host.alertHealth.get(source)),
-              host.alertHealthSince.getOrDefault(source, host.since),
-              active));
-    }
+    host.alertSources.forEach(
+        (source, state) -> {
+          int active =
+              (int)
+                  host.activeAlerts.values().stream()
+                      .filter(a -> a.source().equals(source))
+                      .count();
+          views.add(new AlertSourceView(source, state.health(), state.since(), active));
+        });
     return views;
   }
 

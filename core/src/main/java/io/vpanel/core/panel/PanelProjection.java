@@ -46,7 +46,28 @@ public final class PanelProjection {
       List<String> notices,
       int rotation,
       int rows,
-      int columns) {}
+      int columns) {
+
+    /** This input for a display of another size. */
+    public Input sizedFor(DisplayGeometry display) {
+      return new Input(
+          host,
+          version,
+          hypervisorConnected,
+          runningVms,
+          maintenance,
+          managementLink,
+          pfaProtect,
+          drs,
+          ha,
+          hold,
+          message,
+          notices,
+          rotation,
+          display.rows(),
+          display.columns());
+    }
+  }
 
   /** The layout of {@code in} for a display of {@code in.rows()} x {@code in.columns()}. */
   public static PanelState project(Input in) {
@@ -64,23 +85,7 @@ public final class PanelProjection {
   public static PanelState project(
       Input in, Optional<ConfirmFeedback> confirm, PanelCapabilities panel) {
     MaintenanceView m = in.maintenance();
-    Input sized =
-        new Input(
-            in.host(),
-            in.version(),
-            in.hypervisorConnected(),
-            in.runningVms(),
-            in.maintenance(),
-            in.managementLink(),
-            in.pfaProtect(),
-            in.drs(),
-            in.ha(),
-            in.hold(),
-            in.message(),
-            in.notices(),
-            in.rotation(),
-            panel.display().rows(),
-            panel.display().columns());
+    Input sized = in.sizedFor(panel.display());
     Set<LightColor> colors = panel.colors();
     return new PanelState(
         in.host(),
