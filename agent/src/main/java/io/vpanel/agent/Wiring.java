@@ -83,8 +83,7 @@ public final class Wiring {
       DemoJournal demoJournal = DemoJournal.open(options.journal());
       // Closed last (resources close in reverse): a temporary file goes once the journal is shut.
       resources.add(demoJournal);
-      OpenedJournal journal =
-          openJournal(JournalSettings.defaults(demoJournal.path()), resources).orElseThrow();
+      OpenedJournal journal = openJournal(JournalSettings.defaults(demoJournal.path()), resources);
       String token = options.token() == null ? newToken() : options.token();
       ApiServer api = new ApiServer(token, "default", journal.reader());
       HypervisorDriver driver =
@@ -124,16 +123,17 @@ public final class Wiring {
     ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      Optional<OpenedJournal> journal = Optional.empty();
-      if (config.journalPath().isPresent()) {
-        journal =
-            openJournal(
-                new JournalSettings(
-                    config.journalPath().get(),
-                    config.journalMaxSizeMb() * 1024 * 1024,
-                    Duration.ofDays(config.journalRetentionDays())),
-                resources);
-      }
+      Optional<OpenedJournal> journal =
+          config
+              .journalPath()
+              .map(
+                  path ->
+                      openJournal(
+                          new JournalSettings(
+                              path,
+                              config.journalMaxSizeMb() * 1024 * 1024,
+                              Duration.ofDays(config.journalRetentionDays())),
+                          resources));
       ApiServer api =
           new ApiServer(token, config.tokenName(), journal.map(OpenedJournal::reader).orElse(null));
       DriverContext context = api.withServices(new DriverContext(scheduler, config.hostName()));
@@ -211,16 +211,16 @@ public final class Wiring {
    * new maintenance with the reason; the panels keep working and the file is left untouched for
    * whoever repairs it.
    */
-  private static Optional<OpenedJournal> openJournal(
+  private static OpenedJournal openJournal(
       JournalSettings settings, List<AutoCloseable> resources) {
     try {
       SqliteJournal opened = SqliteJournal.open(settings);
       resources.add(opened);
-      return Optional.of(new OpenedJournal(opened, opened));
+      return new OpenedJournal(opened, opened);
     } catch (JournalException e) {
       log.error("{}; the agent runs without it and refuses new maintenance", e.getMessage());
       UnavailableJournal unavailable = new UnavailableJournal(e.getMessage());
-      return Optional.of(new OpenedJournal(unavailable, unavailable));
+      return new OpenedJournal(unavailable, unavailable);
     }
   }
 

@@ -400,11 +400,15 @@ public final class ApiServer implements AutoCloseable {
     send(ctx, 200, json.webPanel(view));
   }
 
+  private static ApiError noWebPanel(HostStatus host) {
+    return new ApiError(404, "host " + host.name() + " has no web panel configured");
+  }
+
   private void button(Context ctx) {
     authorize(ctx);
     HostStatus host = knownHost(ctx);
     if (webPanels.view(host.name()).isEmpty()) {
-      throw new ApiError(404, "host " + host.name() + " has no web panel configured");
+      throw noWebPanel(host);
     }
     JsonNode body = body(ctx);
     JsonNode pressed = body.get("pressed");
@@ -412,8 +416,8 @@ public final class ApiServer implements AutoCloseable {
       throw new ApiError(400, "body needs \"pressed\": true or false");
     }
     switch (webPanels.press(host.name(), pressed.asBoolean())) {
-      case NO_PANEL ->
-          throw new ApiError(404, "host " + host.name() + " has no web panel configured");
+      // Its driver closed since the check above.
+      case NO_PANEL -> throw noWebPanel(host);
       case NOT_STARTED ->
           throw new ApiError(409, "the web panel of " + host.name() + " is not started");
       case DELIVERED -> {}
