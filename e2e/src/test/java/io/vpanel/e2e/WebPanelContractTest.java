@@ -127,7 +127,13 @@ class WebPanelContractTest extends PanelDriverContract {
     String wide = "X".repeat(COLUMNS);
     panel.render(state(1, wide, "SECOND ROW", "THIRD ROW"));
 
-    await(() -> shownOnPeer().equals(List.of(wide, "SECOND ROW", "THIRD ROW")), timeout());
+    await(
+        () ->
+            shownOnPeer().stream()
+                .map(String::stripTrailing)
+                .toList()
+                .equals(expectedRows(wide, "SECOND ROW", "THIRD ROW")),
+        timeout());
     assertThat(
             driver()
                 .findElement(By.cssSelector(panelSelector() + " .lcd"))
