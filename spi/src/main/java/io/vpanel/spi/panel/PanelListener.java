@@ -13,4 +13,12 @@ public interface PanelListener {
    * display out again and renders the new layout.
    */
   default void onCapabilitiesChanged() {}
+
+  /**
+   * The panel's device became unusable ({@code problem} says why, for the operator: "input device
+   * /dev/input/event3: permission denied; add the agent's user to group input") or usable again
+   * ({@code problem} empty). Core shows the problem in the API and {@code /metrics} and on the
+   * host's other panels until the device is back; the panel keeps being given states meanwhile.
+   */
+  default void onFault(java.util.Optional<String> problem) {}
 }
