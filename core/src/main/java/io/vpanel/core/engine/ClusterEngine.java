@@ -266,6 +266,8 @@ public final class ClusterEngine implements AutoCloseable {
                 .handle(host, action, origin)
                 .whenComplete(
                     (answer, error) -> {
+                      // Whoever reads after the answer sees what the answer did.
+                      parts.flushPublish();
                       if (error != null) {
                         result.completeExceptionally(error);
                       } else {
@@ -310,7 +312,9 @@ public final class ClusterEngine implements AutoCloseable {
     onOwner(
         () -> {
           try {
-            result.complete(work.get());
+            T answer = work.get();
+            parts.flushPublish();
+            result.complete(answer);
           } catch (RuntimeException e) {
             result.completeExceptionally(e);
           }

@@ -114,4 +114,9 @@ final class EngineParts {
   void publish() {
     publisher.publish();
   }
+
+  /** Publishes now what is queued, before an answer leaves the owner thread. */
+  void flushPublish() {
+    publisher.flush();
+  }
 }

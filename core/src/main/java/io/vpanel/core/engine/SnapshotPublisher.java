@@ -73,7 +73,18 @@ final class SnapshotPublisher {
       return;
     }
     queued = true;
-    parts.scheduler.execute(this::publishNow);
+    parts.scheduler.execute(this::flush);
+  }
+
+  /**
+   * Publishes at once what {@link #publish} queued, so that an answer given after this call is
+   * never older than the snapshot a reader sees: an API client that was told "accepted" reads the
+   * new state, not the one before it. Owner thread only.
+   */
+  void flush() {
+    if (queued) {
+      publishNow();
+    }
   }
 
   private void publishNow() {

@@ -271,4 +271,25 @@ class EngineSeamsTest {
     assertThat(exit.join().accepted()).isTrue();
     assertThat(coordinator.released).contains("h1");
   }
+
+  @Test
+  void whoeverIsToldAcceptedReadsTheNewStateNotTheOneBefore() {
+    StrictCoordinator coordinator = new StrictCoordinator("h9");
+    coordinator.admit = true;
+    start(new ScriptedBackend(coordinator));
+
+    CompletableFuture<CommandResult> enter =
+        engine.request("h1", MaintenanceAction.ENTER, "api:test");
+    // Run only until the answer exists: no later owner task (a queued publish) may be needed.
+    scheduler.runUntil(enter::isDone, Duration.ofSeconds(1));
+    assertThat(enter.join().accepted()).isTrue();
+    assertThat(state("h1")).isIn(MaintenanceState.ENTERING, MaintenanceState.IN_MAINTENANCE);
+
+    scheduler.runUntil(() -> state("h1") == MaintenanceState.IN_MAINTENANCE, HOUR);
+    CompletableFuture<CommandResult> exit =
+        engine.request("h1", MaintenanceAction.EXIT, "api:test");
+    scheduler.runUntil(exit::isDone, Duration.ofSeconds(1));
+    assertThat(exit.join().accepted()).isTrue();
+    assertThat(state("h1")).isIn(MaintenanceState.EXITING, MaintenanceState.OPERATIONAL);
+  }
 }
