@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -144,6 +145,12 @@ public final class ClusterEngine implements AutoCloseable {
       @Override
       public void onCapabilitiesChanged() {
         parts.scheduler.execute(parts::publish);
+      }
+
+      @Override
+      public void onFault(Optional<String> problem) {
+        Optional<String> reported = Objects.requireNonNullElse(problem, Optional.empty());
+        parts.scheduler.execute(() -> parts.panels.fault(panel, reported));
       }
     };
   }

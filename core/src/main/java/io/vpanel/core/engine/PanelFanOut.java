@@ -13,7 +13,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,6 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class PanelFanOut {
   private static final System.Logger log = System.getLogger(ClusterEngine.class.getName());
   private static final Duration WATCH_PERIOD = Duration.ofSeconds(1);
+  private static final int MAX_REASON = 300;
 
   private final EngineParts parts;
   private final Map<PanelDriver, Channel> channels = new LinkedHashMap<>();
@@ -51,6 +54,31 @@ final class PanelFanOut {
       }
     }
     return health;
+  }
+
+  /**
+   * {@code panel} says its device became unusable ({@code problem}) or usable again (empty). The
+   * panel is shown failed with the driver's reason until then, and keeps being given states.
+   */
+  void fault(PanelDriver panel, Optional<String> problem) {
+    Channel channel = channels.get(panel);
+    if (channel != null) {
+      channel.deviceFault(problem);
+    }
+  }
+
+  /**
+   * One short display line for each failed panel of {@code host} ({@code PANEL sysfs FAULT}), so
+   * that the host's other panels show that one of them is not showing; the reason is in the API.
+   */
+  List<String> faultLines(HostRecord host) {
+    List<String> lines = new ArrayList<>();
+    for (Channel channel : channels.values()) {
+      if (channel.host == host && !channel.health().healthy()) {
+        lines.add("PANEL " + channel.panel.name().toUpperCase(Locale.ROOT) + " FAULT");
+      }
+    }
+    return lines;
   }
 
   /** Lays {@code input} out for each panel of {@code host} and sends what changed. */
@@ -89,6 +117,25 @@ final class PanelFanOut {
     }
   }
 
+  /** A driver's reason as one bounded line: control characters become spaces. */
+  static String printable(String reason) {
+    String line =
+        reason
+            .codePoints()
+            .map(c -> Character.isISOControl(c) ? ' ' : c)
+            .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+            .toString()
+            .strip();
+    if (line.length() > MAX_REASON) {
+      int end = MAX_REASON;
+      if (Character.isHighSurrogate(line.charAt(end - 1))) {
+        end--;
+      }
+      line = line.substring(0, end) + "...";
+    }
+    return line.isEmpty() ? "unusable (no reason given)" : line;
+  }
+
   /** One panel: the owner's view of it, and the hand-over to its render thread. */
   private final class Channel {
     final HostRecord host;
@@ -99,8 +146,11 @@ final class PanelFanOut {
     // Owner thread from here on.
     private PanelState given;
     private long version;
+    // Render health (does render return, without error?) and the device's own fault, as the
+    // driver reports it; the panel is healthy when both are.
     private boolean healthy = true;
     private String problem;
+    private String deviceFault;
     private Instant since;
     private long shownVersion;
     private Instant renderingSince;
@@ -113,8 +163,29 @@ final class PanelFanOut {
     }
 
     PanelHealth health() {
+      Optional<String> why =
+          Optional.ofNullable(deviceFault).or(() -> Optional.ofNullable(problem));
       return new PanelHealth(
-          panel.name(), display, healthy, Optional.ofNullable(problem), since, shownVersion);
+          panel.name(), display, healthy && deviceFault == null, why, since, shownVersion);
+    }
+
+    void deviceFault(Optional<String> reported) {
+      String now = reported.map(PanelFanOut::printable).orElse(null);
+      if (Objects.equals(now, deviceFault)) {
+        return;
+      }
+      boolean wasHealthy = health().healthy();
+      deviceFault = now;
+      if (wasHealthy != health().healthy()) {
+        since = parts.scheduler.now();
+      }
+      String text =
+          now == null
+              ? "panel " + panel.name() + " of " + host.name() + " is back"
+              : "panel " + panel.name() + " of " + host.name() + " failed: " + now;
+      parts.activity.record(
+          "panel", host.name(), text, Map.of("panel", panel.name(), "healthy", now == null));
+      parts.publish();
     }
 
     void show(PanelProjection.Input input, Optional<ConfirmFeedback> confirm) {
@@ -178,7 +249,9 @@ final class PanelFanOut {
         if (!healthy) {
           healthy = true;
           problem = null;
-          since = parts.scheduler.now();
+          if (deviceFault == null) {
+            since = parts.scheduler.now();
+          }
           log.log(System.Logger.Level.INFO, host.name() + ": panel " + panel.name() + " recovered");
           parts.publish();
         }
@@ -201,7 +274,7 @@ final class PanelFanOut {
 
     void unhealthy(String why) {
       if (healthy || !why.equals(problem)) {
-        if (healthy) {
+        if (health().healthy()) {
           since = parts.scheduler.now();
         }
         healthy = false;

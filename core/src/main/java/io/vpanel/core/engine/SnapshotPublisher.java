@@ -196,6 +196,7 @@ final class SnapshotPublisher {
     Optional<PanelState> panel = Optional.empty();
     if (host.controlled) {
       List<String> rotating = new ArrayList<>(PfaPolicy.lines(host));
+      rotating.addAll(parts.panels.faultLines(host));
       rotating.addAll(notices);
       Optional<HoldFeedback> hold =
           Optional.ofNullable(host.hold)

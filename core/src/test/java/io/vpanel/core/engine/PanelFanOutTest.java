@@ -15,6 +15,7 @@ import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -60,8 +61,10 @@ class PanelFanOutTest {
 
   @AfterEach
   void stop() {
-    engine.close();
-    cluster.close();
+    if (engine != null) {
+      engine.close();
+      cluster.close();
+    }
     io.shutdownNow();
     scheduler.close();
   }
@@ -169,5 +172,57 @@ class PanelFanOutTest {
     // It is given its state again without any change of state.
     await().atMost(WAIT).until(() -> health("broken").healthy());
     assertThat(throwing.showsLine(1, "SAFE TO SERVICE")).isTrue();
+  }
+
+  @Test
+  void aPanelWhoseDeviceFailsIsShownFailedOnTheOtherPanelsUntilItIsBack() {
+    LivePanels.Recording leds = new LivePanels.Recording("sysfs", 1, 8);
+    LivePanels.Recording lcd = new LivePanels.Recording("lcd", 4, 20);
+    start(List.of(leds, lcd));
+    List<String> activity = new java.util.concurrent.CopyOnWriteArrayList<>();
+    engine.addListener(
+        new io.vpanel.core.model.ClusterListener() {
+          @Override
+          public void onSnapshot(io.vpanel.core.model.ClusterSnapshot snapshot) {}
+
+          @Override
+          public void onActivity(io.vpanel.core.model.Activity a) {
+            activity.add(a.message());
+          }
+        });
+    await().atMost(WAIT).until(() -> leds.listener != null && lcd.last() != null);
+
+    leds.listener.onFault(
+        Optional.of("input device /dev/input/event3: permission denied\u001b[2J\nadd the group"));
+    await().atMost(WAIT).until(() -> !health("sysfs").healthy());
+    assertThat(health("sysfs").problem())
+        .hasValue("input device /dev/input/event3: permission denied [2J add the group");
+    assertThat(health("lcd").healthy()).isTrue();
+    await().atMost(WAIT).until(() -> lcd.last().lines().contains(fit("PANEL SYSFS FAULT")));
+
+    // The faulty panel still gets its states, and maintenance runs regardless.
+    enterAndAwait(MaintenanceState.IN_MAINTENANCE);
+    await().atMost(WAIT).until(() -> leds.last().safeToService() && lcd.last().safeToService());
+
+    leds.listener.onFault(Optional.empty());
+    await().atMost(WAIT).until(() -> health("sysfs").healthy());
+    assertThat(health("sysfs").problem()).isEmpty();
+    await().atMost(WAIT).until(() -> !lcd.last().lines().contains(fit("PANEL SYSFS FAULT")));
+    assertThat(activity)
+        .anyMatch(m -> m.startsWith("panel sysfs of h1 failed: input device"))
+        .anyMatch(m -> m.equals("panel sysfs of h1 is back"));
+  }
+
+  @Test
+  void aReasonIsOneBoundedLine() {
+    assertThat(PanelFanOut.printable("a\r\nb\tc")).isEqualTo("a  b c");
+    assertThat(PanelFanOut.printable("   ")).isEqualTo("unusable (no reason given)");
+    String longReason = "x".repeat(299) + "\uD83D\uDE00" + "y".repeat(50);
+    String clipped = PanelFanOut.printable(longReason);
+    assertThat(clipped).endsWith("x...").hasSize(302);
+  }
+
+  private static String fit(String text) {
+    return String.format("%-20s", text);
   }
 }

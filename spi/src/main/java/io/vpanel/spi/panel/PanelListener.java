@@ -1,5 +1,7 @@
 package io.vpanel.spi.panel;
 
+import java.util.Optional;
+
 /**
  * Where a panel driver reports to core. Every method must return at once and may be called from any
  * thread; core hands the work to its owner thread.
@@ -20,5 +22,5 @@ public interface PanelListener {
    * ({@code problem} empty). Core shows the problem in the API and {@code /metrics} and on the
    * host's other panels until the device is back; the panel keeps being given states meanwhile.
    */
-  default void onFault(java.util.Optional<String> problem) {}
+  default void onFault(Optional<String> problem) {}
 }
