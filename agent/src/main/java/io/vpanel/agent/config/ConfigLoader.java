@@ -43,6 +43,8 @@ public final class ConfigLoader {
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of(
           "confirmHoldSeconds",
+          "confirmWindowSeconds",
+          "panelRenderTimeoutSeconds",
           "destinationsPerVm",
           "returnVmsOnExit",
           "pfaProtect",
@@ -209,6 +211,28 @@ public final class ConfigLoader {
                               d.confirmHold().toMillis() / 1000.0,
                               0,
                               30))))
+          .confirmWindow(
+              Duration.ofMillis(
+                  Math.round(
+                      1000
+                          * decimal(
+                              yaml,
+                              "maintenance",
+                              node,
+                              "confirmWindowSeconds",
+                              d.confirmWindow().toMillis() / 1000.0,
+                              1,
+                              60))))
+          .panelRenderTimeout(
+              Duration.ofSeconds(
+                  number(
+                      yaml,
+                      "maintenance",
+                      node,
+                      "panelRenderTimeoutSeconds",
+                      d.panelRenderTimeout().toSeconds(),
+                      1,
+                      600)))
           .destinationsPerVm(
               (int)
                   number(

@@ -80,6 +80,8 @@ class ConfigLoaderTest {
         path: /var/lib/vpanel/journal.db
       maintenance:
         confirmHoldSeconds: 1.5
+        confirmWindowSeconds: 8
+        panelRenderTimeoutSeconds: 12
         destinationsPerVm: 3
         returnVmsOnExit: false
         pfaProtect: false
@@ -132,9 +134,9 @@ class ConfigLoaderTest {
     assertThat(engine.migration().maxDowntime()).isEqualTo(Duration.ofMillis(500));
     assertThat(engine.migration().autoConverge()).isFalse();
     assertThat(engine.migration().postCopy()).isTrue();
-    EngineSettings defaults = EngineSettings.defaults();
-    assertThat(engine.confirmWindow()).isEqualTo(defaults.confirmWindow());
-    assertThat(engine.inventoryTimeout()).isEqualTo(defaults.inventoryTimeout());
+    assertThat(engine.confirmWindow()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(engine.panelRenderTimeout()).isEqualTo(Duration.ofSeconds(12));
+    assertThat(engine.inventoryTimeout()).isEqualTo(EngineSettings.defaults().inventoryTimeout());
   }
 
   @Test
@@ -396,6 +398,23 @@ class ConfigLoaderTest {
         .contains("hold.yaml:4:")
         .contains("maintenance.confirmHoldSeconds")
         .contains("(was -1)");
+  }
+
+  @Test
+  void aConfirmWindowOutsideItsRangeIsRefused() throws IOException {
+    String message =
+        refusal(
+            "window.yaml",
+            """
+            hypervisor:
+              driver: sim
+            maintenance:
+              confirmWindowSeconds: 0.5
+            """);
+    assertThat(message)
+        .contains("window.yaml:4:")
+        .contains("maintenance.confirmWindowSeconds")
+        .contains("(was 0.5)");
   }
 
   @Test
