@@ -135,7 +135,11 @@ public final class Wiring {
                               Duration.ofDays(config.journalRetentionDays())),
                           resources));
       ApiServer api =
-          new ApiServer(token, config.tokenName(), journal.map(OpenedJournal::reader).orElse(null));
+          new ApiServer(
+              token,
+              config.tokenName(),
+              journal.map(OpenedJournal::reader).orElse(null),
+              config.api().allowing(List.of(config.hostName())));
       DriverContext context = api.withServices(new DriverContext(scheduler, config.hostName()));
       HypervisorDriver driver = (HypervisorDriver) create(config.hypervisor(), context);
       resources.add(driver);

@@ -47,6 +47,8 @@ public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
   private static final Duration ENGINE_ANSWER_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_NOTICE_LENGTH = 200;
+  private static final int MAX_FROM_LENGTH = 64;
+  private static final long MAX_TTL_SECONDS = 86_400;
 
   private final byte[] token;
   private final WebPanels webPanels = new WebPanels();
@@ -55,6 +57,8 @@ public final class ApiServer implements AutoCloseable {
   private final Metrics metrics;
   private final JournalReader journal;
   private final String origin;
+  private final StreamLimits streams;
+  private final HostHeaderCheck hostCheck;
   private ClusterEngine engine;
   private Javalin app;
 
@@ -72,6 +76,16 @@ public final class ApiServer implements AutoCloseable {
    * @param journal where {@code GET /hosts/{host}/journal} reads, or null without a journal
    */
   public ApiServer(String token, String tokenName, JournalReader journal) {
+    this(token, tokenName, journal, ApiSettings.defaults());
+  }
+
+  /**
+   * @param token the bearer token mutations need; never logged
+   * @param tokenName the token's name, recorded as the origin of API requests ({@code api:<name>})
+   * @param journal where {@code GET /hosts/{host}/journal} reads, or null without a journal
+   * @param settings accepted host names and stream limits
+   */
+  public ApiServer(String token, String tokenName, JournalReader journal, ApiSettings settings) {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("the API needs a non-empty token");
     }
@@ -79,8 +93,11 @@ public final class ApiServer implements AutoCloseable {
     this.origin = "api:" + tokenName;
     this.token = token.getBytes(StandardCharsets.UTF_8);
     this.json = new JsonViews(JsonMapper.builder().build());
+    this.streams =
+        new StreamLimits(settings.maxEventStreams(), settings.maxEventStreamsPerClient());
+    this.hostCheck = new HostHeaderCheck(settings.allowedHosts());
     this.sse = new SseHub(json);
-    this.metrics = new Metrics(sse);
+    this.metrics = new Metrics(sse, streams);
     webPanels.addListener(sse);
   }
 
@@ -113,7 +130,18 @@ public final class ApiServer implements AutoCloseable {
               config.jetty.host = bindHost;
               config.jetty.port = port;
               config.staticFiles.add("/public", Location.CLASSPATH);
-              config.http.maxRequestSize = 64 * 1024;
+              config.http.maxRequestSize = ApiLimits.MAX_BODY_BYTES;
+              config.http.prefer405over404 = true;
+              config.jetty.modifyServer(
+                  server -> server.setErrorHandler(new JsonErrorHandler(json)));
+              config.jetty.modifyHttpConfiguration(
+                  http -> {
+                    http.setRequestHeaderSize(ApiLimits.MAX_HEADER_BYTES);
+                    http.setOutputBufferSize(ApiLimits.OUTPUT_BUFFER_BYTES);
+                    http.setSendServerVersion(false);
+                    http.setSendXPoweredBy(false);
+                  });
+              config.routes.before(this::guard);
               config.routes.get("/healthz", this::health);
               config.routes.get("/metrics", this::metrics);
               config.routes.get("/api/v1/hosts", this::hosts);
@@ -124,12 +152,15 @@ public final class ApiServer implements AutoCloseable {
               config.routes.post("/api/v1/hosts/{host}/maintenance", this::maintenance);
               config.routes.post("/api/v1/hosts/{host}/notices", this::notice);
               config.routes.post("/api/v1/hosts/{host}/panel/button", this::button);
-              config.routes.get("/api/v1/events", new EventStreamRoute(sse::serve));
+              config.routes.get("/api/v1/events", new EventStreamRoute(sse, streams));
               config.routes.exception(
                   ApiError.class,
                   (e, ctx) -> {
                     if (e.status == 401) {
                       ctx.header("WWW-Authenticate", "Bearer realm=\"vpanel\"");
+                    }
+                    if (e.retryAfterSeconds > 0) {
+                      ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds));
                     }
                     error(ctx, e.status, e.getMessage());
                   });
@@ -146,9 +177,11 @@ public final class ApiServer implements AutoCloseable {
                       error(
                           ctx,
                           e.getStatus(),
-                          e.getStatus() == 404
-                              ? "no such resource: " + describe(ctx)
-                              : e.getMessage()));
+                          switch (e.getStatus()) {
+                            case 404 -> "no such resource: " + describe(ctx);
+                            case 405 -> "method " + ctx.method() + " not allowed on " + path(ctx);
+                            default -> e.getMessage();
+                          }));
             });
     try {
       app.start();
@@ -195,6 +228,17 @@ public final class ApiServer implements AutoCloseable {
 
   // ---------------------------------------------------------------- handlers
 
+  /** Before every route: the security headers, then the Host check. */
+  private void guard(Context ctx) {
+    SecurityHeaders.apply(ctx);
+    hostCheck
+        .refusal(ctx.header("Host"))
+        .ifPresent(
+            reason -> {
+              throw new ApiError(403, reason);
+            });
+  }
+
   private void health(Context ctx) {
     var snapshot = engine.snapshot();
     ObjectNode node = json.mapper().createObjectNode();
@@ -237,7 +281,10 @@ public final class ApiServer implements AutoCloseable {
             .orElseThrow(
                 () ->
                     new ApiError(
-                        400, "unknown action '" + actionText + "' (use enter, exit or cancel)"));
+                        400,
+                        "unknown action '"
+                            + ApiLimits.quote(actionText)
+                            + "' (use enter, exit or cancel)"));
     CommandResult result = await(engine.request(host.name(), action, origin));
     ObjectNode node = json.mapper().createObjectNode();
     node.put("host", host.name());
@@ -369,19 +416,10 @@ public final class ApiServer implements AutoCloseable {
     authorize(ctx);
     HostStatus host = knownHost(ctx);
     JsonNode body = body(ctx);
-    String text = text(body, "text", true);
-    if (text.isBlank() || text.length() > MAX_NOTICE_LENGTH) {
-      throw new ApiError(400, "text must be 1 to " + MAX_NOTICE_LENGTH + " characters");
-    }
-    long ttlSeconds = 300;
-    JsonNode ttl = body.get("ttlSeconds");
-    if (ttl != null && !ttl.isNull()) {
-      if (!ttl.isIntegralNumber() || ttl.asLong() < 1 || ttl.asLong() > 86_400) {
-        throw new ApiError(400, "ttlSeconds must be a whole number from 1 to 86400");
-      }
-      ttlSeconds = ttl.asLong();
-    }
-    String from = Optional.ofNullable(text(body, "from", false)).orElse("api");
+    String text = printable(body, "text", true, MAX_NOTICE_LENGTH);
+    long ttlSeconds = wholeNumber(body, "ttlSeconds", 1, MAX_TTL_SECONDS).orElse(300L);
+    String from =
+        Optional.ofNullable(printable(body, "from", false, MAX_FROM_LENGTH)).orElse("api");
     CommandResult result =
         await(engine.postNotice(host.name(), text, Duration.ofSeconds(ttlSeconds), from));
     ObjectNode node = json.mapper().createObjectNode();
@@ -447,7 +485,7 @@ public final class ApiServer implements AutoCloseable {
     return engine
         .snapshot()
         .host(name)
-        .orElseThrow(() -> new ApiError(404, "unknown host '" + name + "'"));
+        .orElseThrow(() -> new ApiError(404, "unknown host '" + ApiLimits.quote(name) + "'"));
   }
 
   private JsonNode body(Context ctx) {
@@ -480,6 +518,50 @@ public final class ApiServer implements AutoCloseable {
     return value.asString();
   }
 
+  /**
+   * A text field a person will read on a panel or in the log: 1 to {@code max} characters, not
+   * blank, and printable — no control characters (CR, LF, ESC, ...) and no invisible formatting
+   * characters, which could forge a log line or move a display's cursor.
+   */
+  private static String printable(JsonNode body, String field, boolean required, int max) {
+    String value = text(body, field, required);
+    if (value == null) {
+      return null;
+    }
+    if (value.isBlank() || value.length() > max) {
+      throw new ApiError(400, field + " must be 1 to " + max + " characters");
+    }
+    for (int i = 0; i < value.length(); ) {
+      int c = value.codePointAt(i);
+      boolean unpaired = c <= Character.MAX_VALUE && Character.isSurrogate((char) c);
+      if (Character.isISOControl(c) || unpaired || Character.getType(c) == Character.FORMAT) {
+        throw new ApiError(
+            400,
+            String.format(
+                "%s must be printable text: character %d is U+%04X, a control or formatting"
+                    + " character",
+                field, i + 1, c));
+      }
+      i += Character.charCount(c);
+    }
+    return value;
+  }
+
+  /** An optional whole number from {@code min} to {@code max}, whatever its JSON size. */
+  private static Optional<Long> wholeNumber(JsonNode body, String field, long min, long max) {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      return Optional.empty();
+    }
+    if (value.isIntegralNumber() && value.canConvertToLong()) {
+      long number = value.asLong();
+      if (number >= min && number <= max) {
+        return Optional.of(number);
+      }
+    }
+    throw new ApiError(400, field + " must be a whole number from " + min + " to " + max);
+  }
+
   private <T> T await(CompletableFuture<T> future) {
     try {
       return future.get(ENGINE_ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -496,10 +578,15 @@ public final class ApiServer implements AutoCloseable {
   /** Method and path, or a placeholder once the request is gone (a stream closed under us). */
   private static String describe(Context ctx) {
     try {
-      return ctx.method() + " " + ctx.path();
+      return ctx.method() + " " + path(ctx);
     } catch (RuntimeException e) {
       return "(request already closed)";
     }
+  }
+
+  /** The request's path as an error may quote it. */
+  private static String path(Context ctx) {
+    return ApiLimits.quote(ctx.path());
   }
 
   private void send(Context ctx, int status, ObjectNode node) {
@@ -508,7 +595,9 @@ public final class ApiServer implements AutoCloseable {
 
   private void error(Context ctx, int status, String message) {
     try {
-      ctx.status(status).contentType("application/json").result(json.write(json.error(message)));
+      ctx.status(status)
+          .contentType("application/json")
+          .result(json.write(json.error(ApiLimits.message(message))));
     } catch (IllegalStateException | NullPointerException responseAlreadyGone) {
       // An event stream that closed while being written: there is no one left to answer.
       log.debug("no response to write {} to: {}", status, message);
@@ -528,10 +617,17 @@ public final class ApiServer implements AutoCloseable {
   static final class ApiError extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final int status;
+    final int retryAfterSeconds;
 
     ApiError(int status, String message) {
+      this(status, message, 0);
+    }
+
+    /** A refusal the client may try again after {@code retryAfterSeconds} ({@code Retry-After}). */
+    ApiError(int status, String message, int retryAfterSeconds) {
       super(message);
       this.status = status;
+      this.retryAfterSeconds = retryAfterSeconds;
     }
   }
 }

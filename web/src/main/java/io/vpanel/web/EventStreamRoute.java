@@ -4,7 +4,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.sse.SseClient;
 import jakarta.servlet.http.HttpServletResponse;
-import java.util.function.Consumer;
+import java.util.Optional;
 
 /**
  * {@code GET /api/v1/events}: streams to every client that can take {@code text/event-stream} (that
@@ -16,10 +16,15 @@ import java.util.function.Consumer;
 final class EventStreamRoute implements Handler {
   static final String TYPE = "text/event-stream";
 
-  private final Consumer<SseClient> clients;
+  /** How long a client refused for too many streams is asked to wait. */
+  static final int RETRY_AFTER_SECONDS = 10;
 
-  EventStreamRoute(Consumer<SseClient> clients) {
-    this.clients = clients;
+  private final SseHub hub;
+  private final StreamLimits limits;
+
+  EventStreamRoute(SseHub hub, StreamLimits limits) {
+    this.hub = hub;
+    this.limits = limits;
   }
 
   @Override
@@ -33,6 +38,20 @@ final class EventStreamRoute implements Handler {
               + TYPE
               + " or */*, or no Accept");
     }
+    String address = ctx.ip();
+    Optional<String> refusal = limits.admit(address);
+    if (refusal.isPresent()) {
+      throw new ApiServer.ApiError(503, refusal.get(), RETRY_AFTER_SECONDS);
+    }
+    try {
+      start(ctx, address);
+    } catch (Exception | Error e) {
+      limits.release(address);
+      throw e;
+    }
+  }
+
+  private void start(Context ctx, String address) throws Exception {
     HttpServletResponse response = ctx.res();
     response.setStatus(200);
     response.setCharacterEncoding("UTF-8");
@@ -41,6 +60,8 @@ final class EventStreamRoute implements Handler {
     response.addHeader("Cache-Control", "no-cache");
     response.addHeader("X-Accel-Buffering", "no");
     response.flushBuffer();
-    ctx.async(config -> config.timeout = 0, () -> clients.accept(new SseClient(ctx)));
+    ctx.async(
+        config -> config.timeout = 0,
+        () -> hub.serve(new SseClient(ctx), () -> limits.release(address)));
   }
 }

@@ -30,7 +30,7 @@ public final class Metrics implements ClusterListener {
   private final Gauge panelUp;
   private final Gauge alertSourceUp;
 
-  public Metrics(SseHub sse) {
+  Metrics(SseHub sse, StreamLimits streams) {
     runningVms =
         Gauge.builder()
             .name("vpanel_host_running_vms")
@@ -91,6 +91,16 @@ public final class Metrics implements ClusterListener {
         .name("vpanel_sse_clients")
         .help("Connected server-sent-event clients")
         .callback(cb -> cb.call(sse.clients()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("vpanel_event_streams")
+        .help("Event streams open now, as admitted against the stream limits")
+        .callback(cb -> cb.call(streams.open()))
+        .register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+        .name("vpanel_event_streams_refused_total")
+        .help("Event streams refused (503) because too many were open, in all or from one address")
+        .callback(cb -> cb.call(streams.refused()))
         .register(registry);
     GaugeWithCallback.builder()
         .name("vpanel_sse_dropped_events")

@@ -127,8 +127,13 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
 
   /** Serves one client until it disconnects. Call from the SSE handler. */
   public void serve(SseClient client) {
+    serve(client, () -> {});
+  }
+
+  /** Serves one client until it disconnects, then runs {@code ended} once. */
+  public void serve(SseClient client, Runnable ended) {
     client.keepAlive();
-    Subscriber subscriber = new Subscriber(client);
+    Subscriber subscriber = new Subscriber(client, ended);
     state.lock();
     try {
       subscribers.add(subscriber);
@@ -162,10 +167,14 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
     // event name -> host -> data not sent yet; only the newest per host is kept
     private final Map<String, Map<String, String>> newest = new LinkedHashMap<>();
     private final ArrayDeque<String[]> activities = new ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicBoolean ended =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private final Runnable onEnd;
     private boolean closed;
 
-    Subscriber(SseClient client) {
+    Subscriber(SseClient client, Runnable onEnd) {
       this.client = client;
+      this.onEnd = onEnd;
       for (String event : NEWEST_ONLY) {
         newest.put(event, new LinkedHashMap<>());
       }
@@ -206,7 +215,15 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
       } finally {
         lock.unlock();
       }
+      end();
+    }
+
+    /** Leaves the hub and gives the stream back, once. */
+    private void end() {
       subscribers.remove(this);
+      if (ended.compareAndSet(false, true)) {
+        onEnd.run();
+      }
     }
 
     private boolean nothingQueued() {
@@ -255,7 +272,7 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
       } catch (RuntimeException e) {
         // The client went away mid-write; its onClose removes it.
       } finally {
-        subscribers.remove(this);
+        end();
       }
     }
   }

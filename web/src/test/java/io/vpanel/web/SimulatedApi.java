@@ -30,6 +30,10 @@ public final class SimulatedApi implements AutoCloseable {
   private final ApiServer api;
 
   private SimulatedApi(boolean withHosts, String token) {
+    this(withHosts, token, ApiSettings.defaults());
+  }
+
+  private SimulatedApi(boolean withHosts, String token, ApiSettings settings) {
     List<HostBinding> bindings = new ArrayList<>();
     if (withHosts) {
       sim =
@@ -44,7 +48,7 @@ public final class SimulatedApi implements AutoCloseable {
     }
     engine = new ClusterEngine(scheduler, io, EngineSettings.defaults(), null, bindings);
     engine.start();
-    api = new ApiServer(token);
+    api = new ApiServer(token, "default", null, settings);
   }
 
   /** The simulator's default cluster; call {@link #start} once its web panels are made. */
@@ -55,6 +59,11 @@ public final class SimulatedApi implements AutoCloseable {
   /** An engine without hosts, already serving. */
   public static SimulatedApi withoutHosts(String token) {
     return new SimulatedApi(false, token).start();
+  }
+
+  /** The simulator's default cluster with these API settings, already serving. */
+  public static SimulatedApi withSimulatedHosts(String token, ApiSettings settings) {
+    return new SimulatedApi(true, token, settings).start();
   }
 
   /** A web panel for {@code host}, registered with this server (not started, not bound). */

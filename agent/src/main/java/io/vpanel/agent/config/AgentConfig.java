@@ -1,6 +1,7 @@
 package io.vpanel.agent.config;
 
 import io.vpanel.core.engine.EngineSettings;
+import io.vpanel.web.ApiSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import java.util.Optional;
  * @param journalPath where the journal goes; empty for none (no crash resume)
  * @param engine maintenance behaviour
  * @param tokenName the API token's name, recorded as the origin of API requests
+ * @param api accepted host names and event stream limits
  * @param journalMaxSizeMb the journal's size cap
  * @param journalRetentionDays entries older than this are deleted (0: kept until the size cap)
  */
@@ -38,5 +40,6 @@ public record AgentConfig(
     Optional<Path> journalPath,
     EngineSettings engine,
     String tokenName,
+    ApiSettings api,
     long journalMaxSizeMb,
     int journalRetentionDays) {}

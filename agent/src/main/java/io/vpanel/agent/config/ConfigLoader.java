@@ -10,6 +10,7 @@ import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.management.ManagementBackendProvider;
 import io.vpanel.spi.panel.PanelDriverProvider;
+import io.vpanel.web.ApiSettings;
 import io.vpanel.web.ListenAddress;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -57,6 +58,8 @@ public final class ConfigLoader {
       YAMLMapper.builder()
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          // 4.5 where a whole number belongs is a mistake to report, not a number to truncate.
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
           .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
           .build();
 
@@ -135,7 +138,17 @@ public final class ConfigLoader {
                         Set.of()));
 
     JsonNode api = section(yaml, root, "api");
-    onlyKeys(yaml, api, "/api", Set.of("listen", "tokenFile", "tokenName"));
+    onlyKeys(
+        yaml,
+        api,
+        "/api",
+        Set.of(
+            "listen",
+            "tokenFile",
+            "tokenName",
+            "allowedHosts",
+            "maxEventStreams",
+            "maxEventStreamsPerClient"));
     String listenText = string(yaml, api, "/api", "listen").orElse("127.0.0.1:8080");
     ListenAddress listen;
     try {
@@ -151,6 +164,33 @@ public final class ConfigLoader {
               + ": api.tokenName must be 1 to 64 letters, digits or . _ @ - (was '"
               + tokenName
               + "'); it names the token in the journal, never the token itself");
+    }
+
+    ApiSettings apiSettings;
+    try {
+      apiSettings =
+          new ApiSettings(
+              strings(yaml, api, "/api", "allowedHosts"),
+              (int)
+                  number(
+                      yaml,
+                      "api",
+                      api,
+                      "maxEventStreams",
+                      ApiSettings.DEFAULT_MAX_EVENT_STREAMS,
+                      1,
+                      10_000),
+              (int)
+                  number(
+                      yaml,
+                      "api",
+                      api,
+                      "maxEventStreamsPerClient",
+                      ApiSettings.DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT,
+                      1,
+                      10_000));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(yaml.where("/api") + ": api." + e.getMessage());
     }
 
     JsonNode journal = section(yaml, root, "journal");
@@ -175,6 +215,7 @@ public final class ConfigLoader {
         journalPath,
         engine,
         tokenName,
+        apiSettings,
         journalMaxSizeMb,
         journalRetentionDays);
   }
@@ -429,6 +470,31 @@ public final class ConfigLoader {
     return Optional.of(text);
   }
 
+  /** A list of strings, empty when the key is absent. */
+  private static List<String> strings(LocatedYaml yaml, JsonNode node, String pointer, String key) {
+    JsonNode value = node.get(key);
+    if (value == null || value.isNull()) {
+      return List.of();
+    }
+    if (!value.isArray()) {
+      throw new ConfigException(
+          yaml.where(pointer + "/" + key) + ": '" + key + "' must be a list of strings");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode item = value.get(i);
+      if (!item.isString() || item.asString().isBlank()) {
+        throw new ConfigException(
+            yaml.where(pointer + "/" + key + "/" + i)
+                + ": each entry of '"
+                + key
+                + "' must be a non-empty string");
+      }
+      out.add(item.asString().trim());
+    }
+    return out;
+  }
+
   private static long number(
       LocatedYaml yaml,
       String section,
@@ -441,7 +507,10 @@ public final class ConfigLoader {
     if (value == null || value.isNull()) {
       return fallback;
     }
-    if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
+    if (!value.isIntegralNumber()
+        || !value.canConvertToLong()
+        || value.asLong() < min
+        || value.asLong() > max) {
       throw new ConfigException(
           yaml.where("/" + section + "/" + key)
               + ": "

@@ -418,6 +418,84 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theApiSectionTakesAllowedHostsAndStreamLimits() throws IOException {
+    AgentConfig config =
+        loader.load(
+            write(
+                "api.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                api:
+                  allowedHosts: [vpanel.example.org, "*.rack12.example.org"]
+                  maxEventStreams: 40
+                  maxEventStreamsPerClient: 4
+                """));
+    assertThat(config.api().allowedHosts())
+        .containsExactly("vpanel.example.org", "*.rack12.example.org");
+    assertThat(config.api().maxEventStreams()).isEqualTo(40);
+    assertThat(config.api().maxEventStreamsPerClient()).isEqualTo(4);
+    assertThat(loader.load(write("none.yaml", "hypervisor:\n  driver: sim\n")).api())
+        .isEqualTo(io.vpanel.web.ApiSettings.defaults());
+  }
+
+  @Test
+  void badApiLimitsAndNamesAreRefusedWithTheLine() throws IOException {
+    assertThat(
+            refusal(
+                "streams.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                api:
+                  maxEventStreams: 4
+                  maxEventStreamsPerClient: 8
+                """))
+        .contains("streams.yaml:")
+        .contains("maxEventStreamsPerClient must be between 1 and maxEventStreams (4), was 8");
+    assertThat(
+            refusal(
+                "names.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                api:
+                  allowedHosts: ["evil example"]
+                """))
+        .contains("names.yaml:")
+        .contains("'evil example' is not a host name");
+  }
+
+  @Test
+  void aNumberBeyondSixtyFourBitsIsRefusedNotAStackTrace() throws IOException {
+    assertThat(
+            refusal(
+                "big.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                maintenance:
+                  noProgressTimeoutSeconds: 99999999999999999999999
+                """))
+        .contains("big.yaml:4:")
+        .contains("maintenance.noProgressTimeoutSeconds must be a whole number from 5 to 3600");
+  }
+
+  @Test
+  void aFractionWhereADriverWantsAWholeNumberIsRefused() throws IOException {
+    assertThat(
+            refusal(
+                "fraction.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                  hosts: 4.5
+                """))
+        .contains("fraction.yaml:3:")
+        .contains("hosts");
+  }
+
+  @Test
   void aMaintenanceFlagThatIsNotBooleanIsRefused() throws IOException {
     String message =
         refusal(

@@ -303,8 +303,38 @@ public final class PanelProjection {
     return clipped + " ".repeat(width - clipped.length());
   }
 
+  /**
+   * {@code text} as a display may show it: whitespace runs (CR, LF, tabs) become one space, other
+   * control characters (ESC of an escape sequence) and invisible formatting characters (bidi
+   * overrides, zero-width) become {@code ?}, and an unpaired surrogate becomes {@code ?}: whatever
+   * a driver, a BMC or an API client wrote, a panel only ever gets printable text.
+   */
+  static String displayable(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    boolean space = false;
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
+      if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+        if (!space) {
+          out.append(' ');
+        }
+        space = true;
+        continue;
+      }
+      space = false;
+      boolean unpaired = c <= Character.MAX_VALUE && Character.isSurrogate((char) c);
+      if (Character.isISOControl(c) || unpaired || Character.getType(c) == Character.FORMAT) {
+        out.append('?');
+      } else {
+        out.appendCodePoint(c);
+      }
+    }
+    return out.toString();
+  }
+
   private static String clip(String text, int width) {
-    String flat = text.replaceAll("\\s+", " ");
+    String flat = displayable(text);
     if (flat.length() <= width) {
       return flat;
     }
@@ -319,7 +349,7 @@ public final class PanelProjection {
   /** Breaks {@code text} into lines of at most {@code width}, at spaces where it can. */
   static List<String> wrap(String text, int width) {
     List<String> out = new ArrayList<>();
-    String rest = text.replaceAll("\\s+", " ").trim();
+    String rest = displayable(text).trim();
     while (!rest.isEmpty()) {
       if (rest.length() <= width) {
         out.add(rest);

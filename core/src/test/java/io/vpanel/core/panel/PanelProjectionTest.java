@@ -501,4 +501,17 @@ class PanelProjectionTest {
     assertThat(PanelProjection.fit("abcdef", 4)).isEqualTo("abcd");
     assertThat(PanelProjection.fit("a\nb", 4)).isEqualTo("a b ");
   }
+
+  @Test
+  void whateverTheTextADisplayGetsOnlyPrintableCharacters() {
+    assertThat(PanelProjection.fit("DISK\u001b[2J SWAP", 20)).isEqualTo("DISK?[2J SWAP       ");
+    assertThat(PanelProjection.fit("a\r\n\tb", 5)).isEqualTo("a b  ");
+    assertThat(PanelProjection.fit("bidi\u202eok\u200b!", 10)).isEqualTo("bidi?ok?! ");
+    assertThat(PanelProjection.fit("half \ud83d pair", 12)).isEqualTo("half ? pair ");
+    // A pair cut at the width is dropped whole, never halved.
+    String face = "\ud83d\ude00";
+    assertThat(PanelProjection.fit("x".repeat(19) + face, 20)).isEqualTo("x".repeat(19) + " ");
+    assertThat(PanelProjection.wrap("PSU\u0007 2 \u001bfailure", 8))
+        .containsExactly("PSU? 2", "?failure");
+  }
 }
