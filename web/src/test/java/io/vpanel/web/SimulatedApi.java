@@ -61,6 +61,11 @@ public final class SimulatedApi implements AutoCloseable {
     return new SimulatedApi(false, token).start();
   }
 
+  /** An engine without hosts and with these API settings, already serving. */
+  public static SimulatedApi withoutHosts(String token, ApiSettings settings) {
+    return new SimulatedApi(false, token, settings).start();
+  }
+
   /** The simulator's default cluster with these API settings, already serving. */
   public static SimulatedApi withSimulatedHosts(String token, ApiSettings settings) {
     return new SimulatedApi(true, token, settings).start();

@@ -49,7 +49,10 @@ class SseHubConcurrencyTest {
 
   @BeforeEach
   void start() {
-    server = SimulatedApi.withoutHosts("sse-hub-test-token-0123");
+    // Many clients from one address: more than the default per-client stream limit.
+    server =
+        SimulatedApi.withoutHosts(
+            "sse-hub-test-token-0123", new ApiSettings(List.of(), 1_000, 1_000));
     hub = server.api().sse();
   }
 
