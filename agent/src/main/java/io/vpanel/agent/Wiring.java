@@ -171,6 +171,19 @@ public final class Wiring {
         alerts.add(source);
       }
       List<HostBinding> bindings = new ArrayList<>();
+      List<String> discovered = driver.discoveredHosts().stream().map(HostEndpoint::name).toList();
+      if (!discovered.isEmpty() && !discovered.contains(self.name())) {
+        throw new ConfigException(
+            config.hostNameSource()
+                + ": host.name '"
+                + self.name()
+                + "' is not a host of the "
+                + config.hypervisor().name()
+                + " hypervisor driver (it has "
+                + String.join(", ", discovered.size() > 8 ? discovered.subList(0, 8) : discovered)
+                + (discovered.size() > 8 ? ", ..." : "")
+                + ")");
+      }
       HypervisorConnection own = driver.connect(self);
       resources.add(own);
       bindings.add(new HostBinding(own, true, panels, alerts));

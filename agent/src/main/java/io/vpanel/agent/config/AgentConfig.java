@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param api accepted host names and event stream limits
  * @param journalMaxSizeMb the journal's size cap
  * @param journalRetentionDays entries older than this are deleted (0: kept until the size cap)
+ * @param hostNameSource where {@code hostName} came from, for errors about it: {@code file:line} of
+ *     {@code host.name}, or the file and a note that the machine's name was taken
  */
 public record AgentConfig(
     String hostName,
@@ -42,4 +44,5 @@ public record AgentConfig(
     String tokenName,
     ApiSettings api,
     long journalMaxSizeMb,
-    int journalRetentionDays) {}
+    int journalRetentionDays,
+    String hostNameSource) {}

@@ -14,6 +14,11 @@ import io.vpanel.web.ApiSettings;
 import io.vpanel.web.ListenAddress;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +29,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -31,6 +38,7 @@ import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.exc.ValueInstantiationException;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
@@ -54,8 +62,28 @@ public final class ConfigLoader {
           "autoConverge",
           "postCopy");
 
+  /** The largest configuration file read; a real one is a few kilobytes. */
+  public static final int MAX_FILE_BYTES = 256 * 1024;
+
   private final YAMLMapper mapper =
-      YAMLMapper.builder()
+      YAMLMapper.builder(
+              YAMLFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxStringLength(LocatedYaml.MAX_SCALAR_CHARS)
+                          .maxNameLength(LocatedYaml.MAX_SCALAR_CHARS)
+                          .maxNestingDepth(LocatedYaml.MAX_DEPTH)
+                          .maxNumberLength(LocatedYaml.MAX_NUMBER_CHARS)
+                          .maxDocumentLength(MAX_FILE_BYTES)
+                          .build())
+                  .loadSettings(
+                      LoadSettings.builder()
+                          .setCodePointLimit(MAX_FILE_BYTES)
+                          .setMaxAliasesForCollections(0)
+                          // LocatedYaml refuses a repeated key itself, naming both lines.
+                          .setAllowDuplicateKeys(true)
+                          .build())
+                  .build())
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           // 4.5 where a whole number belongs is a mistake to report, not a number to truncate.
@@ -64,14 +92,59 @@ public final class ConfigLoader {
           .build();
 
   public AgentConfig load(Path file) {
-    String text;
+    byte[] bytes;
     try {
-      text = Files.readString(file);
+      if (Files.isDirectory(file)) {
+        throw new ConfigException(file + ": is a directory; give the configuration file");
+      }
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        throw new ConfigException(
+            file
+                + ": "
+                + size
+                + " bytes is too large for a configuration (at most "
+                + MAX_FILE_BYTES
+                + "); is it the right file?");
+      }
+      bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       throw new ConfigException(
           file + ": cannot read the configuration (" + e.getMessage() + "); check the path");
     }
-    return parse(file, text);
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new ConfigException(file + ": grew beyond " + MAX_FILE_BYTES + " bytes while read");
+    }
+    return parse(file, utf8(file, bytes));
+  }
+
+  /** {@code bytes} as UTF-8 text, or a refusal naming the line of the first bad byte. */
+  private static String utf8(Path file, byte[] bytes) {
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(in, out, true);
+    if (result.isError()) {
+      int offset = in.position();
+      int line = 1;
+      for (int i = 0; i < offset; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+        }
+      }
+      throw new ConfigException(
+          file
+              + ":"
+              + line
+              + ": not UTF-8 text (byte "
+              + (offset + 1)
+              + " is not valid UTF-8); save the file as UTF-8");
+    }
+    return out.flip().toString();
   }
 
   public AgentConfig parse(Path file, String text) {
@@ -87,7 +160,12 @@ public final class ConfigLoader {
 
     JsonNode host = section(yaml, root, "host");
     onlyKeys(yaml, host, "/host", Set.of("name"));
-    String hostName = string(yaml, host, "/host", "name").orElseGet(ConfigLoader::machineName);
+    Optional<String> givenName = string(yaml, host, "/host", "name");
+    String hostName = givenName.orElseGet(ConfigLoader::machineName);
+    String hostNameSource =
+        givenName.isPresent()
+            ? yaml.where("/host/name")
+            : file + " (no host.name; the machine's name '" + hostName + "' was taken)";
 
     JsonNode hypervisorNode = root.get("hypervisor");
     if (hypervisorNode == null || !hypervisorNode.isObject()) {
@@ -217,7 +295,8 @@ public final class ConfigLoader {
         tokenName,
         apiSettings,
         journalMaxSizeMb,
-        journalRetentionDays);
+        journalRetentionDays,
+        hostNameSource);
   }
 
   private EngineSettings engine(LocatedYaml yaml, JsonNode node) {
