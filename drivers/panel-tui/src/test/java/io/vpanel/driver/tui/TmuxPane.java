@@ -61,6 +61,9 @@ public final class TmuxPane implements AutoCloseable {
   /** The pane's text, row by row, trailing blanks dropped. */
   public List<String> capture() throws IOException {
     String text = run(socket, "capture-pane", "-p", "-t", TARGET);
+    if (text.endsWith("\n")) {
+      text = text.substring(0, text.length() - 1);
+    }
     return Arrays.stream(text.split("\n", -1)).map(String::stripTrailing).toList();
   }
 
