@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -65,9 +64,5 @@ class TuiPanelContractTest extends PanelDriverContract {
         .pollInterval(Duration.ofMillis(50))
         .ignoreExceptions()
         .until(condition::getAsBoolean);
-  }
-
-  static Map<String, String> utf8() {
-    return Map.of("LANG", "C.UTF-8");
   }
 }
