@@ -357,6 +357,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theTerminalPanelsSampleConfigurationLoads() throws IOException {
+    Path sample = Path.of("../drivers/panel-tui/sample-config.yaml").toAbsolutePath().normalize();
+    AgentConfig config = loader.load(sample);
+    assertThat(config.panels()).extracting(DriverChoice::name).containsExactly("tui", "web");
+    assertThat(config.panels().get(0).settings())
+        .isEqualTo(io.vpanel.driver.tui.TuiSettings.defaults().onDevice("/dev/ttyS0"));
+  }
+
+  @Test
   void aTerminalPanelWithTheSameKeyTwiceIsRefusedAtItsLine() throws IOException {
     String message =
         refusal(
