@@ -5,6 +5,7 @@ import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.TextColor;
 import com.googlecode.lanterna.graphics.TextGraphics;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.panel.ConfirmFeedback;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.LightColor;
 import io.vpanel.spi.panel.PanelState;
@@ -52,7 +53,7 @@ final class PanelView {
     int legend =
         Math.max(
             legend(Optional.empty()).length(),
-            legend(Optional.of(new io.vpanel.spi.panel.ConfirmFeedback("cancel", null))).length());
+            legend(Optional.of(new ConfirmFeedback("cancel", null))).length());
     this.width = Math.max(Math.max(settings.columns() + 2, lamps), Math.max(legend, 30));
     this.height = settings.rows() + 6;
   }
@@ -97,7 +98,6 @@ final class PanelView {
       plain(g);
     }
     // the display box
-    char corner = ascii ? '+' : '┌';
     int boxTop = top + 2;
     horizontal(g, left, boxTop, columns, ascii ? '+' : '┌', ascii ? '+' : '┐');
     for (int row = 0; row < settings.rows(); row++) {
@@ -108,7 +108,7 @@ final class PanelView {
       g.setCharacter(left + 1 + columns, boxTop + 1 + row, side);
     }
     horizontal(
-        g, left, boxTop + settings.rows() + 1, columns, ascii ? corner : '└', ascii ? '+' : '┘');
+        g, left, boxTop + settings.rows() + 1, columns, ascii ? '+' : '└', ascii ? '+' : '┘');
     // the lamps
     int x = left;
     int lampRow = boxTop + settings.rows() + 2;
@@ -166,7 +166,7 @@ final class PanelView {
     };
   }
 
-  private String legend(Optional<io.vpanel.spi.panel.ConfirmFeedback> confirm) {
+  private String legend(Optional<ConfirmFeedback> confirm) {
     return confirm
         .map(
             offer ->

@@ -45,6 +45,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class TuiPanelDriver implements PanelDriver {
   static final int RETRY_SECONDS = 2;
+  private static final System.Logger log = System.getLogger(TuiPanelDriver.class.getName());
   private static final long FLASH_HALF_MILLIS = 500;
   private static final int READ_BUFFER = 256;
 
@@ -158,9 +159,16 @@ final class TuiPanelDriver implements PanelDriver {
   }
 
   private void fault(Optional<String> problem) {
+    log.log(
+        problem.isPresent() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+        problem.map(p -> "terminal panel: " + p).orElse("terminal panel: the terminal is back"));
     PanelListener current = listener;
     if (current != null && !closed) {
-      current.onFault(problem);
+      try {
+        current.onFault(problem);
+      } catch (RuntimeException e) {
+        log.log(System.Logger.Level.WARNING, "the panel listener refused a fault report", e);
+      }
     }
   }
 
@@ -323,7 +331,12 @@ final class TuiPanelDriver implements PanelDriver {
     }
     PanelListener current = listener;
     if (current != null && !closed) {
-      current.onButton(new ButtonEvent.Key(button, scheduler.now()));
+      try {
+        current.onButton(new ButtonEvent.Key(button, scheduler.now()));
+      } catch (RuntimeException e) {
+        // the listener's failure is not the terminal's: keep reading keys
+        log.log(System.Logger.Level.WARNING, "the panel listener refused a key", e);
+      }
     }
   }
 }
