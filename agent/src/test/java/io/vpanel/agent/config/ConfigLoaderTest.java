@@ -260,7 +260,10 @@ class ConfigLoaderTest {
               - driver: web
               - driver: lcd
             """);
-    assertThat(message).contains("unknown-panel.yaml:5:").contains("'lcd'").contains("known: web");
+    assertThat(message)
+        .contains("unknown-panel.yaml:5:")
+        .contains("'lcd'")
+        .containsPattern("known: ([a-z]+, )*web");
   }
 
   @Test
@@ -331,6 +334,55 @@ class ConfigLoaderTest {
                     columns: 16
                 """));
     assertThat(config.panels().get(0).settings()).isEqualTo(new WebPanelSettings(2, 16));
+  }
+
+  @Test
+  void aTerminalPanelBindsEveryKeyAndDefaultsTheRest() throws IOException {
+    AgentConfig config =
+        loader.load(
+            write(
+                "tui.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                panels:
+                  - driver: tui
+                    device: /dev/ttyS0
+                    maintenanceKey: m
+                    color: false
+                """));
+    assertThat(config.panels().get(0).name()).isEqualTo("tui");
+    assertThat(config.panels().get(0).settings())
+        .isEqualTo(
+            new io.vpanel.driver.tui.TuiSettings(
+                "/dev/ttyS0", 4, 20, "m", "Escape", false, "auto", 1000));
+  }
+
+  @Test
+  void theTerminalPanelsSampleConfigurationLoads() throws IOException {
+    Path sample = Path.of("../drivers/panel-tui/sample-config.yaml").toAbsolutePath().normalize();
+    AgentConfig config = loader.load(sample);
+    assertThat(config.panels()).extracting(DriverChoice::name).containsExactly("tui", "web");
+    assertThat(config.panels().get(0).settings())
+        .isEqualTo(io.vpanel.driver.tui.TuiSettings.defaults().onDevice("/dev/ttyS0"));
+  }
+
+  @Test
+  void aTerminalPanelWithTheSameKeyTwiceIsRefusedAtItsLine() throws IOException {
+    String message =
+        refusal(
+            "tui-keys.yaml",
+            """
+            hypervisor:
+              driver: sim
+            panels:
+              - driver: tui
+                backKey: enter
+            """);
+    assertThat(message)
+        .contains("tui-keys.yaml:")
+        .contains("bad value for the tui panel driver")
+        .contains("maintenanceKey and backKey must differ, both are Enter");
   }
 
   @Test
