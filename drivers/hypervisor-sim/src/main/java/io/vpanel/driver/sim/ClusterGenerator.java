@@ -140,52 +140,45 @@ final class ClusterGenerator {
       if (hosts < 3) {
         return true;
       }
+      long[] freeMemory = new long[hosts];
+      int[] freeVcpus = new int[hosts];
+      Arrays.fill(freeMemory, hostMemory);
+      Arrays.fill(freeVcpus, hostVcpus);
+      List<List<VmSpec>> guests = new ArrayList<>(hosts);
       for (int host = 0; host < hosts; host++) {
-        if (!evacuatesOntoOthers(host) || othersFitOn(host)) {
+        guests.add(new ArrayList<>());
+      }
+      long totalMemory = 0;
+      long totalVcpus = 0;
+      for (int vm = 0; vm < vms.size(); vm++) {
+        VmSpec spec = vms.get(vm);
+        freeMemory[placement[vm]] -= spec.memoryBytes();
+        freeVcpus[placement[vm]] -= spec.vcpus();
+        guests.get(placement[vm]).add(spec);
+        totalMemory += spec.memoryBytes();
+        totalVcpus += spec.vcpus();
+      }
+      for (int host = 0; host < hosts; host++) {
+        if (!evacuatesOntoOthers(host, guests.get(host), freeMemory, freeVcpus)) {
+          return false;
+        }
+        // All other guests fit on this one host exactly when their totals do (one bin).
+        long othersMemory = totalMemory - (hostMemory - freeMemory[host]);
+        long othersVcpus = totalVcpus - (hostVcpus - freeVcpus[host]);
+        if (othersMemory <= freeMemory[host] && othersVcpus <= freeVcpus[host]) {
           return false;
         }
       }
       return true;
     }
 
-    private boolean evacuatesOntoOthers(int evacuated) {
-      long[] freeMemory = new long[hosts];
-      int[] freeVcpus = new int[hosts];
-      fillFree(freeMemory, freeVcpus);
-      freeMemory[evacuated] = 0;
-      freeVcpus[evacuated] = 0;
-      return Packing.place(guestsOf(evacuated, true), freeMemory, freeVcpus) != null;
-    }
-
-    private boolean othersFitOn(int remaining) {
-      long[] freeMemory = new long[hosts];
-      int[] freeVcpus = new int[hosts];
-      fillFree(freeMemory, freeVcpus);
-      return Packing.place(
-              guestsOf(remaining, false),
-              new long[] {freeMemory[remaining]},
-              new int[] {freeVcpus[remaining]})
-          != null;
-    }
-
-    private void fillFree(long[] freeMemory, int[] freeVcpus) {
-      Arrays.fill(freeMemory, hostMemory);
-      Arrays.fill(freeVcpus, hostVcpus);
-      for (int vm = 0; vm < vms.size(); vm++) {
-        freeMemory[placement[vm]] -= vms.get(vm).memoryBytes();
-        freeVcpus[placement[vm]] -= vms.get(vm).vcpus();
-      }
-    }
-
-    /** The guests on {@code host} (or, with {@code on} false, on every other host). */
-    private List<VmSpec> guestsOf(int host, boolean on) {
-      List<VmSpec> result = new ArrayList<>();
-      for (int vm = 0; vm < vms.size(); vm++) {
-        if ((placement[vm] == host) == on) {
-          result.add(vms.get(vm));
-        }
-      }
-      return result;
+    private boolean evacuatesOntoOthers(
+        int evacuated, List<VmSpec> itsGuests, long[] freeMemory, int[] freeVcpus) {
+      long[] memory = freeMemory.clone();
+      int[] vcpus = freeVcpus.clone();
+      memory[evacuated] = 0;
+      vcpus[evacuated] = 0;
+      return Packing.place(itsGuests, memory, vcpus) != null;
     }
   }
 }

@@ -67,6 +67,16 @@ class ClusterGenerationTest {
   }
 
   @Test
+  void theLargestDocumentedClusterIsDrawnAndMeetsTheSizingRule() {
+    SimCluster cluster =
+        SimCluster.generate(new SimSettings(11, 1000, 100_000, 10, 5, 100, 30), scheduler);
+
+    assertThat(cluster.hostNames()).hasSize(1000);
+    assertThat(cluster.allVms()).hasSize(100_000);
+    assertThat(new SizingRule(cluster).everyHostFitsOnTheOthers()).isTrue();
+  }
+
+  @Test
   void hostsHaveRoundSizesAndTheConfiguredBandwidth() {
     SimSettings settings = new SimSettings(7, 5, 30, 25, 8, 100, 30);
     SimCluster cluster = SimCluster.generate(settings, scheduler);
