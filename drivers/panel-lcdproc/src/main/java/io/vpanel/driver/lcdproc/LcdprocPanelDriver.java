@@ -99,6 +99,7 @@ final class LcdprocPanelDriver implements PanelDriver {
   private volatile PanelListener listener;
   private volatile boolean closed;
   private volatile Socket socket;
+  private volatile boolean visible; // written by the session thread only
   private final AtomicReference<PanelState> desired = new AtomicReference<>();
   private final AtomicBoolean renderPending = new AtomicBoolean();
   private final BlockingQueue<Event> mailbox = new ArrayBlockingQueue<>(MAILBOX);
@@ -113,7 +114,6 @@ final class LcdprocPanelDriver implements PanelDriver {
   private String lastShape;
   private long attentionUntil = System.nanoTime();
   private boolean blinkRefused;
-  private boolean visible;
   private Optional<String> reportedFault = Optional.empty();
   private final Deque<String> recent = new ArrayDeque<>();
   private long connections;
@@ -144,6 +144,11 @@ final class LcdprocPanelDriver implements PanelDriver {
   @Override
   public PanelCapabilities capabilities() {
     return capabilities;
+  }
+
+  /** True while connected and LCDd shows this panel's screen (it said {@code listen}). */
+  boolean showing() {
+    return visible && !closed;
   }
 
   @Override
@@ -215,6 +220,7 @@ final class LcdprocPanelDriver implements PanelDriver {
         problem = "unexpected " + e;
         log.error("{}: session failed", where, e);
       } finally {
+        visible = false;
         if (connection != null) {
           connection.close();
         }
