@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -37,8 +36,8 @@ class LcdprocPanelEvacuationTest {
   private RunningAgent agent;
   private AgentApi api;
 
-  @BeforeEach
-  void start() throws IOException {
+  /** Starts LCDd and the agent; {@code cluster} is the sim driver's size and network. */
+  private void start(String cluster) throws IOException {
     lcdd = LcddFixture.start(dir, 20, 4);
     int port = AgentApi.freePort();
     Path token = dir.resolve("token");
@@ -51,10 +50,7 @@ class LcdprocPanelEvacuationTest {
         hypervisor:
           driver: sim
           seed: 5
-          hosts: 3
-          vms: 9
-          nicGbps: 2
-          streamGbps: 1
+        %s
         panels:
           - driver: lcdproc
             port: %d
@@ -63,7 +59,7 @@ class LcdprocPanelEvacuationTest {
           listen: 127.0.0.1:%d
           tokenFile: %s
         """
-            .formatted(lcdd.port(), port, token);
+            .formatted(cluster.indent(2).stripTrailing(), lcdd.port(), port, token);
     Files.writeString(config, yaml);
     agent = Wiring.startAgent(new ConfigLoader().load(config));
     api =
@@ -101,8 +97,14 @@ class LcdprocPanelEvacuationTest {
     return AgentApi.state(api.read());
   }
 
+  /** A small, fast cluster: sim-01 empties in seconds. */
+  private void startFast() throws IOException {
+    start("hosts: 3\nvms: 3\nnicGbps: 40\nstreamGbps: 20");
+  }
+
   @Test
   void aSinglePressStartsNothingAndBackWithdrawsTheOffer() throws Exception {
+    startFast();
     lcdd.press("Enter");
     awaitRow(2, "PRESS AGAIN TO ENTER"::equals);
     assertThat(state()).isEqualTo("OPERATIONAL");
@@ -122,6 +124,7 @@ class LcdprocPanelEvacuationTest {
 
   @Test
   void enterThenExitMaintenanceWithTheKeysOfTheLcd() throws Exception {
+    startFast();
     lcdd.press("Enter");
     awaitRow(2, "PRESS AGAIN TO ENTER"::equals);
     lcdd.press("Enter");
@@ -141,6 +144,8 @@ class LcdprocPanelEvacuationTest {
 
   @Test
   void lcddKilledMidEvacuationComesBackWithTheCurrentState() throws Exception {
+    // Slow enough that the evacuation runs on while LCDd is down and restarting.
+    start("hosts: 3\nvms: 6\nnicGbps: 10\nstreamGbps: 4");
     assertThat(api.maintenance("enter").statusCode()).isEqualTo(202);
     awaitRow(1, row -> row.startsWith("EVACUATING"));
     api.await(AgentApi.inState("ENTERING"), 30);
