@@ -582,6 +582,9 @@ final class LcdprocPanelDriver implements PanelDriver {
 
   /** {@code text} for a log line: control characters escaped, at most 200 characters. */
   static String printable(String text) {
+    if (text.isEmpty()) {
+      return "(an empty line)";
+    }
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < text.length() && out.length() < 200; i++) {
       char c = text.charAt(i);
