@@ -135,11 +135,20 @@ final class SnapshotPublisher {
     }
   }
 
-  /** While some panel has alerts or notices to show, turn its rotating line every few s. */
+  /**
+   * While some panel has alerts, notices, a refusal or a failed panel to show, turn its rotating
+   * line every few s (a small display shows them in turn with the state).
+   */
   private void scheduleRotation() {
     boolean needed =
         parts.hosts.all().stream()
-            .anyMatch(h -> h.controlled && (!h.notices.isEmpty() || !h.activeAlerts.isEmpty()));
+            .anyMatch(
+                h ->
+                    h.controlled
+                        && (!h.notices.isEmpty()
+                            || !h.activeAlerts.isEmpty()
+                            || h.message != null
+                            || !parts.panels.faultLines(h).isEmpty()));
     if (needed && rotationTask == null && !parts.closed) {
       rotationTask =
           parts.scheduler.schedule(

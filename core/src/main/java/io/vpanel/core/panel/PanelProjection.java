@@ -182,28 +182,14 @@ public final class PanelProjection {
     List<String> rows = new ArrayList<>();
     String count = in.runningVms() + " VM";
     String name = in.host().toUpperCase(Locale.ROOT);
-    String title = fit(clip(name, cols - count.length() - 1), cols - count.length()) + count;
-    Optional<String> prompt = prompt(in, confirm);
+    String title =
+        count.length() >= cols
+            ? fit(count, cols)
+            : fit(clip(name, cols - count.length() - 1), cols - count.length()) + count;
+    Optional<String> prompt = prompt(in, confirm, cols);
     if (in.rows() < 3) {
-      // Small displays: SAFE TO SERVICE first, then what the technician must act on, else the
-      // state.
-      boolean safe =
-          m.safeToService()
-              && in.hypervisorConnected()
-              && m.state() == MaintenanceState.IN_MAINTENANCE;
-      String urgent =
-          safe
-              ? stateLine(in)
-              : prompt.orElseGet(
-                  () ->
-                      in.message().map(text -> wrap(text, cols)).stream()
-                          .flatMap(List::stream)
-                          .findFirst()
-                          .orElse(stateLine(in)));
-      if (in.rows() == 1) {
-        return List.of(fit(urgent, cols));
-      }
-      return List.of(title, fit(urgent, cols));
+      String line = smallDisplayLine(in, prompt, cols);
+      return in.rows() == 1 ? List.of(fit(line, cols)) : List.of(title, fit(line, cols));
     }
     rows.add(title);
     rows.add(fit(stateLine(in), cols));
@@ -245,14 +231,47 @@ public final class PanelProjection {
     return rows;
   }
 
-  /** The line that tells the technician what the button does now, during a gesture. */
-  private static Optional<String> prompt(Input in, Optional<ConfirmFeedback> confirm) {
+  /**
+   * The one line below the title on a display of one or two rows. What the technician is doing
+   * comes first: a hold or a press waiting for its confirmation. Otherwise the state (SAFE TO
+   * SERVICE, EVACUATING 3/12, HYPERVISOR LOST) takes turns with whatever else there is to say — a
+   * refusal, alerts, notices, a failed panel — and is shown every other turn, so neither hides the
+   * other for long.
+   */
+  private static String smallDisplayLine(Input in, Optional<String> prompt, int cols) {
+    if (prompt.isPresent()) {
+      return prompt.get();
+    }
+    List<String> others = new ArrayList<>();
+    in.message().ifPresent(text -> others.addAll(wrap(text, cols)));
+    MaintenanceView m = in.maintenance();
+    if (m.state() == MaintenanceState.FAILED && in.message().isEmpty()) {
+      m.reason().ifPresent(text -> others.addAll(wrap(text, cols)));
+    }
+    others.addAll(in.notices());
+    String state = stateLine(in);
+    if (others.isEmpty()) {
+      return state;
+    }
+    int turn = Math.floorMod(in.rotation(), 2 * others.size());
+    return turn % 2 == 0 ? state : others.get(turn / 2);
+  }
+
+  /**
+   * The line that tells the technician what the button does now, during a gesture; shorter on a
+   * display narrower than 20 columns, so the action word always shows.
+   */
+  private static Optional<String> prompt(Input in, Optional<ConfirmFeedback> confirm, int cols) {
+    boolean narrow = cols < 20;
     if (in.hold().isPresent()) {
       HoldFeedback hold = in.hold().get();
       long seconds = Math.max(1, (hold.confirmAfter().toMillis() + 999) / 1000);
-      return Optional.of("HOLD " + seconds + "S TO " + hold.action().toUpperCase(Locale.ROOT));
+      String action = hold.action().toUpperCase(Locale.ROOT);
+      return Optional.of(
+          narrow ? "HOLD " + seconds + "S: " + action : "HOLD " + seconds + "S TO " + action);
     }
-    return confirm.map(c -> "PRESS AGAIN TO " + c.action().toUpperCase(Locale.ROOT));
+    return confirm.map(
+        c -> (narrow ? "AGAIN TO " : "PRESS AGAIN TO ") + c.action().toUpperCase(Locale.ROOT));
   }
 
   private static String stateLine(Input in) {

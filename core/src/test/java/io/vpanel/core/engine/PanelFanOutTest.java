@@ -56,7 +56,10 @@ class PanelFanOutTest {
         EngineSettings.defaults().toBuilder().panelRenderTimeout(Duration.ofSeconds(1)).build();
     engine = new ClusterEngine(scheduler, io, settings, null, bindings);
     engine.start();
-    await().atMost(WAIT).until(() -> status("h1").capacity().isPresent());
+    // The first snapshot may not list the hosts yet.
+    await()
+        .atMost(WAIT)
+        .until(() -> engine.snapshot().host("h1").flatMap(HostStatus::capacity).isPresent());
   }
 
   @AfterEach

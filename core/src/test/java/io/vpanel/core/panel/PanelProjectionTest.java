@@ -9,6 +9,7 @@ import io.vpanel.core.model.ProgressView;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.spi.management.LinkStatus;
+import io.vpanel.spi.panel.ConfirmFeedback;
 import io.vpanel.spi.panel.HoldFeedback;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.LightColor;
@@ -16,6 +17,7 @@ import io.vpanel.spi.panel.PanelState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -513,5 +515,86 @@ class PanelProjectionTest {
     assertThat(PanelProjection.fit("x".repeat(19) + face, 20)).isEqualTo("x".repeat(19) + " ");
     assertThat(PanelProjection.wrap("PSU\u0007 2 \u001bfailure", 8))
         .containsExactly("PSU? 2", "?failure");
+  }
+
+  private static PanelProjection.Input small(
+      PanelProjection.Input in, int rows, int columns, Optional<String> message, int rotation) {
+    return new PanelProjection.Input(
+        in.host(),
+        in.version(),
+        in.hypervisorConnected(),
+        in.runningVms(),
+        in.maintenance(),
+        in.managementLink(),
+        in.pfaProtect(),
+        in.drs(),
+        in.ha(),
+        in.hold(),
+        message,
+        in.notices(),
+        rotation,
+        rows,
+        columns);
+  }
+
+  @Test
+  void aSmallDisplayShowsTheConfirmOfferEvenWhenSafeToService() {
+    PanelProjection.Input in =
+        input(view(MaintenanceState.IN_MAINTENANCE, true, Optional.empty(), null));
+    Optional<ConfirmFeedback> offer =
+        Optional.of(new ConfirmFeedback("exit", Instant.EPOCH.plusSeconds(5)));
+    for (int[] size : new int[][] {{2, 16}, {2, 20}, {1, 16}}) {
+      List<String> lines =
+          PanelProjection.lines(small(in, size[0], size[1], Optional.empty(), 0), offer);
+      assertThat(lines.get(lines.size() - 1).trim())
+          .as("%dx%d", size[1], size[0])
+          .isEqualTo(size[1] < 20 ? "AGAIN TO EXIT" : "PRESS AGAIN TO EXIT");
+    }
+    List<String> without = PanelProjection.lines(small(in, 2, 16, Optional.empty(), 0));
+    assertThat(without.get(1).trim()).isEqualTo("SAFE TO SERVICE");
+  }
+
+  @Test
+  void onSixteenColumnsEveryOfferKeepsItsActionWord() {
+    PanelProjection.Input in = input(view(MaintenanceState.ENTERING));
+    for (String action : List.of("enter", "exit", "cancel")) {
+      List<String> lines =
+          PanelProjection.lines(
+              small(in, 2, 16, Optional.empty(), 0),
+              Optional.of(new ConfirmFeedback(action, Instant.EPOCH)));
+      assertThat(lines.get(1)).contains(action.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  @Test
+  void aSmallDisplayTakesTurnsBetweenTheStateAndWhatElseThereIsToSay() {
+    PanelProjection.Input in = input(view(MaintenanceState.ENTERING));
+    PanelProjection.Input refused = small(in, 2, 20, Optional.of("NO-GO: no room"), 0);
+    assertThat(PanelProjection.lines(refused).get(1).trim()).startsWith("EVACUATING");
+    PanelProjection.Input next = small(in, 2, 20, Optional.of("NO-GO: no room"), 1);
+    assertThat(PanelProjection.lines(next).get(1).trim()).isEqualTo("NO-GO: no room");
+  }
+
+  @Test
+  void aVmCountWiderThanTheDisplayDoesNotBreakTheTitle() {
+    PanelProjection.Input in = input(view(MaintenanceState.OPERATIONAL));
+    PanelProjection.Input narrow =
+        new PanelProjection.Input(
+            in.host(),
+            in.version(),
+            true,
+            123_456_789,
+            in.maintenance(),
+            in.managementLink(),
+            in.pfaProtect(),
+            in.drs(),
+            in.ha(),
+            in.hold(),
+            Optional.empty(),
+            List.of(),
+            0,
+            2,
+            8);
+    assertThat(PanelProjection.lines(narrow)).allSatisfy(l -> assertThat(l).hasSize(8));
   }
 }
