@@ -211,8 +211,10 @@ final class EvdevReader {
   }
 
   /**
-   * Stops reading. A read that blocks in the kernel returns with the device's next record (or its
-   * end) and reports nothing; an open that waits for a FIFO's writer is let go.
+   * Stops reading and returns at once. A read blocked in the kernel is left to return with the
+   * device's next record or its end (closing the channel under it would wait for that read): the
+   * reader then sees {@code closed}, reports nothing and closes the device. An open that waits for
+   * a FIFO's writer is let go.
    */
   void close() {
     closed = true;
@@ -220,14 +222,7 @@ final class EvdevReader {
     if (pending != null) {
       pending.cancel();
     }
-    FileChannel channel = open;
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        log.debug("closing {}", device, e);
-      }
-    } else {
+    if (open == null) {
       releaseFifoOpen();
     }
   }
