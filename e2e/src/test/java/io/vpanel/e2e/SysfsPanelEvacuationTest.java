@@ -70,6 +70,8 @@ class SysfsPanelEvacuationTest {
               hosts: 3
               vms: 6
               tickMillis: 50
+              nicGbps: 1000
+              streamGbps: 1000
             panels:
               - driver: sysfs
                 ledRoot: %s
@@ -86,7 +88,7 @@ class SysfsPanelEvacuationTest {
             """
                 .formatted(sysfs.root(), RED, GREEN, button.path(), token));
     agent = Wiring.startAgent(new ConfigLoader().load(config));
-    Duration wait = Duration.ofSeconds(30);
+    Duration wait = Duration.ofSeconds(60);
 
     await().atMost(wait).until(() -> state() == MaintenanceState.OPERATIONAL);
     assertThat(sysfs.read(RED, "brightness")).isEqualTo("0");
