@@ -1,0 +1,254 @@
+package io.vpanel.driver.sysfs;
+
+import io.vpanel.spi.Scheduler;
+import io.vpanel.spi.panel.ButtonEvent;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the maintenance button from an evdev input device on a virtual thread: {@code EV_KEY}
+ * records of the configured code become presses (value 1) and releases (value 0); auto-repeat
+ * (value 2), other codes and other event types are ignored. A missing, unreadable or vanished
+ * device is reported to {@link Faults} and opened again after a back-off on the scheduler's clock
+ * (doubling from {@value SysfsPanelSettings#FIRST_RETRY_MILLIS} ms), never in a busy loop.
+ *
+ * <p>Timestamps come from the scheduler: an event is stamped with the scheduler's time when its
+ * read returned, less how much earlier the kernel stamped it than the newest event of the same read
+ * (at most {@link #MAX_BATCH_SPREAD}), so a press and release read together keep their real
+ * spacing. Stamps never go backwards.
+ *
+ * <p>State: {@code pressed}, {@code lastAt}, {@code backoff} and the buffer belong to the one
+ * reader thread alive at a time (attempts are started one after another, never two at once).
+ */
+final class EvdevReader {
+  private static final Logger log = LoggerFactory.getLogger(EvdevReader.class);
+  static final String PART = "input";
+  private static final Duration MAX_BATCH_SPREAD = Duration.ofSeconds(60);
+  private static final int BUFFER_RECORDS = 64;
+
+  private final Path device;
+  private final int keyCode;
+  private final Scheduler scheduler;
+  private final Faults faults;
+  private final Consumer<ButtonEvent> sink;
+  private final Duration maxBackoff;
+
+  private volatile boolean closed;
+  private volatile FileChannel open;
+  private volatile Scheduler.Cancellable retry;
+
+  // owned by the reader thread of the current attempt
+  private boolean pressed;
+  private Instant lastAt = Instant.MIN;
+  private Duration backoff = Duration.ofMillis(SysfsPanelSettings.FIRST_RETRY_MILLIS);
+  private long garbageBytes;
+
+  EvdevReader(
+      Path device,
+      int keyCode,
+      Scheduler scheduler,
+      Faults faults,
+      Consumer<ButtonEvent> sink,
+      Duration maxBackoff) {
+    this.device = device;
+    this.keyCode = keyCode;
+    this.scheduler = scheduler;
+    this.faults = faults;
+    this.sink = sink;
+    this.maxBackoff = maxBackoff;
+  }
+
+  void start() {
+    attempt();
+  }
+
+  private void attempt() {
+    if (closed) {
+      return;
+    }
+    Thread.ofVirtual().name("sysfs-panel-input " + device).start(this::attachAndRead);
+  }
+
+  private void attachAndRead() {
+    String problem;
+    try (FileChannel channel = FileChannel.open(device, StandardOpenOption.READ)) {
+      open = channel;
+      if (closed) {
+        return;
+      }
+      log.info("input device {}: reading key code {}", device, keyCode);
+      faults.set(PART, Optional.empty());
+      backoff = Duration.ofMillis(SysfsPanelSettings.FIRST_RETRY_MILLIS);
+      read(channel);
+      problem = Problems.input(device, new EOFException());
+    } catch (ClosedChannelException e) {
+      if (closed) {
+        return;
+      }
+      problem = Problems.input(device, e);
+    } catch (IOException e) {
+      problem = Problems.input(device, e);
+    } catch (RuntimeException e) {
+      log.error("input device {}: unexpected failure, reading it again", device, e);
+      problem = "input device " + device + ": " + e;
+    } finally {
+      open = null;
+    }
+    if (closed) {
+      return;
+    }
+    if (pressed) {
+      // A hold must not outlive the device: core would confirm it with nobody holding the button.
+      pressed = false;
+      log.warn("input device {}: gone while the button was down; reporting a release", device);
+      emit(ButtonEvent.maintenance(false, stamp(scheduler.now())));
+    }
+    faults.set(PART, Optional.of(problem));
+    Duration wait = backoff;
+    backoff =
+        backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+    retry = scheduler.schedule(wait, this::attempt);
+  }
+
+  /** Reads records until end of input; throws when a read fails. */
+  private void read(FileChannel channel) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(InputEvent.SIZE * BUFFER_RECORDS);
+    while (!closed) {
+      int n = channel.read(buffer);
+      if (n < 0) {
+        if (buffer.position() > 0) {
+          log.warn(
+              "input device {}: {} bytes of a truncated record at end of input, dropped",
+              device,
+              buffer.position());
+        }
+        return;
+      }
+      buffer.flip();
+      List<InputEvent> events = parse(buffer);
+      buffer.compact();
+      if (!events.isEmpty()) {
+        deliver(events, scheduler.now());
+      }
+    }
+  }
+
+  /** Whole plausible records from the buffer; skips bytes that cannot start one. */
+  private List<InputEvent> parse(ByteBuffer buffer) {
+    List<InputEvent> events = new ArrayList<>();
+    while (buffer.remaining() >= InputEvent.SIZE) {
+      InputEvent event = InputEvent.peek(buffer);
+      if (event.plausible()) {
+        if (garbageBytes > 0) {
+          log.warn(
+              "input device {}: skipped {} bytes that are not input_event records",
+              device,
+              garbageBytes);
+          garbageBytes = 0;
+        }
+        buffer.position(buffer.position() + InputEvent.SIZE);
+        events.add(event);
+      } else {
+        buffer.position(buffer.position() + 1);
+        garbageBytes++;
+      }
+    }
+    return events;
+  }
+
+  private void deliver(List<InputEvent> events, Instant readAt) {
+    long newest = events.getLast().timeMicros();
+    for (InputEvent event : events) {
+      if (event.type() != InputEvent.EV_KEY || event.code() != keyCode) {
+        continue;
+      }
+      boolean down;
+      if (event.value() == InputEvent.PRESSED) {
+        down = true;
+      } else if (event.value() == InputEvent.RELEASED) {
+        down = false;
+      } else {
+        continue; // auto-repeat: the button is still down
+      }
+      if (down == pressed) {
+        continue; // a second press without release (or the reverse) after a lost record
+      }
+      pressed = down;
+      long earlier = newest - event.timeMicros();
+      Instant at = readAt;
+      if (earlier > 0 && earlier <= MAX_BATCH_SPREAD.toNanos() / 1000) {
+        at = readAt.minusNanos(earlier * 1000);
+      }
+      emit(ButtonEvent.maintenance(down, stamp(at)));
+    }
+  }
+
+  private Instant stamp(Instant at) {
+    Instant result = at.isBefore(lastAt) ? lastAt : at;
+    lastAt = result;
+    return result;
+  }
+
+  private void emit(ButtonEvent event) {
+    if (!closed) {
+      sink.accept(event);
+    }
+  }
+
+  /**
+   * Stops reading and returns at once. A read blocked in the kernel is left to return with the
+   * device's next record or its end (closing the channel under it would wait for that read): the
+   * reader then sees {@code closed}, reports nothing and closes the device. An open that waits for
+   * a FIFO's writer is let go.
+   */
+  void close() {
+    closed = true;
+    Scheduler.Cancellable pending = retry;
+    if (pending != null) {
+      pending.cancel();
+    }
+    if (open == null) {
+      releaseFifoOpen();
+    }
+  }
+
+  /**
+   * Opening a FIFO for reading waits for a writer; opening it read-write here (which never waits on
+   * Linux) lets that open return, and the reader sees {@code closed} and goes.
+   */
+  private void releaseFifoOpen() {
+    try {
+      if (Files.exists(device, LinkOption.NOFOLLOW_LINKS)
+          && !Files.isDirectory(device)
+          && !Files.isRegularFile(device)
+          && isFifo(device)) {
+        try (FileChannel unblock =
+            FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+          log.debug("released a pending open of FIFO {}", device);
+        }
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      log.debug("releasing a pending open of {}", device, e);
+    }
+  }
+
+  private static boolean isFifo(Path path) throws IOException {
+    Object mode = Files.getAttribute(path, "unix:mode");
+    return mode instanceof Integer bits && (bits & 0170000) == 0010000;
+  }
+}
