@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -42,6 +43,9 @@ public final class BenchMain {
     LatencyBench.Result threePanels =
         new LatencyBench().run(smoke ? 20 : 2000, smoke ? 4 : 100, true);
 
+    System.out.println("2b/5 latency to a real LCD (LCDd)");
+    Optional<LcdLatencyBench.Result> lcd = new LcdLatencyBench().run(smoke ? 5 : 200);
+
     System.out.println("3/5 footprint");
     FootprintBench.Result footprint =
         new FootprintBench().run(smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(10));
@@ -56,7 +60,7 @@ public final class BenchMain {
     double minutes = (System.nanoTime() - started) / 60e9;
     String report =
         Report.markdown(
-            rows, latency, threePanels, footprint, scale, load, minutes, smoke, charts, docs);
+            rows, latency, threePanels, lcd, footprint, scale, load, minutes, smoke, charts, docs);
     Files.writeString(docs.resolve(smoke ? "BENCHMARKS-smoke.md" : "BENCHMARKS.md"), report);
     System.out.printf(Locale.ROOT, "wrote %s in %.1f min%n", docs, minutes);
   }

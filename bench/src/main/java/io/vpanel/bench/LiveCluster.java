@@ -55,6 +55,18 @@ final class LiveCluster implements AutoCloseable {
    * one that notifies {@code lcdChanged} on each render, and a slow one.
    */
   LiveCluster(SimSettings sim, Duration confirmHold, Object lcdChanged) {
+    this(sim, confirmHold, lcdChanged, (host, context) -> java.util.Optional.empty());
+  }
+
+  /**
+   * With {@code extra} giving a host one more panel (a real LCD through LCDd), made with this
+   * cluster's scheduler; the cluster closes it.
+   */
+  LiveCluster(
+      SimSettings sim,
+      Duration confirmHold,
+      Object lcdChanged,
+      java.util.function.BiFunction<String, DriverContext, java.util.Optional<PanelDriver>> extra) {
     cluster = SimCluster.generate(sim, scheduler);
     SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
     api = new ApiServer(TOKEN);
@@ -77,6 +89,13 @@ final class LiveCluster implements AutoCloseable {
         ofHost.add(lcd);
         ofHost.add(slowPanel);
       }
+      extra
+          .apply(endpoint.name(), new DriverContext(scheduler, endpoint.name()))
+          .ifPresent(
+              more -> {
+                panels.add(more);
+                ofHost.add(more);
+              });
       bindings.add(new HostBinding(connection, true, ofHost, List.of()));
     }
     engine =

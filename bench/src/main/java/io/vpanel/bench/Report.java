@@ -17,6 +17,7 @@ final class Report {
       List<Row> rows,
       LatencyBench.Result latency,
       LatencyBench.Result threePanels,
+      java.util.Optional<LcdLatencyBench.Result> lcd,
       FootprintBench.Result footprint,
       List<double[]> scale,
       ApiLoadBench.Result load,
@@ -103,6 +104,8 @@ final class Report {
             latency.eventToPanel().p50() / latency.roundTrip().p50(),
             5000 / latency.eventToPanel().p50(),
             latency.backgroundRequests()));
+
+    md.append(lcdSection(lcd));
 
     md.append("## 3. Footprint\n\n");
     md.append(
@@ -231,6 +234,38 @@ final class Report {
         exponent,
         xFirst,
         xLast);
+  }
+
+  private static String lcdSection(java.util.Optional<LcdLatencyBench.Result> lcd) {
+    StringBuilder md = new StringBuilder("### 2b. To a real LCD through LCDd\n\n");
+    if (lcd.isEmpty()) {
+      return md.append("Not measured: LCDd or tmux is not installed.\n\n").toString();
+    }
+    LcdLatencyBench.Result r = lcd.get();
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "The demo cluster in real time with a real LCDd (lcdproc, curses driver in tmux, 20 x 4,"
+                + " `FrameInterval=%d` µs as drivers/panel-lcdproc/README.md recommends) as"
+                + " sim-01's second panel, beside its web panel. A guest of sim-01 stopped on the"
+                + " simulator until the LCD shows the new VM count (read with `tmux capture-pane`"
+                + " every %d ms, so up to that much late), and until an SSE client holds it (the web"
+                + " panel's path), in the same run. LCDd reads its clients 32 times a second and"
+                + " renders every FrameInterval, so about %.0f ms is its own floor.%n%n",
+            r.frameIntervalMicros(),
+            LcdLatencyBench.POLL_MILLIS,
+            1000.0 / 32 + r.frameIntervalMicros() / 1000.0));
+    md.append("| path | samples | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n");
+    md.append(r.eventToSse().row("baseline: hypervisor event -> SSE (web panel)")).append('\n');
+    md.append(r.eventToLcd().row("hypervisor event -> text on the LCD")).append("\n\n");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- the LCD's p50/p99 is %.1fx/%.1fx the web path's; the goal is p99 within 100 ms: %s.%n%n",
+            r.eventToLcd().p50() / r.eventToSse().p50(),
+            r.eventToLcd().p99() / r.eventToSse().p99(),
+            r.eventToLcd().p99() <= 100 ? "met" : "NOT met"));
+    return md.toString();
   }
 
   private static String footprintRow(FootprintBench.Footprint f) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
-import io.vpanel.driver.lcdproc.LcddFixture;
+import io.vpanel.testkit.LcddFixture;
 import io.vpanel.testkit.Poll;
 import java.io.IOException;
 import java.net.http.HttpClient;

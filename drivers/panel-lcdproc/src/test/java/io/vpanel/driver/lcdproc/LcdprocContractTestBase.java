@@ -4,7 +4,9 @@ import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.panel.DisplayGeometry;
 import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelDriver;
+import io.vpanel.testkit.LcddFixture;
 import io.vpanel.testkit.PanelDriverContract;
+import io.vpanel.testkit.WallClockScheduler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +41,8 @@ abstract class LcdprocContractTestBase extends PanelDriverContract {
     LcdprocSettings settings = LcdprocSettings.defaults().withPort(lcdd.port()).withTimes(10, 1);
     driver =
         (LcdprocPanelDriver)
-            new LcdprocPanelProvider().create(settings, new DriverContext(new WallClock(), host()));
+            new LcdprocPanelProvider()
+                .create(settings, new DriverContext(new WallClockScheduler(), host()));
     return driver;
   }
 

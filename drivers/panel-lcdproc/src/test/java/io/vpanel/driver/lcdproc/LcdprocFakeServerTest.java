@@ -10,7 +10,9 @@ import io.vpanel.spi.panel.LightColor;
 import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelListener;
 import io.vpanel.spi.panel.PanelState;
+import io.vpanel.testkit.LcddFixture;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.WallClockScheduler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -53,7 +55,7 @@ class LcdprocFakeServerTest {
     LcdprocSettings settings =
         new LcdprocSettings(
             "127.0.0.1", server.port(), "Enter", "Left", "foreground", "info", 10, "blink", 1, 300);
-    driver = new LcdprocPanelDriver(settings, new WallClock(), FAST);
+    driver = new LcdprocPanelDriver(settings, new WallClockScheduler(), FAST);
     driver.start(
         new PanelListener() {
           @Override
@@ -274,7 +276,7 @@ class LcdprocFakeServerTest {
     LcdprocSettings settings =
         new LcdprocSettings(
             "127.0.0.1", port, "Enter", "Left", "foreground", "info", 10, "blink", 1, 300);
-    driver = new LcdprocPanelDriver(settings, new WallClock(), FAST);
+    driver = new LcdprocPanelDriver(settings, new WallClockScheduler(), FAST);
     driver.start(
         new PanelListener() {
           @Override

@@ -11,7 +11,9 @@ import io.vpanel.spi.panel.LightColor;
 import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelListener;
 import io.vpanel.spi.panel.PanelState;
+import io.vpanel.testkit.LcddFixture;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.WallClockScheduler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -62,7 +64,7 @@ class LcdprocRealLcddTest {
 
   private void start(int width, int height, LcdprocSettings settings) throws IOException {
     lcdd = LcddFixture.start(dir, width, height);
-    driver = new LcdprocPanelDriver(settings.withPort(lcdd.port()), new WallClock());
+    driver = new LcdprocPanelDriver(settings.withPort(lcdd.port()), new WallClockScheduler());
     driver.start(
         new PanelListener() {
           @Override

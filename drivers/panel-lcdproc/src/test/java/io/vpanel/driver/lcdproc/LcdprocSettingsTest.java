@@ -8,6 +8,7 @@ import io.vpanel.spi.panel.ButtonInput;
 import io.vpanel.spi.panel.DisplayGeometry;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelDriverProvider;
+import io.vpanel.testkit.WallClockScheduler;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +77,7 @@ class LcdprocSettingsTest {
     assertThat(provider.settingsType()).isEqualTo(LcdprocSettings.class);
     try (PanelDriver panel =
         new LcdprocPanelProvider()
-            .create(LcdprocSettings.defaults(), new DriverContext(new WallClock(), "h"))) {
+            .create(LcdprocSettings.defaults(), new DriverContext(new WallClockScheduler(), "h"))) {
       assertThat(panel.name()).isEqualTo("lcdproc");
       assertThat(panel.capabilities().buttons()).isEqualTo(ButtonInput.PRESS_ONLY);
       assertThat(panel.capabilities().display()).isEqualTo(DisplayGeometry.FOUR_BY_TWENTY);

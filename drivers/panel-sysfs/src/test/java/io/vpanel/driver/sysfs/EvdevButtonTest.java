@@ -8,6 +8,8 @@ import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.panel.ButtonEvent;
 import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelListener;
+import io.vpanel.testkit.SteppedScheduler;
+import io.vpanel.testkit.WallClockScheduler;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -37,7 +39,7 @@ class EvdevButtonTest {
   private final List<Optional<String>> faults = new CopyOnWriteArrayList<>();
   private SysfsPanelDriver panel;
   private FifoInput fifo;
-  private RealScheduler real;
+  private WallClockScheduler real;
 
   @AfterEach
   void close() throws IOException {
@@ -91,7 +93,7 @@ class EvdevButtonTest {
   }
 
   private void startReal() throws Exception {
-    real = new RealScheduler();
+    real = new WallClockScheduler();
     start(real);
   }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.vpanel.driver.sysfs.SysfsPanelSettings.LedBinding;
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.SteppedScheduler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

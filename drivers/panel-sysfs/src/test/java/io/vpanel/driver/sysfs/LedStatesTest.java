@@ -9,6 +9,8 @@ import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.LightColor;
 import io.vpanel.spi.panel.PanelState;
+import io.vpanel.testkit.SteppedScheduler;
+import io.vpanel.testkit.WallClockScheduler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -227,7 +229,7 @@ class LedStatesTest {
 
   @Test
   void anLedThatComesBackIsUsedAgainAndTheFaultClears() throws IOException {
-    RealScheduler scheduler = new RealScheduler();
+    WallClockScheduler scheduler = new WallClockScheduler();
     try {
       sysfs.remove(GREEN);
       SysfsPanelSettings settings =

@@ -7,6 +7,7 @@ import io.vpanel.spi.panel.LightColor;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
 import io.vpanel.testkit.PanelDriverContract;
+import io.vpanel.testkit.SteppedScheduler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import io.vpanel.driver.sysfs.SysfsPanelSettings.LedBinding;
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.panel.PanelDriverProvider;
+import io.vpanel.testkit.SteppedScheduler;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;

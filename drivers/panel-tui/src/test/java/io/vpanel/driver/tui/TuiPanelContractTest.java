@@ -3,6 +3,7 @@ package io.vpanel.driver.tui;
 import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.testkit.PanelDriverContract;
+import io.vpanel.testkit.SteppedScheduler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class TuiPanelContractTest extends PanelDriverContract {
         new TuiSettings(pane.tty(), 3, 24, "Enter", "Escape", true, "UTF-8", 200);
     panel =
         new TuiPanelProvider()
-            .create(settings, new io.vpanel.spi.DriverContext(new ManualScheduler(), host()));
+            .create(settings, new io.vpanel.spi.DriverContext(new SteppedScheduler(), host()));
     return panel;
   }
 

@@ -12,6 +12,7 @@ import io.vpanel.spi.panel.PanelButton;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelListener;
 import io.vpanel.spi.panel.PanelState;
+import io.vpanel.testkit.SteppedScheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class TuiPanelScreenTest {
   private final List<ButtonEvent> events = new CopyOnWriteArrayList<>();
   private final List<Optional<String>> faults = new CopyOnWriteArrayList<>();
   private final List<TmuxPane> panes = new ArrayList<>();
-  private final ManualScheduler clock = new ManualScheduler();
+  private final SteppedScheduler clock = new SteppedScheduler();
   private TmuxPane pane;
   private PanelDriver panel;
 

@@ -1,4 +1,4 @@
-package io.vpanel.driver.sysfs;
+package io.vpanel.testkit;
 
 import io.vpanel.spi.Scheduler;
 import java.time.Duration;
@@ -7,12 +7,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** A scheduler on the wall clock with one owner thread, for tests of reattaching in real time. */
-public final class RealScheduler implements Scheduler, AutoCloseable {
+/**
+ * A scheduler on the wall clock with one owner thread, as core gives drivers, for driver tests that
+ * run in real time (a peer that reconnects, a device that comes back). Close it after the test.
+ */
+public final class WallClockScheduler implements Scheduler, AutoCloseable {
+  private static final String THREAD = "test-scheduler";
+
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
-            Thread t = new Thread(r, "test-scheduler");
+            Thread t = new Thread(r, THREAD);
             t.setDaemon(true);
             return t;
           });
@@ -30,7 +35,7 @@ public final class RealScheduler implements Scheduler, AutoCloseable {
 
   @Override
   public boolean inOwnerThread() {
-    return Thread.currentThread().getName().equals("test-scheduler");
+    return Thread.currentThread().getName().equals(THREAD);
   }
 
   @Override

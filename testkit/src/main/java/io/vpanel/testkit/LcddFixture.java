@@ -1,4 +1,4 @@
-package io.vpanel.driver.lcdproc;
+package io.vpanel.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,13 +1,13 @@
-package io.vpanel.driver.sysfs;
+package io.vpanel.testkit;
 
 import io.vpanel.spi.Scheduler;
-import io.vpanel.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * testkit's {@link VirtualScheduler} made safe for the driver's own threads: they schedule and read
- * the clock while the test steps it. Tasks run on the stepping thread.
+ * {@link VirtualScheduler} made safe for a driver's own threads: they read the clock and schedule
+ * while the test steps it with {@link #advance}. Tasks run on the stepping thread; {@link
+ * #inOwnerThread} is false everywhere, as for any thread of a driver.
  */
 public final class SteppedScheduler implements Scheduler {
   private final VirtualScheduler clock = new VirtualScheduler();
@@ -42,6 +42,7 @@ public final class SteppedScheduler implements Scheduler {
     clock.advance(duration);
   }
 
+  /** Tasks waiting to run. */
   public synchronized int pendingTasks() {
     return clock.pendingTasks();
   }
