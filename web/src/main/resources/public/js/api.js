@@ -39,6 +39,20 @@ function failure(res) {
   return new Error((res.body && res.body.error) || 'HTTP ' + res.status);
 }
 
+/**
+ * A one-time ticket for the event stream (EventSource cannot send the token), or null when the
+ * page has no token or the agent gives none (reads are open, or an older agent).
+ */
+export async function fetchStreamTicket() {
+  if (!getToken()) return null;
+  try {
+    const res = await fetchJson(`${API}/events/tickets`, { method: 'POST', headers: headers() });
+    return res.ok && res.body && typeof res.body.ticket === 'string' ? res.body.ticket : null;
+  } catch (_) {
+    return null;
+  }
+}
+
 /** Every host (without VMs). */
 export async function fetchHosts() {
   const res = await fetchJson(`${API}/hosts`, { headers: headers() });

@@ -4,7 +4,7 @@
  * is hidden the stream is closed and its timers cleared; it reconnects when the page is visible
  * again, and the server then sends every host and panel anew.
  */
-import { API } from './api.js';
+import { API, fetchStreamTicket } from './api.js';
 import { attr, text } from './dom.js';
 import { Timers, onPageHidden, onPageVisible, pageHidden } from './lifecycle.js';
 
@@ -50,6 +50,7 @@ export class Live {
 
   /** Closes the stream and clears every timer (the page is hidden). */
   stop() {
+    this.attempt = (this.attempt || 0) + 1;
     this.timers.clearAll();
     this.retryTimer = null;
     if (this.es) this.es.close();
@@ -65,7 +66,17 @@ export class Live {
       return;
     }
     if (this.es) this.es.close();
-    const es = new EventSource(`${API}/events`);
+    this.es = null;
+    const attempt = (this.attempt = (this.attempt || 0) + 1);
+    // Where reads need a token the stream needs a ticket; elsewhere one does no harm.
+    fetchStreamTicket().then((ticket) => {
+      if (attempt !== this.attempt) return; // stopped or reconnected meanwhile
+      this.open(ticket ? `${API}/events?ticket=${encodeURIComponent(ticket)}` : `${API}/events`);
+    });
+  }
+
+  open(url) {
+    const es = new EventSource(url);
     this.es = es;
     es.onopen = () => {
       this.retryMs = FIRST_RETRY_MS;

@@ -33,6 +33,7 @@ import tools.jackson.databind.JsonNode;
     subcommands = {
       Main.Demo.class,
       Main.Agent.class,
+      Main.TokenCommand.class,
       Main.Status.class,
       Main.PlanCommand.class,
       Main.Maintenance.class,
@@ -201,6 +202,40 @@ public final class Main implements Runnable {
       spec.commandLine().getOut().println("vpanel agent: serving " + agent.url() + "/");
       spec.commandLine().getOut().flush();
       awaitShutdown(agent);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "token",
+      mixinStandardHelpOptions = true,
+      description =
+          "Make a new API token: prints the token (give it to its holder; it is not stored) and"
+              + " the line for api.tokensFile (only its SHA-256 is stored).")
+  static final class TokenCommand implements Callable<Integer> {
+    @CommandLine.Parameters(index = "0", description = "The token's name, recorded in the journal")
+    String name;
+
+    @CommandLine.Parameters(index = "1", description = "viewer, operator or admin")
+    String role;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      if (!name.matches("[A-Za-z0-9._@-]{1,64}")) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "a token's name is 1 to 64 letters, digits or . _ @ -");
+      }
+      if (io.vpanel.web.Role.parse(role).isEmpty()) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "unknown role '" + role + "' (viewer, operator or admin)");
+      }
+      String token = Wiring.newToken();
+      spec.commandLine().getErr().println("token (shown once, give it to " + name + "): " + token);
+      spec.commandLine()
+          .getOut()
+          .println(name + " " + role + " " + io.vpanel.web.ApiTokens.hash(token));
       return 0;
     }
   }

@@ -41,6 +41,7 @@ public final class RunningAgent implements AutoCloseable {
     return api;
   }
 
+  /** The single API token, or null when the agent reads named tokens from a tokens file. */
   public String token() {
     return token;
   }

@@ -30,6 +30,8 @@ import io.vpanel.spi.management.ManagementBackend;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelDriverProvider;
 import io.vpanel.web.ApiServer;
+import io.vpanel.web.ApiTokens;
+import io.vpanel.web.Role;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +120,12 @@ public final class Wiring {
 
   /** The agent of one host, from its configuration file. */
   public static RunningAgent startAgent(AgentConfig config) {
-    String token = readToken(config);
+    // One token (api.tokenFile), or named tokens with roles (api.tokensFile) and no single one.
+    String token = config.tokensFile().isEmpty() ? readToken(config) : null;
+    ApiTokens tokens =
+        token != null
+            ? ApiTokens.single(token, config.tokenName(), Role.ADMIN)
+            : tokensFile(config);
     RealTimeScheduler scheduler = new RealTimeScheduler();
     ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
     List<AutoCloseable> resources = new ArrayList<>();
@@ -136,8 +143,7 @@ public final class Wiring {
                           resources));
       ApiServer api =
           new ApiServer(
-              token,
-              config.tokenName(),
+              tokens,
               journal.map(OpenedJournal::reader).orElse(null),
               config.api().allowing(List.of(config.hostName())));
       DriverContext context = api.withServices(new DriverContext(scheduler, config.hostName()));
@@ -248,6 +254,17 @@ public final class Wiring {
     return provider.create(settings, context);
   }
 
+  /** The named tokens of {@code api.tokensFile}, re-read when the file changes. */
+  private static ApiTokens tokensFile(AgentConfig config) {
+    try {
+      ApiTokens tokens = ApiTokens.fromFile(config.tokensFile().orElseThrow());
+      log.info("API tokens: {}", tokens.describe());
+      return tokens;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
   private static String readToken(AgentConfig config) {
     Path file =
         config
@@ -255,10 +272,12 @@ public final class Wiring {
             .orElseThrow(
                 () ->
                     new ConfigException(
-                        "api.tokenFile is required: mutating API calls need a token. Create one"
-                            + " with: head -c 24 /dev/urandom | base64 > /etc/vpanel/token &&"
-                            + " chmod 600 /etc/vpanel/token"));
+                        "api.tokenFile or api.tokensFile is required: mutating API calls need a"
+                            + " token. Create one with: head -c 24 /dev/urandom | base64 >"
+                            + " /etc/vpanel/token && chmod 600 /etc/vpanel/token (or named tokens"
+                            + " with roles: vpanel token NAME ROLE >> /etc/vpanel/tokens)"));
     try {
+      ApiTokens.requirePrivate(file);
       String token = Files.readString(file).trim();
       if (token.length() < 16) {
         throw new ConfigException(
@@ -268,6 +287,8 @@ public final class Wiring {
     } catch (IOException e) {
       throw new ConfigException(
           file + ": cannot read the API token (" + e.getMessage() + "); check api.tokenFile");
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
     }
   }
 

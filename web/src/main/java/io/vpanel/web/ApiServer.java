@@ -13,8 +13,6 @@ import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.plan.Plan;
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.MaintenanceAction;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -50,13 +48,29 @@ public final class ApiServer implements AutoCloseable {
   private static final int MAX_FROM_LENGTH = 64;
   private static final long MAX_TTL_SECONDS = 86_400;
 
-  private final byte[] token;
+  /** Mutations per token: a burst of 50, then 10 a second. */
+  static final double MUTATIONS_PER_SECOND = 10;
+
+  static final double MUTATION_BURST = 50;
+
+  /** Web panel button events (presses and releases) per host: a burst of 20, then 4 a second. */
+  static final double BUTTON_EVENTS_PER_SECOND = 4;
+
+  static final double BUTTON_BURST = 20;
+
+  private final ApiTokens tokens;
+  private final boolean readsNeedToken;
+  private final RateLimiter mutations =
+      new RateLimiter(MUTATIONS_PER_SECOND, MUTATION_BURST, System::nanoTime);
+  private final RateLimiter buttons =
+      new RateLimiter(BUTTON_EVENTS_PER_SECOND, BUTTON_BURST, System::nanoTime);
+  private final AuthFailures authFailures = new AuthFailures(System::nanoTime);
+  private final StreamTickets tickets = new StreamTickets(System::nanoTime);
   private final WebPanels webPanels = new WebPanels();
   private final JsonViews json;
   private final SseHub sse;
   private final Metrics metrics;
   private final JournalReader journal;
-  private final String origin;
   private final StreamLimits streams;
   private final HostHeaderCheck hostCheck;
   private ClusterEngine engine;
@@ -86,12 +100,18 @@ public final class ApiServer implements AutoCloseable {
    * @param settings accepted host names and stream limits
    */
   public ApiServer(String token, String tokenName, JournalReader journal, ApiSettings settings) {
-    if (token == null || token.isBlank()) {
-      throw new IllegalArgumentException("the API needs a non-empty token");
-    }
+    this(ApiTokens.single(token, tokenName, Role.ADMIN), journal, settings);
+  }
+
+  /**
+   * @param tokens the tokens and their roles; a request's origin is {@code api:<token name>}
+   * @param journal where {@code GET /hosts/{host}/journal} reads, or null without a journal
+   * @param settings accepted host names, stream limits, whether reads need a token
+   */
+  public ApiServer(ApiTokens tokens, JournalReader journal, ApiSettings settings) {
+    this.tokens = tokens;
+    this.readsNeedToken = settings.readsNeedToken();
     this.journal = journal;
-    this.origin = "api:" + tokenName;
-    this.token = token.getBytes(StandardCharsets.UTF_8);
     this.json = new JsonViews(JsonMapper.builder().build());
     this.streams =
         new StreamLimits(settings.maxEventStreams(), settings.maxEventStreamsPerClient());
@@ -152,7 +172,9 @@ public final class ApiServer implements AutoCloseable {
               config.routes.post("/api/v1/hosts/{host}/maintenance", this::maintenance);
               config.routes.post("/api/v1/hosts/{host}/notices", this::notice);
               config.routes.post("/api/v1/hosts/{host}/panel/button", this::button);
-              config.routes.get("/api/v1/events", new EventStreamRoute(sse, streams));
+              config.routes.post("/api/v1/events/tickets", this::ticket);
+              config.routes.get(
+                  "/api/v1/events", new EventStreamRoute(sse, streams, ctx -> readable(ctx, true)));
               config.routes.exception(
                   ApiError.class,
                   (e, ctx) -> {
@@ -251,10 +273,12 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void metrics(Context ctx) {
+    readable(ctx, false);
     ctx.contentType(Metrics.contentType()).result(metrics.scrape());
   }
 
   private void hosts(Context ctx) {
+    readable(ctx, false);
     ObjectNode node = json.mapper().createObjectNode();
     var array = node.putArray("hosts");
     engine.snapshot().hosts().forEach(h -> array.add(json.host(h, false)));
@@ -262,17 +286,19 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void host(Context ctx) {
+    readable(ctx, false);
     send(ctx, 200, json.host(knownHost(ctx), true));
   }
 
   private void plan(Context ctx) {
+    readable(ctx, false);
     HostStatus host = knownHost(ctx);
     Plan plan = await(engine.plan(host.name()));
     send(ctx, 200, json.plan(plan));
   }
 
   private void maintenance(Context ctx) {
-    authorize(ctx);
+    Caller caller = mutation(ctx, Role.OPERATOR);
     HostStatus host = knownHost(ctx);
     JsonNode body = body(ctx);
     String actionText = text(body, "action", true);
@@ -285,7 +311,7 @@ public final class ApiServer implements AutoCloseable {
                         "unknown action '"
                             + ApiLimits.quote(actionText)
                             + "' (use enter, exit or cancel)"));
-    CommandResult result = await(engine.request(host.name(), action, origin));
+    CommandResult result = await(engine.request(host.name(), action, "api:" + caller.name()));
     ObjectNode node = json.mapper().createObjectNode();
     node.put("host", host.name());
     node.put("action", action.label());
@@ -295,6 +321,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void journal(Context ctx) {
+    readable(ctx, false);
     HostStatus host = knownHost(ctx);
     if (journal == null) {
       throw new ApiError(404, "this agent keeps no journal (set journal.path)");
@@ -413,7 +440,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void notice(Context ctx) {
-    authorize(ctx);
+    mutation(ctx, Role.OPERATOR);
     HostStatus host = knownHost(ctx);
     JsonNode body = body(ctx);
     String text = printable(body, "text", true, MAX_NOTICE_LENGTH);
@@ -430,6 +457,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void panel(Context ctx) {
+    readable(ctx, false);
     HostStatus host = knownHost(ctx);
     WebPanelView view =
         webPanels
@@ -443,8 +471,13 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void button(Context ctx) {
-    authorize(ctx);
+    mutation(ctx, Role.OPERATOR);
     HostStatus host = knownHost(ctx);
+    int wait = buttons.take(host.name());
+    if (wait > 0) {
+      throw new ApiError(
+          429, "too many button events for " + host.name() + "; wait " + wait + " s", wait);
+    }
     if (webPanels.view(host.name()).isEmpty()) {
       throw noWebPanel(host);
     }
@@ -468,16 +501,101 @@ public final class ApiServer implements AutoCloseable {
 
   // ---------------------------------------------------------------- helpers
 
-  private void authorize(Context ctx) {
+  /**
+   * A ticket for one event stream, for a page whose reads need a token (see {@link StreamTickets}).
+   */
+  private void ticket(Context ctx) {
+    Caller caller = authorize(ctx, Role.VIEWER);
+    ObjectNode node = json.mapper().createObjectNode();
+    node.put("ticket", tickets.issue(caller));
+    node.put("validSeconds", StreamTickets.VALID_SECONDS);
+    send(ctx, 201, node);
+  }
+
+  /**
+   * Where reads need a token, the caller must hold one (any role); an event stream may instead
+   * bring a ticket ({@code ?ticket=}).
+   */
+  private void readable(Context ctx, boolean stream) {
+    if (!readsNeedToken) {
+      return;
+    }
+    if (stream && ctx.queryParam("ticket") != null) {
+      if (tickets.redeem(ctx.queryParam("ticket")).isEmpty()) {
+        throw new ApiError(401, "unknown, used or expired stream ticket; ask for a new one");
+      }
+      return;
+    }
+    authorize(ctx, Role.VIEWER);
+  }
+
+  /**
+   * A call that changes something: refused when it comes from another site's page, then the token
+   * and its role, then the token's rate.
+   */
+  private Caller mutation(Context ctx, Role needed) {
+    refuseCrossOrigin(ctx);
+    Caller caller = authorize(ctx, needed);
+    int wait = mutations.take(caller.name());
+    if (wait > 0) {
+      throw new ApiError(
+          429, "too many requests with token '" + caller.name() + "'; wait " + wait + " s", wait);
+    }
+    return caller;
+  }
+
+  /**
+   * A browser names the page that sent a request in {@code Origin} (and {@code Sec-Fetch-Site});
+   * the agent's own pages are same-origin, so any other origin is refused, token or not. The token
+   * travels in a header, never a cookie, so no other site's page can send it by itself (no CSRF).
+   */
+  private static void refuseCrossOrigin(Context ctx) {
+    String site = ctx.header("Sec-Fetch-Site");
+    if (site != null && site.equalsIgnoreCase("cross-site")) {
+      throw new ApiError(403, "cross-origin requests are refused");
+    }
+    String origin = ctx.header("Origin");
+    if (origin == null || origin.equals("null") && site == null) {
+      return; // not from a browser page (curl, the CLI), or a privacy-stripped origin
+    }
+    String host = ctx.header("Host");
+    String originHost = origin.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*://", "");
+    if (host == null || !originHost.equalsIgnoreCase(host)) {
+      throw new ApiError(
+          403, "cross-origin requests are refused (Origin " + ApiLimits.quote(origin) + ")");
+    }
+  }
+
+  /** The caller the bearer token names, with at least {@code needed}; else 401, 403 or 429. */
+  private Caller authorize(Context ctx, Role needed) {
+    String address = ctx.ip();
+    int blocked = authFailures.blockedFor(address);
+    if (blocked > 0) {
+      throw new ApiError(
+          429, "too many wrong tokens from your address; wait " + blocked + " s", blocked);
+    }
     String header = ctx.header("Authorization");
     // The scheme name is case-insensitive (RFC 9110, section 11.1).
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
       throw new ApiError(401, "this call needs Authorization: Bearer <token>");
     }
-    byte[] given = header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(given, token)) {
+    Optional<Caller> caller = tokens.caller(header.substring("Bearer ".length()).trim());
+    if (caller.isEmpty()) {
+      authFailures.failed(address);
       throw new ApiError(401, "invalid token");
     }
+    authFailures.succeeded(address);
+    if (!caller.get().role().allows(needed)) {
+      throw new ApiError(
+          403,
+          "token '"
+              + caller.get().name()
+              + "' has role "
+              + caller.get().role().label()
+              + "; this call needs "
+              + needed.label());
+    }
+    return caller.get();
   }
 
   private HostStatus knownHost(Context ctx) {

@@ -12,9 +12,14 @@ import java.util.Locale;
  *     cannot read the status or the event stream
  * @param maxEventStreams event streams open at once, in all
  * @param maxEventStreamsPerClient event streams open at once from one client address
+ * @param readsNeedToken every read (the API, the event stream, {@code /metrics}) needs a token of
+ *     any role; {@code /healthz} and the page's own files stay open
  */
 public record ApiSettings(
-    List<String> allowedHosts, int maxEventStreams, int maxEventStreamsPerClient) {
+    List<String> allowedHosts,
+    int maxEventStreams,
+    int maxEventStreamsPerClient,
+    boolean readsNeedToken) {
 
   public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
   public static final int DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT = 16;
@@ -47,7 +52,7 @@ public record ApiSettings(
   /** Loopback names and addresses only, and the default stream limits. */
   public static ApiSettings defaults() {
     return new ApiSettings(
-        List.of(), DEFAULT_MAX_EVENT_STREAMS, DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT);
+        List.of(), DEFAULT_MAX_EVENT_STREAMS, DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT, false);
   }
 
   /** These settings, also accepting those of {@code names} that are host names. */
@@ -59,6 +64,11 @@ public record ApiSettings(
         all.add(lower);
       }
     }
-    return new ApiSettings(all, maxEventStreams, maxEventStreamsPerClient);
+    return new ApiSettings(all, maxEventStreams, maxEventStreamsPerClient, readsNeedToken);
+  }
+
+  /** These settings with reads restricted to token holders, or open. */
+  public ApiSettings withReadsNeedToken(boolean restricted) {
+    return new ApiSettings(allowedHosts, maxEventStreams, maxEventStreamsPerClient, restricted);
   }
 }

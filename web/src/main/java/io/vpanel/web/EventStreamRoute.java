@@ -5,6 +5,7 @@ import io.javalin.http.Handler;
 import io.javalin.http.sse.SseClient;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * {@code GET /api/v1/events}: streams to every client that can take {@code text/event-stream} (that
@@ -21,14 +22,20 @@ final class EventStreamRoute implements Handler {
 
   private final SseHub hub;
   private final StreamLimits limits;
+  private final Consumer<Context> access;
 
-  EventStreamRoute(SseHub hub, StreamLimits limits) {
+  /**
+   * @param access throws the API's error when the caller may not read (reads need a token)
+   */
+  EventStreamRoute(SseHub hub, StreamLimits limits, Consumer<Context> access) {
     this.hub = hub;
     this.limits = limits;
+    this.access = access;
   }
 
   @Override
   public void handle(Context ctx) throws Exception {
+    access.accept(ctx);
     if (!MediaRanges.accepts(ctx.header("Accept"), TYPE)) {
       throw new ApiServer.ApiError(
           406,

@@ -54,7 +54,8 @@ class HostileInputTest {
             new ApiSettings(
                 List.of("vpanel.example.org", "*.rack12.example.org"),
                 TOTAL_STREAMS,
-                STREAMS_PER_CLIENT));
+                STREAMS_PER_CLIENT,
+                false));
   }
 
   @AfterAll

@@ -34,6 +34,10 @@ public final class SimulatedApi implements AutoCloseable {
   }
 
   private SimulatedApi(boolean withHosts, String token, ApiSettings settings) {
+    this(withHosts, ApiTokens.single(token, "default", Role.ADMIN), settings);
+  }
+
+  private SimulatedApi(boolean withHosts, ApiTokens tokens, ApiSettings settings) {
     List<HostBinding> bindings = new ArrayList<>();
     if (withHosts) {
       sim =
@@ -48,7 +52,7 @@ public final class SimulatedApi implements AutoCloseable {
     }
     engine = new ClusterEngine(scheduler, io, EngineSettings.defaults(), null, bindings);
     engine.start();
-    api = new ApiServer(token, "default", null, settings);
+    api = new ApiServer(tokens, null, settings);
   }
 
   /** The simulator's default cluster; call {@link #start} once its web panels are made. */
@@ -59,6 +63,11 @@ public final class SimulatedApi implements AutoCloseable {
   /** An engine without hosts, already serving. */
   public static SimulatedApi withoutHosts(String token) {
     return new SimulatedApi(false, token).start();
+  }
+
+  /** The simulator's default cluster with these tokens and settings, already serving. */
+  public static SimulatedApi withSimulatedHosts(ApiTokens tokens, ApiSettings settings) {
+    return new SimulatedApi(true, tokens, settings).start();
   }
 
   /** An engine without hosts and with these API settings, already serving. */

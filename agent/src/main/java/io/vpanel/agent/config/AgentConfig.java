@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param management the management backend, empty for none
  * @param listenHost the API's address
  * @param listenPort the API's port
- * @param tokenFile the file holding the API token
+ * @param tokenFile the file holding the API token (one token, role admin)
+ * @param tokensFile the file of named tokens with roles, stored hashed (see {@code ApiTokens})
  * @param journalPath where the journal goes; empty for none (no crash resume)
  * @param engine maintenance behaviour
  * @param tokenName the API token's name, recorded as the origin of API requests
@@ -39,6 +40,7 @@ public record AgentConfig(
     String listenHost,
     int listenPort,
     Optional<Path> tokenFile,
+    Optional<Path> tokensFile,
     Optional<Path> journalPath,
     EngineSettings engine,
     String tokenName,

@@ -235,6 +235,13 @@ public final class ConfigLoader {
       throw new ConfigException(yaml.where("/api/listen") + ": api.listen: " + e.getMessage());
     }
     Optional<Path> tokenFile = string(yaml, api, "/api", "tokenFile").map(Path::of);
+    Optional<Path> tokensFile = string(yaml, api, "/api", "tokensFile").map(Path::of);
+    if (tokenFile.isPresent() && tokensFile.isPresent()) {
+      throw new ConfigException(
+          yaml.where("/api/tokensFile")
+              + ": give api.tokenFile (one token) or api.tokensFile (named tokens with roles),"
+              + " not both");
+    }
     String tokenName = string(yaml, api, "/api", "tokenName").orElse("default");
     if (!tokenName.matches("[A-Za-z0-9._@-]{1,64}")) {
       throw new ConfigException(
@@ -266,7 +273,8 @@ public final class ConfigLoader {
                       "maxEventStreamsPerClient",
                       ApiSettings.DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT,
                       1,
-                      10_000));
+                      10_000),
+              bool(yaml, "api", api, "readsNeedToken", false));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(yaml.where("/api") + ": api." + e.getMessage());
     }
@@ -290,6 +298,7 @@ public final class ConfigLoader {
         listen.host(),
         listen.port(),
         tokenFile,
+        tokensFile,
         journalPath,
         engine,
         tokenName,
