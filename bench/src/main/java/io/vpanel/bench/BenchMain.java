@@ -50,6 +50,9 @@ public final class BenchMain {
     FootprintBench.Result footprint =
         new FootprintBench().run(smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(10));
 
+    System.out.println("3b/5 a flood of event streams");
+    StreamFloodBench.Result flood = new StreamFloodBench().run(smoke ? 300 : 5000);
+
     System.out.println("4/5 planner scale (JMH)");
     List<double[]> scale = scale(smoke);
 
@@ -60,7 +63,18 @@ public final class BenchMain {
     double minutes = (System.nanoTime() - started) / 60e9;
     String report =
         Report.markdown(
-            rows, latency, threePanels, lcd, footprint, scale, load, minutes, smoke, charts, docs);
+            rows,
+            latency,
+            threePanels,
+            lcd,
+            footprint,
+            flood,
+            scale,
+            load,
+            minutes,
+            smoke,
+            charts,
+            docs);
     Files.writeString(docs.resolve(smoke ? "BENCHMARKS-smoke.md" : "BENCHMARKS.md"), report);
     System.out.printf(Locale.ROOT, "wrote %s in %.1f min%n", docs, minutes);
   }

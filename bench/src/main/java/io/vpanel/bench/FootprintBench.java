@@ -1,6 +1,7 @@
 package io.vpanel.bench;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -41,27 +42,9 @@ final class FootprintBench {
       throw new IllegalStateException(AGENT_JAR + " is missing: build it with ./vpanel --help");
     }
     long t0 = System.nanoTime();
-    // Started exactly as an operator starts it: the launcher execs the JVM with its own flags.
-    Process process =
-        new ProcessBuilder(
-                "./vpanel", "demo", "--port", "0", "--token", "footprint-token-0123456789")
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+    Process process = startDemo("footprint-token-0123456789");
     try {
-      BufferedReader out =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String url = null;
-      String line;
-      while (url == null && (line = out.readLine()) != null) {
-        Matcher m = URL.matcher(line);
-        if (m.find()) {
-          url = m.group(1);
-        }
-      }
-      if (url == null) {
-        throw new IllegalStateException("the demo printed no URL");
-      }
+      String url = demoUrl(process);
       CompletableFuture<Long> firstFrame = new CompletableFuture<>();
       try (SseProbe probe =
           new SseProbe(
@@ -79,6 +62,28 @@ final class FootprintBench {
       process.waitFor(10, TimeUnit.SECONDS);
       process.destroyForcibly();
     }
+  }
+
+  /** The packaged demo as its own process, started exactly as an operator starts it. */
+  static Process startDemo(String token) throws IOException {
+    // The launcher execs the JVM with its own flags.
+    return new ProcessBuilder("./vpanel", "demo", "--port", "0", "--token", token)
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+  }
+
+  /** The base URL the demo prints once it serves. */
+  static String demoUrl(Process process) throws IOException {
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = out.readLine()) != null) {
+      Matcher m = URL.matcher(line);
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    throw new IllegalStateException("the demo printed no URL");
   }
 
   private Footprint nodeExporter(Duration idle) throws Exception {

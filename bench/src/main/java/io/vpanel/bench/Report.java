@@ -19,6 +19,7 @@ final class Report {
       LatencyBench.Result threePanels,
       java.util.Optional<LcdLatencyBench.Result> lcd,
       FootprintBench.Result footprint,
+      StreamFloodBench.Result flood,
       List<double[]> scale,
       ApiLoadBench.Result load,
       double minutes,
@@ -136,6 +137,8 @@ final class Report {
       md.append("\nprometheus-node-exporter is not installed: `./benchmark` installs it.\n\n");
     }
 
+    md.append(floodSection(flood));
+
     md.append("## 4. Planner scale (JMH)\n\n");
     md.append(
         "Time to plan the evacuation of one host (placement on every other host and the"
@@ -234,6 +237,25 @@ final class Report {
         exponent,
         xFirst,
         xLast);
+  }
+
+  private static String floodSection(StreamFloodBench.Result f) {
+    return String.format(
+        Locale.ROOT,
+        "### 3b. A flood of event streams%n%n"
+            + "The same packaged demo process while %,d event streams are opened at once from 250"
+            + " loopback addresses and held (the limits: 256 in all, 16 per address). Admitted %d,"
+            + " refused with `503` %d, failed otherwise %d; `/healthz` answered %d meanwhile.%n%n"
+            + "| RSS MiB before | while held | after they closed |%n|---:|---:|---:|%n"
+            + "| %.0f | %.0f | %.0f |%n%n",
+        f.attempts(),
+        f.admitted(),
+        f.refused(),
+        f.failed(),
+        f.healthDuring(),
+        f.rssBeforeMiB(),
+        f.rssDuringMiB(),
+        f.rssAfterMiB());
   }
 
   private static String lcdSection(java.util.Optional<LcdLatencyBench.Result> lcd) {
