@@ -2,6 +2,7 @@ package io.vpanel.web;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * What an operator may set about the API server.
@@ -12,14 +13,20 @@ import java.util.Locale;
  *     cannot read the status or the event stream
  * @param maxEventStreams event streams open at once, in all
  * @param maxEventStreamsPerClient event streams open at once from one client address
+ * @param tls the API's certificate and key (HTTPS), and the client CA for mutual TLS; empty for
+ *     plain HTTP
  */
 public record ApiSettings(
-    List<String> allowedHosts, int maxEventStreams, int maxEventStreamsPerClient) {
+    List<String> allowedHosts,
+    int maxEventStreams,
+    int maxEventStreamsPerClient,
+    Optional<TlsSettings> tls) {
 
   public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
   public static final int DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT = 16;
 
   public ApiSettings {
+    java.util.Objects.requireNonNull(tls, "tls");
     allowedHosts =
         allowedHosts.stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).distinct().toList();
     for (String host : allowedHosts) {
@@ -44,6 +51,17 @@ public record ApiSettings(
     }
   }
 
+  /** Plain HTTP. */
+  public ApiSettings(List<String> allowedHosts, int maxEventStreams, int maxEventStreamsPerClient) {
+    this(allowedHosts, maxEventStreams, maxEventStreamsPerClient, Optional.empty());
+  }
+
+  /** These settings, serving HTTPS with {@code tls}. */
+  public ApiSettings withTls(TlsSettings tls) {
+    return new ApiSettings(
+        allowedHosts, maxEventStreams, maxEventStreamsPerClient, Optional.of(tls));
+  }
+
   /** Loopback names and addresses only, and the default stream limits. */
   public static ApiSettings defaults() {
     return new ApiSettings(
@@ -59,6 +77,6 @@ public record ApiSettings(
         all.add(lower);
       }
     }
-    return new ApiSettings(all, maxEventStreams, maxEventStreamsPerClient);
+    return new ApiSettings(all, maxEventStreams, maxEventStreamsPerClient, tls);
   }
 }
