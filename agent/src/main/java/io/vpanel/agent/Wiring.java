@@ -30,6 +30,7 @@ import io.vpanel.spi.management.ManagementBackend;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelDriverProvider;
 import io.vpanel.web.ApiServer;
+import io.vpanel.web.PemFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -258,6 +259,12 @@ public final class Wiring {
                         "api.tokenFile is required: mutating API calls need a token. Create one"
                             + " with: head -c 24 /dev/urandom | base64 > /etc/vpanel/token &&"
                             + " chmod 600 /etc/vpanel/token"));
+    try {
+      PemFiles.requireOwnerOnly(file);
+    } catch (PemFiles.PemException e) {
+      throw new ConfigException(
+          e.getMessage().replace(": no such file", ": no such file; check api.tokenFile"));
+    }
     try {
       String token = Files.readString(file).trim();
       if (token.length() < 16) {

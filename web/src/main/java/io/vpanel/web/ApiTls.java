@@ -88,7 +88,8 @@ public final class ApiTls implements AutoCloseable {
    * @throws PemException naming the file and the fix when they cannot be used
    */
   public static void check(TlsSettings settings) {
-    new ApiTls(settings);
+    PemFiles.identity(settings.certificate(), settings.key());
+    settings.clientCa().ifPresent(PemFiles::certificates);
   }
 
   /** The Jetty side; its connector starts and stops it. */
