@@ -58,6 +58,7 @@ public final class Main implements Runnable {
               || e instanceof ConfigException
               || e instanceof DriverException
               || e instanceof io.vpanel.web.ApiServer.ListenException
+              || e instanceof io.vpanel.web.PemFiles.PemException
               || e instanceof IllegalArgumentException) {
             commandLine.getErr().println("vpanel: " + e.getMessage());
             return 1;
@@ -269,8 +270,28 @@ public final class Main implements Runnable {
         description = "API token for changes (env VPANEL_TOKEN)")
     String token;
 
+    @Option(
+        names = "--ca",
+        defaultValue = "${env:VPANEL_CA}",
+        description =
+            "PEM file of the CA that signed the agent's TLS certificate (env VPANEL_CA; default:"
+                + " the JDK's trusted CAs)")
+    Path ca;
+
+    @Option(
+        names = "--cert",
+        defaultValue = "${env:VPANEL_CERT}",
+        description = "PEM client certificate for an agent with mutual TLS (env VPANEL_CERT)")
+    Path cert;
+
+    @Option(
+        names = "--key",
+        defaultValue = "${env:VPANEL_KEY}",
+        description = "PEM private key of --cert, mode 600 (env VPANEL_KEY)")
+    Path key;
+
     ApiClient client() {
-      return new ApiClient(url, token);
+      return new ApiClient(url, token, new ApiClient.Tls(ca, cert, key));
     }
   }
 

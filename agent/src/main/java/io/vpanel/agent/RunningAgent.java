@@ -66,7 +66,7 @@ public final class RunningAgent implements AutoCloseable {
     if ("0.0.0.0".equals(host) || "::".equals(host)) {
       host = "127.0.0.1";
     }
-    return "http://" + ListenAddress.authority(host, api.port());
+    return api.scheme() + "://" + ListenAddress.authority(host, api.port());
   }
 
   @Override

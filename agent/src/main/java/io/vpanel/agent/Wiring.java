@@ -31,6 +31,7 @@ import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelDriverProvider;
 import io.vpanel.web.ApiServer;
 import io.vpanel.web.ApiTokens;
+import io.vpanel.web.PemFiles;
 import io.vpanel.web.Role;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -277,7 +278,12 @@ public final class Wiring {
                             + " /etc/vpanel/token && chmod 600 /etc/vpanel/token (or named tokens"
                             + " with roles: vpanel token NAME ROLE >> /etc/vpanel/tokens)"));
     try {
-      ApiTokens.requirePrivate(file);
+      PemFiles.requireOwnerOnly(file);
+    } catch (PemFiles.PemException e) {
+      throw new ConfigException(
+          e.getMessage().replace(": no such file", ": no such file; check api.tokenFile"));
+    }
+    try {
       String token = Files.readString(file).trim();
       if (token.length() < 16) {
         throw new ConfigException(

@@ -64,6 +64,8 @@ class ListenAddressTest {
   private AgentConfig config(String listen) throws Exception {
     Path token = dir.resolve("token");
     Files.writeString(token, "listen-test-token-0123456789\n");
+    java.nio.file.Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path file = dir.resolve("agent.yaml");
     Files.writeString(file, yaml(listen) + "  tokenFile: " + token + "\n");
     return new ConfigLoader().load(file);

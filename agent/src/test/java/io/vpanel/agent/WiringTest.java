@@ -18,6 +18,8 @@ class WiringTest {
   void aHostNameTheHypervisorDoesNotKnowIsRefusedWithItsLine() throws IOException {
     Path token = dir.resolve("token");
     Files.writeString(token, "wiring-test-token-0123456789");
+    java.nio.file.Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path file = dir.resolve("agent.yaml");
     Files.writeString(
         file,

@@ -120,6 +120,8 @@ class AllPanelsAtOnceTest {
     sysfs.led(GREEN);
     button = FifoInput.create(dir.resolve("event-kbd"));
     Path token = Files.writeString(dir.resolve("token"), TOKEN);
+    java.nio.file.Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path config =
         Files.writeString(
             dir.resolve("agent.yaml"),

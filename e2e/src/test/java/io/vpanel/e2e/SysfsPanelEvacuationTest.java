@@ -58,6 +58,8 @@ class SysfsPanelEvacuationTest {
     sysfs.led(GREEN);
     button = FifoInput.create(temp.resolve("event-kbd"));
     Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
+    java.nio.file.Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path config =
         Files.writeString(
             temp.resolve("agent.yaml"),

@@ -59,6 +59,8 @@ class TuiPanelEvacuationTest {
     pane = TmuxPane.start(80, 24);
     Path token = dir.resolve("token");
     Files.writeString(token, "tui-e2e-token-0123456789");
+    java.nio.file.Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path config = dir.resolve("vpanel.yaml");
     Files.writeString(
         config,

@@ -25,6 +25,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -73,6 +78,7 @@ public final class ApiServer implements AutoCloseable {
   private final JournalReader journal;
   private final StreamLimits streams;
   private final HostHeaderCheck hostCheck;
+  private final ApiTls tls;
   private ClusterEngine engine;
   private Javalin app;
 
@@ -116,6 +122,7 @@ public final class ApiServer implements AutoCloseable {
     this.streams =
         new StreamLimits(settings.maxEventStreams(), settings.maxEventStreamsPerClient());
     this.hostCheck = new HostHeaderCheck(settings.allowedHosts());
+    this.tls = settings.tls().map(ApiTls::new).orElse(null);
     this.sse = new SseHub(json);
     this.metrics = new Metrics(sse, streams);
     webPanels.addListener(sse);
@@ -161,6 +168,23 @@ public final class ApiServer implements AutoCloseable {
                     http.setSendServerVersion(false);
                     http.setSendXPoweredBy(false);
                   });
+              if (tls != null) {
+                config.jetty.addConnector(
+                    (server, http) -> {
+                      HttpConfiguration https = new HttpConfiguration(http);
+                      // Clients check the certificate against the name they asked for, and the
+                      // Host check below guards the names; Jetty's SNI check would only add 400s.
+                      https.addCustomizer(new SecureRequestCustomizer(false));
+                      ServerConnector connector =
+                          new ServerConnector(
+                              server,
+                              new SslConnectionFactory(tls.factory(), "http/1.1"),
+                              new HttpConnectionFactory(https));
+                      connector.setHost(bindHost);
+                      connector.setPort(port);
+                      return connector;
+                    });
+              }
               config.routes.before(this::guard);
               config.routes.get("/healthz", this::health);
               config.routes.get("/metrics", this::metrics);
@@ -223,8 +247,27 @@ public final class ApiServer implements AutoCloseable {
       }
       throw e;
     }
-    log.info("API listening on http://{}/", ListenAddress.authority(bindHost, app.port()));
+    if (tls != null) {
+      tls.startWatching();
+      log.info(
+          "API listening on https://{}/ with {}{}",
+          ListenAddress.authority(bindHost, app.port()),
+          PemFiles.describe(tls.certificate()),
+          tls.mutual() ? "; clients must present a certificate of the client CA" : "");
+    } else {
+      log.info("API listening on http://{}/", ListenAddress.authority(bindHost, app.port()));
+    }
     return this;
+  }
+
+  /** {@code https} when the API serves TLS, else {@code http}. */
+  public String scheme() {
+    return tls == null ? "http" : "https";
+  }
+
+  /** The API's TLS (its certificate in use, its reload check); empty for plain HTTP. */
+  public Optional<ApiTls> tls() {
+    return Optional.ofNullable(tls);
   }
 
   public int port() {
@@ -243,6 +286,9 @@ public final class ApiServer implements AutoCloseable {
       engine.removeListener(metrics);
     }
     sse.close();
+    if (tls != null) {
+      tls.close();
+    }
     if (app != null) {
       app.stop();
     }

@@ -2,6 +2,7 @@ package io.vpanel.web;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * What an operator may set about the API server.
@@ -14,17 +15,21 @@ import java.util.Locale;
  * @param maxEventStreamsPerClient event streams open at once from one client address
  * @param readsNeedToken every read (the API, the event stream, {@code /metrics}) needs a token of
  *     any role; {@code /healthz} and the page's own files stay open
+ * @param tls the API's certificate and key (HTTPS), and the client CA for mutual TLS; empty for
+ *     plain HTTP
  */
 public record ApiSettings(
     List<String> allowedHosts,
     int maxEventStreams,
     int maxEventStreamsPerClient,
-    boolean readsNeedToken) {
+    boolean readsNeedToken,
+    Optional<TlsSettings> tls) {
 
   public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
   public static final int DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT = 16;
 
   public ApiSettings {
+    java.util.Objects.requireNonNull(tls, "tls");
     allowedHosts =
         allowedHosts.stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).distinct().toList();
     for (String host : allowedHosts) {
@@ -49,10 +54,21 @@ public record ApiSettings(
     }
   }
 
+  /** Plain HTTP, reads open. */
+  public ApiSettings(List<String> allowedHosts, int maxEventStreams, int maxEventStreamsPerClient) {
+    this(allowedHosts, maxEventStreams, maxEventStreamsPerClient, false, Optional.empty());
+  }
+
+  /** These settings, serving HTTPS with {@code tls}. */
+  public ApiSettings withTls(TlsSettings tls) {
+    return new ApiSettings(
+        allowedHosts, maxEventStreams, maxEventStreamsPerClient, readsNeedToken, Optional.of(tls));
+  }
+
   /** Loopback names and addresses only, and the default stream limits. */
   public static ApiSettings defaults() {
     return new ApiSettings(
-        List.of(), DEFAULT_MAX_EVENT_STREAMS, DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT, false);
+        List.of(), DEFAULT_MAX_EVENT_STREAMS, DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT);
   }
 
   /** These settings, also accepting those of {@code names} that are host names. */
@@ -64,11 +80,12 @@ public record ApiSettings(
         all.add(lower);
       }
     }
-    return new ApiSettings(all, maxEventStreams, maxEventStreamsPerClient, readsNeedToken);
+    return new ApiSettings(all, maxEventStreams, maxEventStreamsPerClient, readsNeedToken, tls);
   }
 
   /** These settings with reads restricted to token holders, or open. */
   public ApiSettings withReadsNeedToken(boolean restricted) {
-    return new ApiSettings(allowedHosts, maxEventStreams, maxEventStreamsPerClient, restricted);
+    return new ApiSettings(
+        allowedHosts, maxEventStreams, maxEventStreamsPerClient, restricted, tls);
   }
 }

@@ -3,10 +3,8 @@ package io.vpanel.web;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -122,7 +120,11 @@ public final class ApiTokens {
   private void load() {
     Path path = file.orElseThrow();
     try {
-      requirePrivate(path);
+      try {
+        PemFiles.requireOwnerOnly(path);
+      } catch (PemFiles.PemException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
       if (Files.size(path) > MAX_FILE_BYTES) {
         throw new IllegalArgumentException(
             path + ": larger than " + MAX_FILE_BYTES + " bytes; is it the tokens file?");
@@ -182,34 +184,6 @@ public final class ApiTokens {
           path + ": no token in the file; add one with: vpanel token NAME ROLE >> " + path);
     }
     return read;
-  }
-
-  /**
-   * Refuses a secrets file that its group or others may read or write, with the fix. (A mode check,
-   * so it holds for root too.)
-   */
-  public static void requirePrivate(Path path) throws IOException {
-    Set<PosixFilePermission> permissions;
-    try {
-      permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
-    } catch (UnsupportedOperationException e) {
-      return; // not a POSIX file system: nothing to check
-    }
-    for (PosixFilePermission open :
-        List.of(
-            PosixFilePermission.GROUP_READ,
-            PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.OTHERS_WRITE)) {
-      if (permissions.contains(open)) {
-        throw new IllegalArgumentException(
-            path
-                + ": a secrets file must be readable by the agent's user only (it is "
-                + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
-                + "); run: chmod 600 "
-                + path);
-      }
-    }
   }
 
   static byte[] digest(String token) {

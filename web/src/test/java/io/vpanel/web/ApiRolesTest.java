@@ -319,7 +319,7 @@ class ApiRolesTest {
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
     assertThatThrownBy(() -> ApiTokens.fromFile(open))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("readable by the agent's user only")
+        .hasMessageContaining("readable or writable by its group or others")
         .hasMessageContaining("chmod 600 " + open);
   }
 

@@ -54,8 +54,7 @@ class HostileInputTest {
             new ApiSettings(
                 List.of("vpanel.example.org", "*.rack12.example.org"),
                 TOTAL_STREAMS,
-                STREAMS_PER_CLIENT,
-                false));
+                STREAMS_PER_CLIENT));
   }
 
   @AfterAll

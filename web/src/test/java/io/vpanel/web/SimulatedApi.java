@@ -104,9 +104,9 @@ public final class SimulatedApi implements AutoCloseable {
     return scheduler;
   }
 
-  /** {@code http://127.0.0.1:PORT} and {@code path}. */
+  /** {@code http://127.0.0.1:PORT} (or https) and {@code path}. */
   public String url(String path) {
-    return "http://127.0.0.1:" + api.port() + path;
+    return api.scheme() + "://127.0.0.1:" + api.port() + path;
   }
 
   @Override

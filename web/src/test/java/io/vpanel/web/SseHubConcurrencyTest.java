@@ -52,7 +52,7 @@ class SseHubConcurrencyTest {
     // Many clients from one address: more than the default per-client stream limit.
     server =
         SimulatedApi.withoutHosts(
-            "sse-hub-test-token-0123", new ApiSettings(List.of(), 1_000, 1_000, false));
+            "sse-hub-test-token-0123", new ApiSettings(List.of(), 1_000, 1_000));
     hub = server.api().sse();
   }
 

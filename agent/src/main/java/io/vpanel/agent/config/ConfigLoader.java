@@ -11,7 +11,10 @@ import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.management.ManagementBackendProvider;
 import io.vpanel.spi.panel.PanelDriverProvider;
 import io.vpanel.web.ApiSettings;
+import io.vpanel.web.ApiTls;
 import io.vpanel.web.ListenAddress;
+import io.vpanel.web.PemFiles;
+import io.vpanel.web.TlsSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -223,10 +226,13 @@ public final class ConfigLoader {
         Set.of(
             "listen",
             "tokenFile",
+            "tokensFile",
             "tokenName",
+            "readsNeedToken",
             "allowedHosts",
             "maxEventStreams",
-            "maxEventStreamsPerClient"));
+            "maxEventStreamsPerClient",
+            "tls"));
     String listenText = string(yaml, api, "/api", "listen").orElse("127.0.0.1:8080");
     ListenAddress listen;
     try {
@@ -274,9 +280,13 @@ public final class ConfigLoader {
                       ApiSettings.DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT,
                       1,
                       10_000),
-              bool(yaml, "api", api, "readsNeedToken", false));
+              bool(yaml, "api", api, "readsNeedToken", false),
+              Optional.empty());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(yaml.where("/api") + ": api." + e.getMessage());
+    }
+    if (api.has("tls")) {
+      apiSettings = apiSettings.withTls(tls(yaml, section(yaml, api, "tls")));
     }
 
     JsonNode journal = section(yaml, root, "journal");
@@ -306,6 +316,47 @@ public final class ConfigLoader {
         journalMaxSizeMb,
         journalRetentionDays,
         hostNameSource);
+  }
+
+  /** {@code api.tls}: the files, checked now (readable, PEM, matching, current, key private). */
+  private static TlsSettings tls(LocatedYaml yaml, JsonNode node) {
+    String pointer = "/api/tls";
+    onlyKeys(yaml, node, pointer, Set.of("certificate", "key", "clientCa", "reloadSeconds"));
+    Optional<Path> certificate = string(yaml, node, pointer, "certificate").map(Path::of);
+    Optional<Path> key = string(yaml, node, pointer, "key").map(Path::of);
+    if (certificate.isEmpty() || key.isEmpty()) {
+      throw new ConfigException(
+          yaml.where(pointer)
+              + ": api.tls needs both certificate and key (PEM files), for example\n"
+              + "  api:\n    tls:\n      certificate: /etc/vpanel/tls/cert.pem\n"
+              + "      key: /etc/vpanel/tls/key.pem");
+    }
+    Optional<Path> clientCa = string(yaml, node, pointer, "clientCa").map(Path::of);
+    long reloadSeconds =
+        number(
+            yaml,
+            "api.tls",
+            node,
+            "reloadSeconds",
+            TlsSettings.DEFAULT_RELOAD_INTERVAL.toSeconds(),
+            1,
+            86_400);
+    TlsSettings settings =
+        new TlsSettings(certificate.get(), key.get(), clientCa, Duration.ofSeconds(reloadSeconds));
+    try {
+      ApiTls.check(settings);
+    } catch (PemFiles.PemException e) {
+      String message = e.getMessage();
+      String field =
+          message.startsWith(key.get() + ":")
+              ? "key"
+              : clientCa.isPresent() && message.startsWith(clientCa.get() + ":")
+                  ? "clientCa"
+                  : "certificate";
+      throw new ConfigException(
+          yaml.where(pointer + "/" + field) + ": api.tls." + field + ": " + message);
+    }
+    return settings;
   }
 
   private EngineSettings engine(LocatedYaml yaml, JsonNode node) {
@@ -600,7 +651,7 @@ public final class ConfigLoader {
         || value.asLong() < min
         || value.asLong() > max) {
       throw new ConfigException(
-          yaml.where("/" + section + "/" + key)
+          yaml.where("/" + section.replace('.', '/') + "/" + key)
               + ": "
               + section
               + "."

@@ -36,6 +36,14 @@ class ConfigLoaderTest {
     return file;
   }
 
+  /** A token or key file: mode 600, as the agent demands. */
+  private Path secret(String name, String text) throws IOException {
+    Path file = write(name, text);
+    Files.setPosixFilePermissions(
+        file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    return file;
+  }
+
   /** The message of the {@link ConfigException} loading {@code text} from {@code name} raises. */
   private String refusal(String name, String text) throws IOException {
     Path file = write(name, text);
@@ -669,7 +677,7 @@ class ConfigLoaderTest {
 
   @Test
   void anAgentWithAShortTokenIsRefused() throws IOException {
-    Path token = write("short-token", "abc\n");
+    Path token = secret("short-token", "abc\n");
     AgentConfig config =
         loader.load(
             write(
@@ -693,7 +701,7 @@ class ConfigLoaderTest {
   @Test
   void anAgentWithATokenFileStartsServesAndCloses() throws Exception {
     String secret = "file-token-0123456789abcdef";
-    Path token = write("token", secret + "\n");
+    Path token = secret("token", secret + "\n");
     AgentConfig config =
         loader.load(
             write(
@@ -743,7 +751,7 @@ class ConfigLoaderTest {
 
   @Test
   void anAgentNamedAfterAHostTheSimulatorLacksFailsToStart() throws IOException {
-    Path token = write("token2", "file-token-0123456789abcdef\n");
+    Path token = secret("token2", "file-token-0123456789abcdef\n");
     AgentConfig config =
         loader.load(
             write(

@@ -63,6 +63,8 @@ class LibvirtAgentKillTest {
     int port = AgentApi.freePort();
     Path token = dir.resolve("token");
     Files.writeString(token, TOKEN);
+    java.nio.file.Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path config = dir.resolve("vpanel.yaml");
     Files.writeString(
         config,

@@ -69,6 +69,8 @@ class LibvirtEvacuationTest {
     }
     Path token = temp.resolve("token");
     Files.writeString(token, "e2e-libvirt-token-0123456789abcdef\n");
+    java.nio.file.Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path config = temp.resolve("vpanel.yaml");
     double nicGbps = BANDWIDTH_MIB * MIB * 2 * 8 / 1e9; // room for two capped streams
     double streamGbps = BANDWIDTH_MIB * MIB * 8 / 1e9;
