@@ -64,8 +64,9 @@ public record ListenAddress(String host, int port) {
   /** The address without the brackets an IPv6 address may come in. */
   public static String unbracketed(String host) {
     String trimmed = host.trim();
+    // Blanks inside the brackets go too: "[ ::1]" kept " ::1", printed back as "[::1]" (fuzzing).
     return trimmed.startsWith("[") && trimmed.endsWith("]")
-        ? trimmed.substring(1, trimmed.length() - 1)
+        ? trimmed.substring(1, trimmed.length() - 1).strip()
         : trimmed;
   }
 
