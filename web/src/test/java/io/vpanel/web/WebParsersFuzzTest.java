@@ -130,6 +130,10 @@ class WebParsersFuzzTest {
     assertThat(ListenAddress.parse(address.toString())).isEqualTo(address);
     assertThatThrownBy(() -> ListenAddress.parse("[ ]:80"))
         .isInstanceOf(IllegalArgumentException.class);
+    ListenAddress escaped = ListenAddress.parse("[ \u001b:1]:0");
+    assertThat(ListenAddress.parse(escaped.toString())).isEqualTo(escaped);
+    assertThatThrownBy(() -> ListenAddress.parse("[[a]]:80"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   /** Finding: an Accept element of only ';' threw ArrayIndexOutOfBoundsException. */

@@ -28,6 +28,16 @@ class ConfigLoaderFuzzTest {
     FuzzInputs.run(getClass(), "parse", 1500, ConfigLoaderFuzzTest::check);
   }
 
+  /** Finding: a number beyond int for a driver key threw Jackson's InputCoercionException. */
+  @Test
+  void aNumberTooLargeForADriverKeyIsAConfigException() {
+    String text = "hypervisor:\n  driver: sim\n  hosts: 99999999999999999999999999\n";
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LOADER.parse(FILE, text))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(FILE.toString())
+        .hasMessageContaining("sim");
+  }
+
   static void check(byte[] input) {
     String text = FuzzInputs.text(input);
     long start = System.nanoTime();
