@@ -59,7 +59,9 @@ final class ApiLimits {
     int i = 0;
     while (i < text.length() && out.length() < MAX_ERROR_MESSAGE) {
       int c = text.codePointAt(i);
-      out.appendCodePoint(Character.isISOControl(c) ? ' ' : c);
+      // An unpaired surrogate is no text either (found by fuzzing: it was passed through).
+      boolean unpaired = c <= Character.MAX_VALUE && Character.isSurrogate((char) c);
+      out.appendCodePoint(Character.isISOControl(c) ? ' ' : unpaired ? '?' : c);
       i += Character.charCount(c);
     }
     return i < text.length() ? out + "..." : out.toString();

@@ -15,6 +15,10 @@ public record ListenAddress(String host, int port) {
     if (host.isEmpty()) {
       throw new IllegalArgumentException("the listen address is empty");
     }
+    if (host.contains("[") || host.contains("]")) {
+      // "[[a]]" printed back as "[a]" and read as "a" (found by fuzzing): no address has these
+      throw new IllegalArgumentException("the listen address has a stray bracket: " + host);
+    }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("the port must be from 0 to 65535, was " + port);
     }
@@ -64,8 +68,9 @@ public record ListenAddress(String host, int port) {
   /** The address without the brackets an IPv6 address may come in. */
   public static String unbracketed(String host) {
     String trimmed = host.trim();
+    // Blanks inside the brackets go too: "[ ::1]" kept " ::1", printed back as "[::1]" (fuzzing).
     return trimmed.startsWith("[") && trimmed.endsWith("]")
-        ? trimmed.substring(1, trimmed.length() - 1)
+        ? trimmed.substring(1, trimmed.length() - 1).trim()
         : trimmed;
   }
 

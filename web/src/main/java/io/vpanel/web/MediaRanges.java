@@ -21,6 +21,9 @@ final class MediaRanges {
     double bestQuality = 0;
     for (String element : accept.split(",")) {
       String[] parts = element.split(";");
+      if (parts.length == 0) {
+        continue; // ";" alone: split gives no parts (found by fuzzing: it threw)
+      }
       String range = parts[0].trim().toLowerCase(Locale.ROOT);
       if (range.isEmpty()) {
         continue;

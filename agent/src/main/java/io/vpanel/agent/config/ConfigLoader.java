@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -539,6 +540,17 @@ public final class ConfigLoader {
               + ": bad value for '"
               + key
               + "' of the "
+              + name
+              + " "
+              + kind
+              + ": "
+              + e.getOriginalMessage());
+    } catch (InputCoercionException e) {
+      // A number too large for its key (hosts: 99999999999999999999) is a read error, not a
+      // DatabindException, and escaped as such (found by fuzzing).
+      throw new ConfigException(
+          yaml.where(pointer)
+              + ": bad value for the "
               + name
               + " "
               + kind

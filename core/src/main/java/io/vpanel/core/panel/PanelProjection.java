@@ -375,6 +375,12 @@ public final class PanelProjection {
         break;
       }
       int cut = rest.lastIndexOf(' ', width);
+      if (cut <= 0 && width == 1 && Character.isHighSurrogate(rest.charAt(0))) {
+        // A surrogate pair is two chars: on a line one char wide it shows as ? (found by fuzzing).
+        out.add("?");
+        rest = rest.substring(2).trim();
+        continue;
+      }
       if (cut <= 0) {
         cut = width > 1 && Character.isHighSurrogate(rest.charAt(width - 1)) ? width - 1 : width;
       }

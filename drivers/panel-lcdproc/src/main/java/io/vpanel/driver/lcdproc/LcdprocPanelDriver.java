@@ -279,7 +279,7 @@ final class LcdprocPanelDriver implements PanelDriver {
                     + settings.connectTimeoutMillis()
                     + " ms (is it LCDd?)");
         case Line line when line.from() == c -> {
-          if (line.text().startsWith("connect ")) {
+          if (LcdReply.kind(line.text(), SCREEN) == LcdReply.Kind.CONNECT) {
             geometry(line.text());
             setUp(c);
             return c;
@@ -429,10 +429,11 @@ final class LcdprocPanelDriver implements PanelDriver {
 
   /** One line from LCDd other than {@code key}, on the session thread. */
   private void handle(Connection c, String text) throws IOException {
-    if (text.equals("success") || text.equals("noop complete")) {
+    LcdReply.Kind kind = LcdReply.kind(text, SCREEN);
+    if (kind == LcdReply.Kind.DONE) {
       return;
     }
-    if (text.startsWith("huh?")) {
+    if (kind == LcdReply.Kind.REFUSED) {
       log.error("{} refused one of the last commands {}: {}", where, recent, printable(text));
       if (text.contains("Could not reserve key")) {
         log.error(
@@ -453,17 +454,17 @@ final class LcdprocPanelDriver implements PanelDriver {
       }
       return;
     }
-    if (text.equals("listen " + SCREEN)) {
+    if (kind == LcdReply.Kind.SHOWN) {
       visible = true;
       log.debug("{}: the screen is shown", where);
       return;
     }
-    if (text.equals("ignore " + SCREEN)) {
+    if (kind == LcdReply.Kind.HIDDEN) {
       visible = false;
       log.debug("{}: the screen is hidden", where);
       return;
     }
-    if (text.startsWith("connect ")) {
+    if (kind == LcdReply.Kind.CONNECT) {
       int oldHeight = lcdHeight;
       int oldWidth = lcdWidth;
       geometry(text);
@@ -478,7 +479,7 @@ final class LcdprocPanelDriver implements PanelDriver {
       draw(c);
       return;
     }
-    if (text.startsWith("menuevent ") || text.equals("bye")) {
+    if (kind == LcdReply.Kind.NOTED) {
       log.debug("{}: {}", where, printable(text));
       return;
     }
@@ -487,17 +488,8 @@ final class LcdprocPanelDriver implements PanelDriver {
 
   /** Reads the display's size from a {@code connect} line; keeps the old one if it has none. */
   private void geometry(String line) {
-    String[] words = line.trim().split(" +");
-    int width = -1;
-    int height = -1;
-    for (int i = 0; i + 1 < words.length; i++) {
-      if (words[i].equals("wid")) {
-        width = number(words[i + 1]);
-      } else if (words[i].equals("hgt")) {
-        height = number(words[i + 1]);
-      }
-    }
-    if (width < 1 || height < 1 || width > 256 || height > 64) {
+    int[] size = LcdReply.size(line);
+    if (size == null) {
       log.warn(
           "{}: its connect line gives no usable size, keeping {}x{}: {}",
           where,
@@ -506,6 +498,8 @@ final class LcdprocPanelDriver implements PanelDriver {
           printable(line));
       return;
     }
+    int width = size[0];
+    int height = size[1];
     lcdWidth = width;
     lcdHeight = height;
     int rows = Math.clamp(height, 1, DisplayGeometry.MAX_ROWS);
@@ -528,14 +522,6 @@ final class LcdprocPanelDriver implements PanelDriver {
       if (current != null && !closed) {
         current.onCapabilitiesChanged();
       }
-    }
-  }
-
-  private static int number(String word) {
-    try {
-      return Integer.parseInt(word);
-    } catch (NumberFormatException e) {
-      return -1;
     }
   }
 
@@ -684,8 +670,8 @@ final class LcdprocPanelDriver implements PanelDriver {
           }
           if (LineReader.overlong(line)) {
             log.warn("{} sent a line longer than {} bytes, skipped", where, MAX_LINE_BYTES);
-          } else if (line.startsWith("key ")) {
-            key(line.substring(4).strip());
+          } else if (LcdReply.kind(line, SCREEN) == LcdReply.Kind.KEY) {
+            key(LcdReply.key(line));
           } else {
             post(new Line(this, line));
           }

@@ -148,8 +148,11 @@ final class EvdevReader {
     }
   }
 
-  /** Whole plausible records from the buffer; skips bytes that cannot start one. */
-  private List<InputEvent> parse(ByteBuffer buffer) {
+  /**
+   * Whole plausible records from the buffer; skips bytes that cannot start one. Package-private for
+   * the fuzz test (EvdevFuzzTest), as is {@link #deliver}.
+   */
+  List<InputEvent> parse(ByteBuffer buffer) {
     List<InputEvent> events = new ArrayList<>();
     while (buffer.remaining() >= InputEvent.SIZE) {
       InputEvent event = InputEvent.peek(buffer);
@@ -171,7 +174,7 @@ final class EvdevReader {
     return events;
   }
 
-  private void deliver(List<InputEvent> events, Instant readAt) {
+  void deliver(List<InputEvent> events, Instant readAt) {
     long newest = events.getLast().timeMicros();
     for (InputEvent event : events) {
       if (event.type() != InputEvent.EV_KEY || event.code() != keyCode) {
