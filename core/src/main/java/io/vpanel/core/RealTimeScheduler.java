@@ -4,6 +4,7 @@ import io.vpanel.spi.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -42,16 +43,30 @@ public final class RealTimeScheduler implements Scheduler, AutoCloseable {
     return clock.instant();
   }
 
+  /**
+   * Runs {@code command} on the owner thread. After {@link #close} the work is dropped: a peer's
+   * late answer (an inventory read that returns while the agent stops) has no one left to act on
+   * it, and must not fail the thread that brings it.
+   */
   @Override
   public void execute(Runnable command) {
-    executor.execute(guarded(command));
+    try {
+      executor.execute(guarded(command));
+    } catch (RejectedExecutionException stopped) {
+      log.log(System.Logger.Level.DEBUG, "owner thread stopped; dropped a task");
+    }
   }
 
   @Override
   public Cancellable schedule(Duration delay, Runnable task) {
-    ScheduledFuture<?> future =
-        executor.schedule(guarded(task), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-    return () -> future.cancel(false);
+    try {
+      ScheduledFuture<?> future =
+          executor.schedule(guarded(task), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+      return () -> future.cancel(false);
+    } catch (RejectedExecutionException stopped) {
+      log.log(System.Logger.Level.DEBUG, "owner thread stopped; dropped a timer");
+      return () -> {};
+    }
   }
 
   @Override

@@ -210,4 +210,16 @@ class RealTimeSchedulerTest {
 
     assertThat(now).isBetween(before, after);
   }
+
+  @Test
+  void workHandedOverAfterCloseIsDroppedNotThrownAtTheCaller() {
+    RealTimeScheduler closed = new RealTimeScheduler();
+    closed.close();
+    boolean[] ran = {false};
+    // A peer's late answer arrives on its own thread after the agent stopped.
+    closed.execute(() -> ran[0] = true);
+    Scheduler.Cancellable timer = closed.schedule(Duration.ofMillis(1), () -> ran[0] = true);
+    timer.cancel();
+    assertThat(ran[0]).isFalse();
+  }
 }
