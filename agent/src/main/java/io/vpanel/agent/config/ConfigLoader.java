@@ -33,8 +33,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -545,9 +545,9 @@ public final class ConfigLoader {
               + kind
               + ": "
               + e.getOriginalMessage());
-    } catch (InputCoercionException e) {
-      // A number too large for its key (hosts: 99999999999999999999) is a read error, not a
-      // DatabindException, and escaped as such (found by fuzzing).
+    } catch (JacksonException e) {
+      // Any other read error: a number too large for its key (hosts: 99999999999999999999), a
+      // number longer than the reader allows; each escaped once (found by fuzzing).
       throw new ConfigException(
           yaml.where(pointer)
               + ": bad value for the "
