@@ -28,10 +28,12 @@ import org.slf4j.LoggerFactory;
  * Faults} and opened again after a back-off on the scheduler's clock (doubling from {@value
  * SysfsPanelSettings#FIRST_RETRY_MILLIS} ms), never in a busy loop.
  *
- * <p>The bytes come from an {@link EvdevSource}: {@code java.nio} on a virtual thread ({@link
- * Access#NIO}, {@code grab: false}), or libc through JNA on a platform daemon thread ({@link
- * Access#GRAB}, {@code grab: true}: the device is grabbed with {@code EVIOCGRAB}; a blocking native
- * call would pin a virtual thread's carrier). Both feed the same parser.
+ * <p>The bytes come from an {@link EvdevSource}: {@code java.nio} ({@link Access#NIO}, {@code grab:
+ * false}), or libc through JNA ({@link Access#GRAB}, {@code grab: true}: the device is grabbed with
+ * {@code EVIOCGRAB}). Both feed the same parser, on a platform daemon thread of their own: a read
+ * of a device (or FIFO) that waits for the next key pins a virtual thread's carrier for as long as
+ * nobody presses it, and two such readers (this one and the terminal panel's) starved the agent of
+ * both carriers on a 2-core machine.
  *
  * <p>Timestamps come from the scheduler: an event is stamped with the scheduler's time when its
  * read returned, less how much earlier the kernel stamped it than the newest event of the same read
@@ -123,10 +125,8 @@ final class EvdevReader {
     if (closed) {
       return;
     }
-    String name = "sysfs-panel-input " + device;
-    Thread.Builder builder =
-        access.isNative() ? Thread.ofPlatform().daemon().name(name) : Thread.ofVirtual().name(name);
-    thread = builder.start(this::attachAndRead);
+    thread =
+        Thread.ofPlatform().daemon().name("sysfs-panel-input " + device).start(this::attachAndRead);
   }
 
   /** How many times the device was tried (opened, or failed to open) so far. */

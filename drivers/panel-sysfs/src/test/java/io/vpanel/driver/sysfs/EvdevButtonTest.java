@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -200,6 +201,8 @@ class EvdevButtonTest {
   void aTruncatedRecordAtEndOfInputIsDroppedAndTheDeviceReattached() throws Exception {
     fifo = FifoInput.create(device());
     startReal();
+    // the reader must have the FIFO open: the bytes of a FIFO nobody reads go with its last writer
+    await().until(() -> descriptorsOf(device()) == 2);
     fifo.write(java.util.Arrays.copyOf(FifoInput.record(kernel(0), FifoInput.EV_KEY, KEY, 1), 10));
     fifo.close(); // the writer goes mid-record
     await().until(() -> !faults.isEmpty());
@@ -295,10 +298,37 @@ class EvdevButtonTest {
   }
 
   @Test
+  void readsOnAPlatformDaemonThread() throws Exception {
+    startStepped();
+    fifo.write(FifoInput.key(kernel(0), KEY, 1));
+    await().until(() -> events.size() == 1);
+    Thread reader = panel.input().orElseThrow().thread();
+    // a read waiting for the next key would pin a virtual thread's carrier
+    assertThat(reader.isVirtual()).isFalse();
+    assertThat(reader.isDaemon()).isTrue();
+    assertThat(reader.getName()).isEqualTo("sysfs-panel-input " + device());
+  }
+
+  @Test
   void reportsNothingAfterClose() throws Exception {
     startStepped();
     panel.close();
     fifo.write(FifoInput.key(kernel(0), KEY, 1));
     await().during(Duration.ofMillis(300)).until(events::isEmpty);
+  }
+
+  /** How many of this process's open descriptors are {@code path}. */
+  static long descriptorsOf(Path path) throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.filter(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).equals(path);
+                } catch (IOException e) {
+                  return false; // gone meanwhile, or the listing's own descriptor
+                }
+              })
+          .count();
+    }
   }
 }

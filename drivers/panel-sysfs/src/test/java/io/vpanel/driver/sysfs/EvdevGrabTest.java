@@ -101,7 +101,7 @@ class EvdevGrabTest {
     assertThat(faults.getFirst()).contains(notEvdev());
     assertThat(panel.fault()).contains(notEvdev());
     // the refused descriptor is closed again: only the test's writer has the FIFO open
-    assertThat(NativeEvdevButtonTest.descriptorsOf(device())).isEqualTo(1);
+    assertThat(EvdevButtonTest.descriptorsOf(device())).isEqualTo(1);
     assertThat(panel.input().orElseThrow().thread().isVirtual()).isFalse();
 
     PanelState state = States.in(1, MaintenanceState.IN_MAINTENANCE); // steady green

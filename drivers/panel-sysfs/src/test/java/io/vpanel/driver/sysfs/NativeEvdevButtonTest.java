@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vpanel.spi.panel.ButtonEvent;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Stream;
@@ -16,25 +13,14 @@ import org.junit.jupiter.api.Test;
  * Every test of {@link EvdevButtonTest} again, read through the native path of {@code grab: true}
  * (JNA: {@code open}, {@code poll}, {@code read}, {@code close}) with only the {@code EVIOCGRAB}
  * step skipped, since a FIFO cannot be grabbed ({@link EvdevGrabTest} tests that refusal). Plus
- * what only this path has: a platform thread, and a close that stops a reader waiting in {@code
- * poll(2)} and closes its descriptor (which is what releases a grab) before it returns.
+ * what only this path has: a close that stops a reader waiting in {@code poll(2)} and closes its
+ * descriptor (which is what releases a grab) before it returns.
  */
 class NativeEvdevButtonTest extends EvdevButtonTest {
 
   @Override
   EvdevReader.Access access() {
     return EvdevReader.Access.NATIVE_WITHOUT_GRAB;
-  }
-
-  @Test
-  void readsOnAPlatformDaemonThread() throws Exception {
-    startStepped();
-    fifo.write(FifoInput.key(kernel(0), KEY, 1));
-    await().until(() -> events.size() == 1);
-    Thread reader = panel.input().orElseThrow().thread();
-    assertThat(reader.isVirtual()).isFalse();
-    assertThat(reader.isDaemon()).isTrue();
-    assertThat(reader.getName()).isEqualTo("sysfs-panel-input " + device());
   }
 
   @Test
@@ -80,20 +66,5 @@ class NativeEvdevButtonTest extends EvdevButtonTest {
                 f ->
                     f.getClassName().equals(NativeEvdev.class.getName())
                         && f.getMethodName().equals("read"));
-  }
-
-  /** How many of this process's open descriptors are {@code path}. */
-  static long descriptorsOf(Path path) throws IOException {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.filter(
-              fd -> {
-                try {
-                  return Files.readSymbolicLink(fd).equals(path);
-                } catch (IOException e) {
-                  return false; // gone meanwhile, or the listing's own descriptor
-                }
-              })
-          .count();
-    }
   }
 }
