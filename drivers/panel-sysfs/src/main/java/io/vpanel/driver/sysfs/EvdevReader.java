@@ -16,16 +16,24 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the maintenance button from an evdev input device on a virtual thread: {@code EV_KEY}
- * records of the configured code become presses (value 1) and releases (value 0); auto-repeat
- * (value 2), other codes and other event types are ignored. A missing, unreadable or vanished
- * device is reported to {@link Faults} and opened again after a back-off on the scheduler's clock
- * (doubling from {@value SysfsPanelSettings#FIRST_RETRY_MILLIS} ms), never in a busy loop.
+ * Reads the maintenance button from an evdev input device: {@code EV_KEY} records of the configured
+ * code become presses (value 1) and releases (value 0); auto-repeat (value 2), other codes and
+ * other event types are ignored. A missing, unreadable or vanished device is reported to {@link
+ * Faults} and opened again after a back-off on the scheduler's clock (doubling from {@value
+ * SysfsPanelSettings#FIRST_RETRY_MILLIS} ms), never in a busy loop.
+ *
+ * <p>The bytes come from an {@link EvdevSource}: {@code java.nio} ({@link Access#NIO}, {@code grab:
+ * false}), or libc through JNA ({@link Access#GRAB}, {@code grab: true}: the device is grabbed with
+ * {@code EVIOCGRAB}). Both feed the same parser, on a platform daemon thread of their own: a read
+ * of a device (or FIFO) that waits for the next key pins a virtual thread's carrier for as long as
+ * nobody presses it, and two such readers (this one and the terminal panel's) starved the agent of
+ * both carriers on a 2-core machine.
  *
  * <p>Timestamps come from the scheduler: an event is stamped with the scheduler's time when its
  * read returned, less how much earlier the kernel stamped it than the newest event of the same read
@@ -41,15 +49,49 @@ final class EvdevReader {
   private static final Duration MAX_BATCH_SPREAD = Duration.ofSeconds(60);
   private static final int BUFFER_RECORDS = 64;
 
+  /**
+   * How {@link #close} waits for a native reader to leave (and so to release its grab): a few of
+   * its poll timeouts.
+   */
+  static final Duration NATIVE_CLOSE_WAIT = Duration.ofMillis(4L * NativeEvdev.POLL_MILLIS);
+
+  /** How the device is opened and read. */
+  enum Access {
+    /** {@code java.nio}, no grab ({@code grab: false}). */
+    NIO,
+    /** libc through JNA, grabbed with {@code EVIOCGRAB} ({@code grab: true}). */
+    GRAB,
+    /**
+     * Tests only: the native open, poll and read of {@link #GRAB} without the {@code ioctl}, which
+     * a FIFO refuses (there is no evdev device to grab where the tests run).
+     */
+    NATIVE_WITHOUT_GRAB;
+
+    boolean isNative() {
+      return this != NIO;
+    }
+
+    EvdevSource open(Path device) throws IOException {
+      return switch (this) {
+        case NIO -> EvdevSource.Nio.open(device);
+        case GRAB -> NativeEvdev.open(device, true);
+        case NATIVE_WITHOUT_GRAB -> NativeEvdev.open(device, false);
+      };
+    }
+  }
+
   private final Path device;
   private final int keyCode;
   private final Scheduler scheduler;
   private final Faults faults;
   private final Consumer<ButtonEvent> sink;
   private final Duration maxBackoff;
+  private final Access access;
+  private final AtomicInteger attempts = new AtomicInteger();
 
   private volatile boolean closed;
-  private volatile FileChannel open;
+  private volatile EvdevSource open;
+  private volatile Thread thread;
   private volatile Scheduler.Cancellable retry;
 
   // owned by the reader thread of the current attempt
@@ -64,8 +106,10 @@ final class EvdevReader {
       Scheduler scheduler,
       Faults faults,
       Consumer<ButtonEvent> sink,
-      Duration maxBackoff) {
+      Duration maxBackoff,
+      Access access) {
     this.device = device;
+    this.access = access;
     this.keyCode = keyCode;
     this.scheduler = scheduler;
     this.faults = faults;
@@ -81,20 +125,31 @@ final class EvdevReader {
     if (closed) {
       return;
     }
-    Thread.ofVirtual().name("sysfs-panel-input " + device).start(this::attachAndRead);
+    thread =
+        Thread.ofPlatform().daemon().name("sysfs-panel-input " + device).start(this::attachAndRead);
+  }
+
+  /** How many times the device was tried (opened, or failed to open) so far. */
+  int attempts() {
+    return attempts.get();
   }
 
   private void attachAndRead() {
     String problem;
-    try (FileChannel channel = FileChannel.open(device, StandardOpenOption.READ)) {
-      open = channel;
+    attempts.incrementAndGet();
+    try (EvdevSource source = access.open(device)) {
+      open = source;
       if (closed) {
         return;
       }
-      log.info("input device {}: reading key code {}", device, keyCode);
+      log.info(
+          "input device {}: reading key code {}{}",
+          device,
+          keyCode,
+          access == Access.GRAB ? ", grabbed exclusively" : "");
       faults.set(PART, Optional.empty());
       backoff = Duration.ofMillis(SysfsPanelSettings.FIRST_RETRY_MILLIS);
-      read(channel);
+      read(source);
       problem = Problems.input(device, new EOFException());
     } catch (ClosedChannelException e) {
       if (closed) {
@@ -126,10 +181,10 @@ final class EvdevReader {
   }
 
   /** Reads records until end of input; throws when a read fails. */
-  private void read(FileChannel channel) throws IOException {
+  private void read(EvdevSource source) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(InputEvent.SIZE * BUFFER_RECORDS);
     while (!closed) {
-      int n = channel.read(buffer);
+      int n = source.read(buffer, () -> closed);
       if (n < 0) {
         if (buffer.position() > 0) {
           log.warn(
@@ -214,10 +269,12 @@ final class EvdevReader {
   }
 
   /**
-   * Stops reading and returns at once. A read blocked in the kernel is left to return with the
-   * device's next record or its end (closing the channel under it would wait for that read): the
-   * reader then sees {@code closed}, reports nothing and closes the device. An open that waits for
-   * a FIFO's writer is let go.
+   * Stops reading. With {@code java.nio} it returns at once: a read blocked in the kernel is left
+   * to return with the device's next record or its end (closing the channel under it would wait for
+   * that read); the reader then sees {@code closed}, reports nothing and closes the device. A
+   * native reader polls with a timeout and sees {@code closed} within {@value
+   * NativeEvdev#POLL_MILLIS} ms; close waits for it (at most {@link #NATIVE_CLOSE_WAIT}), so the
+   * grab is released when close returns. An open that waits for a FIFO's writer is let go.
    */
   void close() {
     closed = true;
@@ -228,6 +285,22 @@ final class EvdevReader {
     if (open == null) {
       releaseFifoOpen();
     }
+    Thread reader = thread;
+    if (access.isNative() && reader != null && reader != Thread.currentThread()) {
+      try {
+        if (!reader.join(NATIVE_CLOSE_WAIT)) {
+          log.warn(
+              "input device {}: the reader did not stop within {} ms", device, NATIVE_CLOSE_WAIT);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The thread of the newest attempt (tests look at whether it has ended). */
+  Thread thread() {
+    return thread;
   }
 
   /**

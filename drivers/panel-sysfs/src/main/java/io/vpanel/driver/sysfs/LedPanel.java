@@ -41,8 +41,11 @@ final class LedPanel implements AutoCloseable {
   private final int delayOnMillis;
   private final int delayOffMillis;
   private final Duration maxBackoff;
+  // A sysfs write blocks in the LED's kernel driver (an I2C controller can be slow), which would
+  // hold a virtual thread's carrier: one platform thread of its own.
   private final ExecutorService owner =
-      Executors.newSingleThreadExecutor(Thread.ofVirtual().name("sysfs-panel-leds").factory());
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().daemon().name("sysfs-panel-leds").factory());
   private final AtomicReference<PanelState> latest = new AtomicReference<>();
   private final AtomicBoolean queued = new AtomicBoolean();
   private final Set<LightColor> colors;

@@ -16,6 +16,9 @@ final class Problems {
   /** Why the input device {@code device} cannot be read, from the exception that said so. */
   static String input(Path device, IOException e) {
     String prefix = "input device " + device + ": ";
+    if (e instanceof NativeEvdev.GrabRefused refused) {
+      return prefix + grab(refused);
+    }
     if (e instanceof NoSuchFileException) {
       return prefix
           + "missing (unplugged, or the path in inputDevice is wrong); waiting for it to appear";
@@ -37,6 +40,23 @@ final class Problems {
       return prefix + "vanished (no such device); waiting for it to come back";
     }
     return prefix + "cannot be read (" + reason + "); waiting for it to come back";
+  }
+
+  private static String grab(NativeEvdev.GrabRefused refused) {
+    return switch (refused.errno()) {
+      case NativeEvdev.ENOTTY, NativeEvdev.EINVAL ->
+          "cannot grab it exclusively (not an evdev device: "
+              + refused.errnoName()
+              + "); set grab: false or point inputDevice at /dev/input/eventN";
+      case NativeEvdev.EBUSY ->
+          "another process holds it exclusively (EBUSY); stop it (e.g. a desktop session) or set"
+              + " grab: false";
+      default ->
+          "cannot grab it exclusively ("
+              + refused.errnoName()
+              + "); set grab: false, or see "
+              + README;
+    };
   }
 
   /** Why the LED {@code name} of {@code indicator} cannot be used. */

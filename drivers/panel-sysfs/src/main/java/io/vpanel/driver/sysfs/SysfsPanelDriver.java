@@ -34,6 +34,11 @@ final class SysfsPanelDriver implements PanelDriver {
   private volatile boolean closed;
 
   SysfsPanelDriver(SysfsPanelSettings settings, Scheduler scheduler) {
+    this(settings, scheduler, settings.grab() ? EvdevReader.Access.GRAB : EvdevReader.Access.NIO);
+  }
+
+  /** Tests choose how the input device is read ({@link EvdevReader.Access#NATIVE_WITHOUT_GRAB}). */
+  SysfsPanelDriver(SysfsPanelSettings settings, Scheduler scheduler, EvdevReader.Access access) {
     Duration maxBackoff = Duration.ofMillis(settings.reattachMaxMillis());
     this.leds =
         new LedPanel(
@@ -60,7 +65,8 @@ final class SysfsPanelDriver implements PanelDriver {
                     scheduler,
                     faults,
                     this::report,
-                    maxBackoff));
+                    maxBackoff,
+                    access));
   }
 
   @Override
@@ -91,6 +97,11 @@ final class SysfsPanelDriver implements PanelDriver {
   /** The newest state the LEDs show (the lines are not shown: the panel has no display). */
   PanelState applied() {
     return leds.applied();
+  }
+
+  /** The input device's reader, when the panel has one. */
+  Optional<EvdevReader> input() {
+    return input;
   }
 
   /** The problems reported now; empty when every LED and the input device work. */

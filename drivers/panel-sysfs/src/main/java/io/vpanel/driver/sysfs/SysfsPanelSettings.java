@@ -20,6 +20,9 @@ import java.util.Map;
  * @param flashOffMillis how long it is off per blink
  * @param reattachMaxMillis the longest wait between two attempts to reopen a missing input device
  *     or LED (the wait doubles from {@value #FIRST_RETRY_MILLIS} ms up to this)
+ * @param grab whether to grab the input device exclusively ({@code EVIOCGRAB}, through libc with
+ *     JNA), so no other reader (a console, a desktop session) gets the button's events; false reads
+ *     it with plain {@code java.nio} and shares it
  */
 public record SysfsPanelSettings(
     String ledRoot,
@@ -28,7 +31,8 @@ public record SysfsPanelSettings(
     String key,
     int flashOnMillis,
     int flashOffMillis,
-    int reattachMaxMillis)
+    int reattachMaxMillis,
+    boolean grab)
     implements DriverSettings {
 
   public static final String DEFAULT_LED_ROOT = "/sys/class/leds";
@@ -92,7 +96,8 @@ public record SysfsPanelSettings(
 
   /** No LED and no button, the defaults of every other key. */
   public static SysfsPanelSettings defaults() {
-    return new SysfsPanelSettings(DEFAULT_LED_ROOT, Map.of(), "", DEFAULT_KEY, 500, 500, 5000);
+    return new SysfsPanelSettings(
+        DEFAULT_LED_ROOT, Map.of(), "", DEFAULT_KEY, 500, 500, 5000, false);
   }
 
   /** The key code {@link #key} names. */

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -30,16 +31,23 @@ import org.junit.jupiter.api.io.TempDir;
  * The maintenance button from an evdev device, here a FIFO carrying real 24-byte {@code
  * input_event} records: presses and releases with the scheduler's timestamps, auto-repeat and other
  * keys ignored, garbage and truncated records survived, a vanishing device reported and reattached.
+ * Read with {@code java.nio} ({@code grab: false}); {@link NativeEvdevButtonTest} runs the same
+ * tests through the native read path of {@code grab: true}.
  */
 class EvdevButtonTest {
-  private static final int KEY = 148; // KEY_PROG1, the default
+  static final int KEY = 148; // KEY_PROG1, the default
 
   @TempDir Path temp;
-  private final List<ButtonEvent> events = new CopyOnWriteArrayList<>();
-  private final List<Optional<String>> faults = new CopyOnWriteArrayList<>();
-  private SysfsPanelDriver panel;
-  private FifoInput fifo;
+  final List<ButtonEvent> events = new CopyOnWriteArrayList<>();
+  final List<Optional<String>> faults = new CopyOnWriteArrayList<>();
+  SysfsPanelDriver panel;
+  FifoInput fifo;
   private WallClockScheduler real;
+
+  /** How the panel reads the device. */
+  EvdevReader.Access access() {
+    return EvdevReader.Access.NIO;
+  }
 
   @AfterEach
   void close() throws IOException {
@@ -54,11 +62,11 @@ class EvdevButtonTest {
     }
   }
 
-  private Path device() {
+  Path device() {
     return temp.resolve("event-kbd");
   }
 
-  private void start(Scheduler scheduler) {
+  void start(Scheduler scheduler) {
     SysfsPanelSettings settings =
         new SysfsPanelSettings(
             temp.resolve("leds").toString(),
@@ -67,10 +75,13 @@ class EvdevButtonTest {
             "KEY_PROG1",
             500,
             500,
-            200);
+            200,
+            false);
     panel =
-        (SysfsPanelDriver)
-            new SysfsPanelProvider().create(settings, new DriverContext(scheduler, "sim-01"));
+        access() == EvdevReader.Access.NIO
+            ? (SysfsPanelDriver)
+                new SysfsPanelProvider().create(settings, new DriverContext(scheduler, "sim-01"))
+            : new SysfsPanelDriver(settings, scheduler, access());
     panel.start(
         new PanelListener() {
           @Override
@@ -85,19 +96,19 @@ class EvdevButtonTest {
         });
   }
 
-  private SteppedScheduler startStepped() throws Exception {
+  SteppedScheduler startStepped() throws Exception {
     fifo = FifoInput.create(device());
     SteppedScheduler clock = new SteppedScheduler();
     start(clock);
     return clock;
   }
 
-  private void startReal() throws Exception {
+  void startReal() throws Exception {
     real = new WallClockScheduler();
     start(real);
   }
 
-  private static Instant kernel(long seconds) {
+  static Instant kernel(long seconds) {
     return Instant.parse("2026-03-01T10:00:00Z").plusSeconds(seconds);
   }
 
@@ -289,10 +300,37 @@ class EvdevButtonTest {
   }
 
   @Test
+  void readsOnAPlatformDaemonThread() throws Exception {
+    startStepped();
+    fifo.write(FifoInput.key(kernel(0), KEY, 1));
+    await().until(() -> events.size() == 1);
+    Thread reader = panel.input().orElseThrow().thread();
+    // a read waiting for the next key would pin a virtual thread's carrier
+    assertThat(reader.isVirtual()).isFalse();
+    assertThat(reader.isDaemon()).isTrue();
+    assertThat(reader.getName()).isEqualTo("sysfs-panel-input " + device());
+  }
+
+  @Test
   void reportsNothingAfterClose() throws Exception {
     startStepped();
     panel.close();
     fifo.write(FifoInput.key(kernel(0), KEY, 1));
     await().during(Duration.ofMillis(300)).until(events::isEmpty);
+  }
+
+  /** How many of this process's open descriptors are {@code path}. */
+  static long descriptorsOf(Path path) throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.filter(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).equals(path);
+                } catch (IOException e) {
+                  return false; // gone meanwhile, or the listing's own descriptor
+                }
+              })
+          .count();
+    }
   }
 }

@@ -49,7 +49,8 @@ class EvdevFuzzTest {
             null,
             new Faults(),
             seen::add,
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            EvdevReader.Access.NIO);
     ByteBuffer buffer = ByteBuffer.allocate(InputEvent.SIZE * 64);
     int at = 0;
     int reads = 0;

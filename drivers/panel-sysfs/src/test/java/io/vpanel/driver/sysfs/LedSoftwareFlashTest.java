@@ -43,7 +43,8 @@ class LedSoftwareFlashTest {
                         "KEY_PROG1",
                         300,
                         700,
-                        1000),
+                        1000,
+                        false),
                     new DriverContext(clock, "sim-01"));
     panel.start(event -> {});
   }

@@ -54,7 +54,8 @@ class LedStatesTest {
 
   private void start(Map<String, LedBinding> leds) {
     SysfsPanelSettings settings =
-        new SysfsPanelSettings(sysfs.root().toString(), leds, "", "KEY_PROG1", 400, 600, 1000);
+        new SysfsPanelSettings(
+            sysfs.root().toString(), leds, "", "KEY_PROG1", 400, 600, 1000, false);
     panel =
         (SysfsPanelDriver)
             new SysfsPanelProvider()
@@ -240,7 +241,8 @@ class LedStatesTest {
               "KEY_PROG1",
               500,
               500,
-              200);
+              200,
+              false);
       panel =
           (SysfsPanelDriver)
               new SysfsPanelProvider().create(settings, new DriverContext(scheduler, "sim-01"));

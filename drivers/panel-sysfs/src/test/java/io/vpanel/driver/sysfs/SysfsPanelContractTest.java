@@ -55,7 +55,8 @@ class SysfsPanelContractTest extends PanelDriverContract {
             "148",
             500,
             500,
-            1000);
+            1000,
+            false);
     driver =
         (SysfsPanelDriver)
             new SysfsPanelProvider()

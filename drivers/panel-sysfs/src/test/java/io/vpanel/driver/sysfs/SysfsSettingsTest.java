@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class SysfsSettingsTest {
   private static SysfsPanelSettings with(
       Map<String, LedBinding> leds, String key, int on, int off) {
-    return new SysfsPanelSettings("/sys/class/leds", leds, "/dev/input/event3", key, on, off, 5000);
+    return new SysfsPanelSettings(
+        "/sys/class/leds", leds, "/dev/input/event3", key, on, off, 5000, false);
   }
 
   @Test
@@ -65,7 +66,7 @@ class SysfsSettingsTest {
         .hasMessage("flashOnMillis must be between 50 and 10000 (milliseconds), was 10");
     assertThatThrownBy(() -> with(Map.of(), "148", 500, 20_000))
         .hasMessage("flashOffMillis must be between 50 and 10000 (milliseconds), was 20000");
-    assertThatThrownBy(() -> new SysfsPanelSettings("/x", Map.of(), "", "148", 500, 500, 10))
+    assertThatThrownBy(() -> new SysfsPanelSettings("/x", Map.of(), "", "148", 500, 500, 10, false))
         .hasMessageStartingWith("reattachMaxMillis must be between 100");
   }
 

@@ -100,7 +100,9 @@ final class TuiPanelDriver implements PanelDriver {
       return;
     }
     this.listener = newListener;
-    session = Thread.ofVirtual().name("tui-panel " + settings.device()).start(this::run);
+    // A terminal write can block (a serial line's flow control): a thread of its own, not a
+    // virtual thread's carrier.
+    session = Thread.ofPlatform().daemon().name("tui-panel " + settings.device()).start(this::run);
   }
 
   @Override
@@ -188,8 +190,11 @@ final class TuiPanelDriver implements PanelDriver {
     TerminalScreen screen = new TerminalScreen(terminal);
     AtomicReference<String> failure = new AtomicReference<>();
     AtomicBoolean over = new AtomicBoolean();
+    // Reading a terminal blocks in the kernel, which holds a virtual thread's carrier: with as
+    // many carriers as cores, a few such readers would stop every virtual thread of the agent.
     Thread reader =
-        Thread.ofVirtual()
+        Thread.ofPlatform()
+            .daemon()
             .name("tui-panel-keys " + settings.device())
             .start(() -> readKeys(tty, failure, over));
     long pollNanos = TimeUnit.MILLISECONDS.toNanos(settings.sizePollMillis());
