@@ -57,8 +57,12 @@ final class ApiLimits {
     String text = message == null ? "error" : message;
     StringBuilder out = new StringBuilder();
     int i = 0;
-    while (i < text.length() && out.length() < MAX_ERROR_MESSAGE) {
+    while (i < text.length()) {
       int c = text.codePointAt(i);
+      // A pair is kept whole or left out: the bound holds (found by fuzzing: 401 + "...").
+      if (out.length() + Character.charCount(c) > MAX_ERROR_MESSAGE) {
+        break;
+      }
       // An unpaired surrogate is no text either (found by fuzzing: it was passed through).
       boolean unpaired = c <= Character.MAX_VALUE && Character.isSurrogate((char) c);
       out.appendCodePoint(Character.isISOControl(c) ? ' ' : unpaired ? '?' : c);

@@ -149,4 +149,12 @@ class WebParsersFuzzTest {
     assertThat(ApiLimits.message("a\ud800b\udc00")).isEqualTo("a?b?");
     assertThat(ApiLimits.message("\ud83d\ude00")).isEqualTo("\ud83d\ude00");
   }
+
+  /** Finding: a pair at the bound went past it, and with "..." to 404 characters. */
+  @Test
+  void aMessageNeverPassesItsBoundWithAPairAtTheEdge() {
+    String face = "\ud83d\ude00";
+    String message = ApiLimits.message("x".repeat(ApiLimits.MAX_ERROR_MESSAGE - 1) + face + "tail");
+    assertThat(message).hasSize(ApiLimits.MAX_ERROR_MESSAGE - 1 + 3).endsWith("x...");
+  }
 }
