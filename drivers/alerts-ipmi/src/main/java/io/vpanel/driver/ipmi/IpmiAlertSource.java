@@ -21,14 +21,16 @@ import org.slf4j.LoggerFactory;
  * The {@code ipmi} alert source: polls the BMC's System Event Log with ipmitool on a virtual thread
  * and reports each new record as a {@link HardwareAlert}, with a {@link SelCursor} core keeps.
  *
- * <p>Each poll reads Get SEL Info ({@code raw 0x0a 0x40}); when its last-add and last-erase
- * timestamps are unchanged nothing else is read. Otherwise it walks Get SEL Entry ({@code raw 0x0a
- * 0x43}) from the cursor's record to the last one. The resume rule: if the SEL's last-erase
+ * <p>Each poll reads Get SEL Info ({@code raw 0x0a 0x40}); when its entry count and its last-add
+ * and last-erase timestamps are unchanged nothing else is read (the timestamps count seconds, so
+ * two records in one second differ only in the count). Otherwise it walks Get SEL Entry ({@code raw
+ * 0x0a 0x43}) from the cursor's record to the last one. The resume rule: if the SEL's last-erase
  * timestamp differs from the cursor's, the SEL was cleared since, and every record it holds is new;
  * if the cursor's record is gone with no erase (a BMC that overwrites its oldest records), the
  * records newer than the cursor's timestamp (same timestamp: a higher id) are new; else the records
- * after the cursor's record are new. Started without a cursor, the source begins at the SEL's
- * newest record: history before the first start is not reported.
+ * after the cursor's record are new. Started without a cursor (the first start), the source reports
+ * the conditions active now: it reads the whole SEL once and reports each condition whose last
+ * record is an assertion of more than INFO, in SEL order, then goes on from the newest record.
  */
 final class IpmiAlertSource implements AlertSource {
   static final String NAME = "ipmi";
@@ -50,7 +52,7 @@ final class IpmiAlertSource implements AlertSource {
 
   // poll thread only
   private SelCursor position;
-  private long seenAdd = -1;
+  private SelInfo seen; // the last Get SEL Info fully walked
   private Map<Integer, String> names = Map.of();
   private boolean namesLoaded;
 
@@ -141,8 +143,8 @@ final class IpmiAlertSource implements AlertSource {
         loadNames();
       }
       if (position == null) {
-        position = newest(info);
-        seenAdd = info.lastAdd();
+        replayActive(info);
+        seen = info;
         healthOk(info);
         return;
       }
@@ -153,11 +155,13 @@ final class IpmiAlertSource implements AlertSource {
             tool.connection().describe(),
             hex8(position.eraseTimestamp()),
             hex8(info.lastErase()));
-        walk(0, info.lastErase(), r -> true);
-      } else if (info.lastAdd() != seenAdd) {
+        walk(0, info.lastErase(), r -> true, this::deliver);
+      } else if (seen == null
+          || info.lastAdd() != seen.lastAdd()
+          || info.entries() != seen.entries()) {
         walkAfter(position, info.lastErase());
       }
-      seenAdd = info.lastAdd();
+      seen = info;
       healthOk(info);
     } catch (CallFailed e) {
       health(e.health);
@@ -172,18 +176,41 @@ final class IpmiAlertSource implements AlertSource {
                 + (info.overflow() ? " (full: the BMC dropped events; clear the SEL)" : "")));
   }
 
-  private SelCursor newest(SelInfo info) throws InterruptedException, CallFailed {
-    if (info.entries() == 0) {
-      return new SelCursor(0, info.lastErase(), 0);
+  /** The first start: the conditions the SEL shows active (asserted, not cleared since). */
+  private void replayActive(SelInfo info) throws InterruptedException, CallFailed {
+    position = new SelCursor(0, info.lastErase(), 0);
+    java.util.LinkedHashMap<String, SelRecord> active = new java.util.LinkedHashMap<>();
+    java.util.Map<Integer, SelCursor> cursors = new java.util.HashMap<>();
+    walk(
+        0,
+        info.lastErase(),
+        r -> true,
+        (r, after) -> {
+          if (!r.systemEvent()) {
+            return;
+          }
+          Classifier.Meaning meaning = Classifier.classify(r);
+          active.remove(meaning.id());
+          if (!r.deassertion() && meaning.severity() != io.vpanel.spi.alert.AlertSeverity.INFO) {
+            active.put(meaning.id(), r);
+            cursors.put(r.id(), after);
+          }
+        });
+    int left = active.size();
+    LOG.info(
+        "ipmi: first start: {} condition(s) active in the SEL of {}",
+        left,
+        tool.connection().describe());
+    for (SelRecord r : active.values()) {
+      left--;
+      // the last one stands for everything read: a restart goes on after the newest record
+      deliver(r, left == 0 ? position : cursors.get(r.id()));
     }
-    Optional<SelRecord> last = entry(SelRecord.LAST);
-    return last.map(r -> new SelCursor(r.id(), info.lastErase(), r.timestamp()))
-        .orElseGet(() -> new SelCursor(0, info.lastErase(), 0));
   }
 
   private void walkAfter(SelCursor from, long erase) throws InterruptedException, CallFailed {
     if (from.recordId() == 0) {
-      walk(0, erase, r -> true);
+      walk(0, erase, r -> true, this::deliver);
       return;
     }
     Optional<SelRecord> mark = entry(from.recordId());
@@ -197,15 +224,21 @@ final class IpmiAlertSource implements AlertSource {
           erase,
           r ->
               r.timestamp() > from.recordTimestamp()
-                  || (r.timestamp() == from.recordTimestamp() && r.id() > from.recordId()));
+                  || (r.timestamp() == from.recordTimestamp() && r.id() > from.recordId()),
+          this::deliver);
       return;
     }
     if (mark.get().next() != SelRecord.LAST) {
-      walk(mark.get().next(), erase, r -> true);
+      walk(mark.get().next(), erase, r -> true, this::deliver);
     }
   }
 
-  private void walk(int first, long erase, java.util.function.Predicate<SelRecord> isNew)
+  /** Takes the records a walk finds new, with the cursor just past each. */
+  private interface Sink {
+    void take(SelRecord record, SelCursor after) throws InterruptedException;
+  }
+
+  private void walk(int first, long erase, java.util.function.Predicate<SelRecord> isNew, Sink sink)
       throws InterruptedException, CallFailed {
     int id = first;
     for (int i = 0; i < MAX_WALK && !closed; i++) {
@@ -221,7 +254,7 @@ final class IpmiAlertSource implements AlertSource {
       SelRecord r = found.get();
       SelCursor after = new SelCursor(r.id(), erase, r.timestamp());
       if (isNew.test(r)) {
-        deliver(r, after);
+        sink.take(r, after);
       }
       position = after;
       if (r.next() == SelRecord.LAST || r.next() == r.id()) {
@@ -237,13 +270,12 @@ final class IpmiAlertSource implements AlertSource {
     boolean asserted;
     if (r.systemEvent()) {
       meaning = Classifier.classify(r);
-      if (!names.containsKey(r.sensorNumber()) && !namesReloadedThisPoll) {
+      int key = SdrNames.key(r.sensorType(), r.sensorNumber());
+      if (!names.containsKey(key) && !namesReloadedThisPoll) {
         namesReloadedThisPoll = true;
         loadNames();
       }
-      component =
-          names.getOrDefault(
-              r.sensorNumber(), Classifier.sensorLabel(r.sensorType(), r.sensorNumber()));
+      component = names.getOrDefault(key, Classifier.sensorLabel(r.sensorType(), r.sensorNumber()));
       asserted = !r.deassertion();
     } else if (r.type() >= 0xc0) {
       meaning = Classifier.oem(r);
@@ -274,7 +306,7 @@ final class IpmiAlertSource implements AlertSource {
 
   private void loadNames() throws InterruptedException {
     namesLoaded = true;
-    IpmiTool.Result result = tool.run(List.of("sdr", "elist", "all"));
+    IpmiTool.Result result = tool.run(List.of("sdr", "elist", "all", "-v"));
     if (result.ok()) {
       names = SdrNames.parse(result.out());
     } else {

@@ -55,7 +55,7 @@ final class IpmiTool {
   /** Runs {@code ipmitool <connection> <args>}; never throws for a failed call. */
   Result run(List<String> args) throws InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(connection.command(args));
-    builder.redirectInput(ProcessBuilder.Redirect.DISCARD);
+    builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process process;
     try {
       process = builder.start();
