@@ -90,6 +90,9 @@ record BmcConnection(
               passwordFile,
               "-C",
               Integer.toString(cipherSuite),
+              // operator is enough for the SEL and chassis identify; ipmitool asks admin otherwise
+              "-L",
+              "OPERATOR",
               // ipmitool's own per-request timeout and retries; the whole call is bounded too.
               "-N",
               "1",

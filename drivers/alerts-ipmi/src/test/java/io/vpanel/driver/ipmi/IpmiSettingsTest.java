@@ -24,7 +24,7 @@ class IpmiSettingsTest {
             .command(List.of("raw", "0x0a", "0x40"));
     assertThat(argv)
         .containsSubsequence("-I", "lanplus", "-H", "10.0.0.7", "-p", "623", "-U", "vpanel")
-        .containsSubsequence("-f", "/etc/vpanel/bmc-password", "-C", "3")
+        .containsSubsequence("-f", "/etc/vpanel/bmc-password", "-C", "3", "-L", "OPERATOR")
         .doesNotContain("-P", "-E");
   }
 
