@@ -1,5 +1,7 @@
 package io.vpanel.web;
 
+import io.vpanel.spi.DriverException;
+import io.vpanel.spi.SecretFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -7,9 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
@@ -28,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -215,32 +213,10 @@ public final class PemFiles {
    * system without POSIX modes are accepted.
    */
   public static void requireOwnerOnly(Path file) {
-    PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-    if (view == null) {
-      return;
-    }
-    Set<PosixFilePermission> permissions;
     try {
-      permissions = view.readAttributes().permissions();
-    } catch (NoSuchFileException e) {
-      throw new PemException(file + ": no such file");
-    } catch (IOException e) {
-      throw new PemException(file + ": cannot read its mode (" + e.getMessage() + ")");
-    }
-    Set<PosixFilePermission> loose =
-        Set.of(
-            PosixFilePermission.GROUP_READ,
-            PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.OTHERS_WRITE);
-    if (permissions.stream().anyMatch(loose::contains)) {
-      throw new PemException(
-          file
-              + ": is readable or writable by its group or others (mode "
-              + PosixFilePermissions.toString(permissions)
-              + "); it is a secret: chmod 600 "
-              + file
-              + " (and chown it to the user the agent runs as)");
+      SecretFiles.requireOwnerOnly(file);
+    } catch (DriverException e) {
+      throw new PemException(e.getMessage());
     }
   }
 

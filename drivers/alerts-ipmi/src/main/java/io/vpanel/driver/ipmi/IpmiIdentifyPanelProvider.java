@@ -2,6 +2,7 @@ package io.vpanel.driver.ipmi;
 
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.DriverException;
+import io.vpanel.spi.SecretFiles;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelDriverProvider;
 import java.nio.file.Path;

@@ -1,15 +1,12 @@
 package io.vpanel.driver.redfish;
 
 import io.vpanel.spi.DriverException;
+import io.vpanel.spi.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /** The BMC account, read from files only its owner may read. Never logged: toString hides it. */
 record Credentials(String username, String password) {
@@ -50,7 +47,7 @@ record Credentials(String username, String password) {
   }
 
   private static String firstLine(Path file) {
-    requireOwnerOnly(file);
+    SecretFiles.requireOwnerOnly(file);
     try {
       byte[] bytes = Files.readAllBytes(file);
       if (bytes.length > MAX_FILE) {
@@ -64,37 +61,6 @@ record Credentials(String username, String password) {
       throw new DriverException(file + ": no such file");
     } catch (IOException e) {
       throw new DriverException(file + ": cannot be read (" + e.getMessage() + ")");
-    }
-  }
-
-  /** Refuses a secret its group or others may read or write, with the fix. */
-  static void requireOwnerOnly(Path file) {
-    PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-    if (view == null) {
-      return;
-    }
-    Set<PosixFilePermission> permissions;
-    try {
-      permissions = view.readAttributes().permissions();
-    } catch (NoSuchFileException e) {
-      throw new DriverException(file + ": no such file");
-    } catch (IOException e) {
-      throw new DriverException(file + ": cannot read its mode (" + e.getMessage() + ")");
-    }
-    Set<PosixFilePermission> loose =
-        Set.of(
-            PosixFilePermission.GROUP_READ,
-            PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.OTHERS_WRITE);
-    if (permissions.stream().anyMatch(loose::contains)) {
-      throw new DriverException(
-          file
-              + ": is readable or writable by its group or others (mode "
-              + PosixFilePermissions.toString(permissions)
-              + "); it is a secret: chmod 600 "
-              + file
-              + " (and chown it to the user the agent runs as)");
     }
   }
 }
