@@ -271,7 +271,10 @@ class ConfigLoaderTest {
     assertThat(message)
         .contains("unknown-panel.yaml:5:")
         .contains("'lcd'")
-        .containsPattern("known: ([a-z]+, )*web");
+        .containsPattern("known: ([a-z-]+, )*web\\)")
+        .contains("lcdproc")
+        .contains("sysfs")
+        .contains("tui");
   }
 
   @Test
