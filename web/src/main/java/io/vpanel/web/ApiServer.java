@@ -270,8 +270,11 @@ public final class ApiServer implements AutoCloseable {
     return Optional.ofNullable(tls);
   }
 
-  /** For tests of the parsers behind the limits (fuzzing): no rate limit on mutations. */
-  void withoutRateLimits() {
+  /**
+   * No rate limit on mutations and button events: for fuzzing the parsers behind the limits and for
+   * benchmarks that measure latency, not the limits. The agent never calls it.
+   */
+  public void withoutRateLimits() {
     mutations = new RateLimiter(1e9, 1e9, System::nanoTime);
     buttons = new RateLimiter(1e9, 1e9, System::nanoTime);
   }
