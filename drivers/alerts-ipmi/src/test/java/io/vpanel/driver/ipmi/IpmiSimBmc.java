@@ -90,20 +90,27 @@ public final class IpmiSimBmc implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("ipmi_sim.log").toFile())
             .start();
-    Instant deadline = Instant.now().plusSeconds(10);
-    while (true) {
-      if (!process.isAlive()) {
-        throw new IOException(
-            "ipmi_sim exited during start: " + Files.readString(dir.resolve("ipmi_sim.log")));
-      }
-      if (run(List.of("-N", "1", "-R", "1", "mc", "info")).exit == 0) {
-        return;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        stop();
-        throw new IOException("the simulated BMC did not answer on UDP " + udpPort + " in 10 s");
-      }
-      Thread.sleep(50);
+    boolean[] exited = {false};
+    try {
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .pollInterval(java.time.Duration.ofMillis(50))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                if (!process.isAlive()) {
+                  exited[0] = true;
+                  return true;
+                }
+                return run(List.of("-N", "1", "-R", "1", "mc", "info")).exit == 0;
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      stop();
+      throw new IOException("the simulated BMC did not answer on UDP " + udpPort + " in 10 s", e);
+    }
+    if (exited[0]) {
+      throw new IOException(
+          "ipmi_sim exited during start: " + Files.readString(dir.resolve("ipmi_sim.log")));
     }
   }
 
