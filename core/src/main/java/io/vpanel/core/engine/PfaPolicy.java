@@ -77,9 +77,24 @@ final class PfaPolicy {
         : PfaStatus.REMEDIATING;
   }
 
-  /** The active alerts as the rotating display shows them. */
+  /**
+   * The active alerts as the rotating display shows them: {@code ALERT <component>}, then its cause
+   * (without the component it may start with), so the technician reads what failed and why.
+   */
   static java.util.List<String> lines(HostRecord host) {
-    return host.activeAlerts.values().stream().map(a -> "ALERT " + a.component()).toList();
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    for (HardwareAlert alert : host.activeAlerts.values()) {
+      lines.add("ALERT " + alert.component());
+      String cause = alert.cause().strip();
+      String prefix = alert.component() + ":";
+      if (cause.regionMatches(true, 0, prefix, 0, prefix.length())) {
+        cause = cause.substring(prefix.length()).strip();
+      }
+      if (!cause.isEmpty() && !cause.equalsIgnoreCase(alert.component())) {
+        lines.add(cause);
+      }
+    }
+    return lines;
   }
 
   /** Active alerts restored from the journal count as active, without asking again. */

@@ -400,6 +400,10 @@ class MaintenanceFlowTest {
       h.scheduler.advance(Duration.ofSeconds(4));
       assertThat(h.panels.get("h1").rendered)
           .anyMatch(p -> p.lines().stream().anyMatch(l -> l.startsWith("ALERT DIMM A3")));
+      // The cause takes its turn on the rotating line, so the technician reads why.
+      h.scheduler.advance(Duration.ofSeconds(8));
+      assertThat(h.panels.get("h1").rendered)
+          .anyMatch(p -> p.lines().stream().anyMatch(l -> l.startsWith("correctable ECC thre")));
       h.runUntilState("h1", HOUR, MaintenanceState.IN_MAINTENANCE);
       assertThat(h.runningOn("h1")).isZero();
       h.assertNoViolations();
