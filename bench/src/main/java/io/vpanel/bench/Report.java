@@ -273,7 +273,7 @@ final class Report {
                 + " simulator until the LCD shows the new VM count (read with `tmux capture-pane`"
                 + " every %d ms, so up to that much late), and until an SSE client holds it (the web"
                 + " panel's path), in the same run. LCDd reads its clients 32 times a second and"
-                + " renders every FrameInterval, so about %.0f ms is its own floor.%n%n",
+                + " renders every FrameInterval, so it adds up to about %.0f ms by itself.%n%n",
             r.frameIntervalMicros(),
             LcdLatencyBench.POLL_MILLIS,
             1000.0 / 32 + r.frameIntervalMicros() / 1000.0));
