@@ -31,7 +31,7 @@ public final class RedfishAlertSourceProvider implements AlertSourceProvider<Red
     }
     // Files are read now: a loose or missing secret is a start-up error, a down BMC is not.
     Credentials credentials = Credentials.read(settings);
-    new RedfishClient(settings, credentials).close();
+    RedfishClient.checkTls(settings);
     return new RedfishAlertSource(settings, credentials, context.scheduler());
   }
 }

@@ -58,6 +58,14 @@ final class RedfishClient implements AutoCloseable {
     this.http = newHttp();
   }
 
+  /**
+   * Reads the CA bundle now, so a missing or malformed {@code caFile} is a start-up error (a BMC
+   * that does not answer yet is not); throws what the client's constructor would.
+   */
+  static void checkTls(RedfishSettings settings) {
+    tls(settings.caFile());
+  }
+
   /** A client of its own (an event stream), so that closing it ends a read blocked on it. */
   HttpClient newHttp() {
     return HttpClient.newBuilder()

@@ -33,7 +33,7 @@ public final class RedfishIdentifyPanelProvider implements PanelDriverProvider<R
       throw new DriverException("the redfish-identify panel needs settings");
     }
     Credentials credentials = Credentials.read(settings);
-    new RedfishClient(settings, credentials).close();
+    RedfishClient.checkTls(settings);
     return new RedfishIdentifyPanel(settings, credentials);
   }
 }
