@@ -1,5 +1,7 @@
 package io.vpanel.driver.redfish;
 
+import static io.vpanel.spi.SettingsChecks.between;
+
 import io.vpanel.spi.DriverSettings;
 import java.net.URI;
 import java.time.Duration;
@@ -201,13 +203,6 @@ public record RedfishSettings(
     if (value == null || !allowed.contains(value)) {
       throw new IllegalArgumentException(
           key + " must be one of " + String.join(", ", allowed) + ", was " + value);
-    }
-  }
-
-  private static void between(String key, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          key + " must be between " + min + " and " + max + ", was " + value);
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.vpanel.driver.libvirt;
 
+import static io.vpanel.spi.SettingsChecks.between;
+
 import io.vpanel.spi.DriverSettings;
 import io.vpanel.spi.hypervisor.VmPolicy;
 
@@ -167,13 +169,6 @@ public record LibvirtSettings(
 
   long streamBytesPerSec() {
     return Math.max(1, Math.round(streamGbps * 1e9 / 8));
-  }
-
-  private static void between(String key, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          key + " must be between " + min + " and " + max + ", was " + value);
-    }
   }
 
   private static void gbps(String key, double value) {

@@ -1,5 +1,7 @@
 package io.vpanel.driver.sim;
 
+import static io.vpanel.spi.SettingsChecks.between;
+
 import io.vpanel.spi.DriverSettings;
 
 /**
@@ -33,12 +35,12 @@ public record SimSettings(
   public static final int DEFAULT_MAX_ROUNDS = 30;
 
   public SimSettings {
-    requireBetween("hosts", hosts, 1, 1000);
-    requireBetween("vms", vms, 0, 100_000);
+    between("hosts", hosts, 1, 1000);
+    between("vms", vms, 0, 100_000);
     requireBandwidth("nicGbps", nicGbps);
     requireBandwidth("streamGbps", streamGbps);
-    requireBetween("tickMillis", tickMillis, 1, 60_000);
-    requireBetween("maxRounds", maxRounds, 1, 1000);
+    between("tickMillis", tickMillis, 1, 60_000);
+    between("maxRounds", maxRounds, 1, 1000);
   }
 
   public static SimSettings defaults() {
@@ -62,13 +64,6 @@ public record SimSettings(
 
   public SimSettings withVms(int newVms) {
     return new SimSettings(seed, hosts, newVms, nicGbps, streamGbps, tickMillis, maxRounds);
-  }
-
-  private static void requireBetween(String key, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          key + " must be between " + min + " and " + max + ", was " + value);
-    }
   }
 
   private static void requireBandwidth(String key, double gbps) {
