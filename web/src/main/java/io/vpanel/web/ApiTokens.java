@@ -1,5 +1,7 @@
 package io.vpanel.web;
 
+import io.vpanel.spi.DriverException;
+import io.vpanel.spi.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -121,8 +123,8 @@ public final class ApiTokens {
     Path path = file.orElseThrow();
     try {
       try {
-        PemFiles.requireOwnerOnly(path);
-      } catch (PemFiles.PemException e) {
+        SecretFiles.requireOwnerOnly(path);
+      } catch (DriverException e) {
         throw new IllegalArgumentException(e.getMessage(), e);
       }
       if (Files.size(path) > MAX_FILE_BYTES) {
