@@ -13,8 +13,10 @@ import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.plan.Plan;
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.MaintenanceAction;
+import io.vpanel.spi.management.NoticeSeverity;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -51,7 +53,9 @@ public final class ApiServer implements AutoCloseable {
   private static final Duration ENGINE_ANSWER_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_NOTICE_LENGTH = 200;
   private static final int MAX_FROM_LENGTH = 64;
-  private static final long MAX_TTL_SECONDS = 86_400;
+
+  /** The longest a notice is shown: a week. */
+  private static final long MAX_TTL_SECONDS = 7 * 86_400;
 
   /** Mutations per token: a burst of 50, then 10 a second. */
   static final double MUTATIONS_PER_SECOND = 10;
@@ -499,16 +503,68 @@ public final class ApiServer implements AutoCloseable {
     HostStatus host = knownHost(ctx);
     JsonNode body = body(ctx);
     String text = printable(body, "text", true, MAX_NOTICE_LENGTH);
-    long ttlSeconds = wholeNumber(body, "ttlSeconds", 1, MAX_TTL_SECONDS).orElse(300L);
+    NoticeSeverity severity = noticeSeverity(body);
+    Duration ttl = noticeTtl(body);
     String from =
         Optional.ofNullable(printable(body, "from", false, MAX_FROM_LENGTH)).orElse("api");
-    CommandResult result =
-        await(engine.postNotice(host.name(), text, Duration.ofSeconds(ttlSeconds), from));
+    CommandResult result = await(engine.postNotice(host.name(), text, severity, ttl, from));
     ObjectNode node = json.mapper().createObjectNode();
     node.put("host", host.name());
     node.put("accepted", result.accepted());
-    node.put("message", result.message());
+    if (result.accepted()) {
+      node.put("id", result.message());
+      node.put("message", severity.label() + " notice shown on " + host.name());
+    } else {
+      node.put("message", result.message());
+    }
     send(ctx, result.accepted() ? 202 : 409, node);
+  }
+
+  private static NoticeSeverity noticeSeverity(JsonNode body) {
+    String severity = text(body, "severity", false);
+    if (severity == null) {
+      return NoticeSeverity.INFO;
+    }
+    return NoticeSeverity.parse(severity)
+        .orElseThrow(
+            () ->
+                new ApiError(
+                    400,
+                    "severity must be info, warning or critical, not \""
+                        + ApiLimits.quote(severity)
+                        + "\""));
+  }
+
+  /**
+   * How long a notice is shown: {@code ttlSeconds}, or until {@code expiresAt}; 5 min by default.
+   */
+  private Duration noticeTtl(JsonNode body) {
+    Optional<Long> ttlSeconds = wholeNumber(body, "ttlSeconds", 1, MAX_TTL_SECONDS);
+    String expiresAt = text(body, "expiresAt", false);
+    if (expiresAt == null) {
+      return Duration.ofSeconds(ttlSeconds.orElse(300L));
+    }
+    if (ttlSeconds.isPresent()) {
+      throw new ApiError(400, "give ttlSeconds or expiresAt, not both");
+    }
+    Instant until;
+    try {
+      until = OffsetDateTime.parse(expiresAt).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new ApiError(
+          400,
+          "expiresAt must be an RFC 3339 time such as 2026-12-02T14:00:00Z, not \""
+              + ApiLimits.quote(expiresAt)
+              + "\"");
+    }
+    Duration ttl = Duration.between(engine.now(), until);
+    if (!ttl.isPositive()) {
+      throw new ApiError(400, "expiresAt " + until + " is not in the future");
+    }
+    if (ttl.toSeconds() > MAX_TTL_SECONDS) {
+      throw new ApiError(400, "expiresAt " + until + " is more than 7 days away");
+    }
+    return ttl;
   }
 
   private void panel(Context ctx) {

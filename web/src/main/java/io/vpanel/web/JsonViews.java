@@ -5,11 +5,14 @@ import io.vpanel.core.model.AlertSourceView;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.MaintenanceView;
 import io.vpanel.core.model.MigrationView;
+import io.vpanel.core.model.NoticeView;
 import io.vpanel.core.model.PanelHealth;
+import io.vpanel.core.model.PfaView;
 import io.vpanel.core.model.ProgressView;
 import io.vpanel.core.model.VmView;
 import io.vpanel.core.plan.Move;
 import io.vpanel.core.plan.Plan;
+import io.vpanel.spi.alert.HardwareAlert;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.panel.ConfirmFeedback;
 import io.vpanel.spi.panel.HoldFeedback;
@@ -30,6 +33,46 @@ public final class JsonViews {
 
   public JsonMapper mapper() {
     return mapper;
+  }
+
+  private ObjectNode pfa(PfaView pfa) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("status", pfa.status().name());
+    node.put("quarantined", pfa.quarantined());
+    pfa.waiting().ifPresentOrElse(w -> node.put("waiting", w), () -> node.putNull("waiting"));
+    ArrayNode alerts = node.putArray("alerts");
+    for (PfaView.ActiveAlert active : pfa.alerts()) {
+      HardwareAlert a = active.alert();
+      ObjectNode alert = alerts.addObject();
+      alert.put("id", a.id());
+      alert.put("source", a.source());
+      alert.put("severity", a.severity().name());
+      alert.put("component", a.component());
+      alert.put("cause", a.cause());
+      alert.put("at", a.at().toString());
+      alert.put("action", active.action().label());
+      alert.put("inForce", active.inForce());
+    }
+    return node;
+  }
+
+  private ObjectNode notice(NoticeView n) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("id", n.id());
+    node.put("text", n.text());
+    node.put("severity", n.severity().label());
+    node.put("from", n.from());
+    node.put("at", n.at().toString());
+    node.put("expiresAt", n.expiresAt().toString());
+    n.acknowledgement()
+        .ifPresentOrElse(
+            ack -> {
+              ObjectNode by = node.putObject("acknowledged");
+              by.put("panel", ack.panel());
+              by.put("at", ack.at().toString());
+            },
+            () -> node.putNull("acknowledged"));
+    return node;
   }
 
   public ObjectNode host(HostStatus h, boolean withVms) {
@@ -55,8 +98,9 @@ public final class JsonViews {
             });
     capacity.put("usedMemoryBytes", h.usedMemoryBytes());
     capacity.put("usedVcpus", h.usedVcpus());
+    node.set("pfa", pfa(h.pfa()));
     ArrayNode notices = node.putArray("notices");
-    h.notices().forEach(notices::add);
+    h.notices().forEach(n -> notices.add(notice(n)));
     h.panel().ifPresentOrElse(p -> node.set("panel", panel(p)), () -> node.putNull("panel"));
     ArrayNode panels = node.putArray("panels");
     h.panels().forEach(p -> panels.add(panelHealth(p)));

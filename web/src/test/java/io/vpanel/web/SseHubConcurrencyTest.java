@@ -7,6 +7,7 @@ import io.vpanel.core.model.HaStatus;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.MaintenanceView;
 import io.vpanel.core.model.PfaStatus;
+import io.vpanel.core.model.PfaView;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.spi.management.LinkStatus;
@@ -202,6 +203,7 @@ class SseHubConcurrencyTest {
             Optional.empty()),
         LinkStatus.NONE,
         PfaStatus.DISABLED,
+        new PfaView(PfaStatus.DISABLED, false, Optional.empty(), List.of()),
         DrsMode.OFF,
         HaStatus.OFF,
         List.of(),

@@ -2,9 +2,12 @@ package io.vpanel.agent.config;
 
 import io.vpanel.core.DriverRegistry;
 import io.vpanel.core.engine.EngineSettings;
+import io.vpanel.core.engine.PfaSettings;
+import io.vpanel.core.model.PfaAction;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.DriverProvider;
 import io.vpanel.spi.DriverSettings;
+import io.vpanel.spi.alert.AlertSeverity;
 import io.vpanel.spi.alert.AlertSourceProvider;
 import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
 import io.vpanel.spi.hypervisor.MigrationOptions;
@@ -26,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +65,31 @@ public final class ConfigLoader {
           "destinationsPerVm",
           "returnVmsOnExit",
           "pfaProtect",
+          "pfa",
           "noProgressTimeoutSeconds",
           "maxDowntimeMillis",
           "autoConverge",
           "postCopy");
+
+  /** The keys of {@code maintenance.pfa} naming an alert severity, with the severity. */
+  private static final Map<String, AlertSeverity> PFA_SEVERITY_KEYS =
+      Map.of(
+          "info", AlertSeverity.INFO,
+          "warning", AlertSeverity.WARNING,
+          "predictiveFailure", AlertSeverity.PREDICTIVE_FAILURE,
+          "critical", AlertSeverity.CRITICAL);
+
+  private static final Set<String> PFA_KEYS =
+      Set.of(
+          "info",
+          "warning",
+          "predictiveFailure",
+          "critical",
+          "debounceSeconds",
+          "clearHoldSeconds",
+          "maxAutomaticEntries",
+          "entryWindowMinutes",
+          "retrySeconds");
 
   /** The largest configuration file read; a real one is a few kilobytes. */
   public static final int MAX_FILE_BYTES = 256 * 1024;
@@ -431,10 +456,58 @@ public final class ConfigLoader {
                       3600)))
           .returnVmsOnExit(bool(yaml, "maintenance", node, "returnVmsOnExit", d.returnVmsOnExit()))
           .pfaProtect(bool(yaml, "maintenance", node, "pfaProtect", d.pfaProtect()))
+          .pfa(pfa(yaml, node.get("pfa"), d.pfa()))
           .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(yaml.where("/maintenance") + ": " + e.getMessage());
     }
+  }
+
+  private static PfaSettings pfa(LocatedYaml yaml, JsonNode node, PfaSettings d) {
+    if (node == null || node.isNull()) {
+      return d;
+    }
+    String pointer = "/maintenance/pfa";
+    if (!node.isObject()) {
+      throw new ConfigException(
+          yaml.where(pointer)
+              + ": maintenance.pfa must be a mapping, for example\n  pfa:\n    warning: notify\n"
+              + "    predictiveFailure: evacuate");
+    }
+    onlyKeys(yaml, node, pointer, PFA_KEYS);
+    Map<AlertSeverity, PfaAction> actions = new EnumMap<>(AlertSeverity.class);
+    actions.putAll(d.actions());
+    PFA_SEVERITY_KEYS.forEach(
+        (key, severity) ->
+            string(yaml, node, pointer, key)
+                .ifPresent(
+                    text ->
+                        actions.put(
+                            severity,
+                            PfaAction.parse(text)
+                                .orElseThrow(
+                                    () ->
+                                        new ConfigException(
+                                            yaml.where(pointer + "/" + key)
+                                                + ": maintenance.pfa."
+                                                + key
+                                                + " must be ignore, notify, quarantine or"
+                                                + " evacuate (was '"
+                                                + text
+                                                + "')")))));
+    String section = "maintenance.pfa";
+    return new PfaSettings(
+        actions,
+        Duration.ofSeconds(
+            number(yaml, section, node, "debounceSeconds", d.debounce().toSeconds(), 0, 3600)),
+        Duration.ofSeconds(
+            number(yaml, section, node, "clearHoldSeconds", d.clearHold().toSeconds(), 0, 86_400)),
+        (int) number(yaml, section, node, "maxAutomaticEntries", d.maxAutomaticEntries(), 1, 1000),
+        Duration.ofMinutes(
+            number(
+                yaml, section, node, "entryWindowMinutes", d.entryWindow().toMinutes(), 1, 10_080)),
+        Duration.ofSeconds(
+            number(yaml, section, node, "retrySeconds", d.retryInterval().toSeconds(), 1, 3600)));
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})

@@ -16,7 +16,12 @@ import java.util.Optional;
  * bump never starts anything. Where the panel reports releases, the button must be held for {@code
  * confirmHold}; where it reports presses only, a first press offers the action on the display and a
  * second press within {@code confirmWindow} confirms it ({@link PanelButton#BACK} withdraws the
- * offer). The host is the one the panel is bound to. Owner thread only.
+ * offer). The host is the one the panel is bound to.
+ *
+ * <p>A short press acknowledges the newest notice nobody acknowledged yet: a press released before
+ * {@code confirmHold}, or on a press-only panel the press that would otherwise make an offer (and
+ * {@link PanelButton#BACK} when nothing is offered). A technician who wants maintenance presses on
+ * once the notices are read. Owner thread only.
  */
 final class ButtonGestures {
   private final EngineParts parts;
@@ -67,6 +72,9 @@ final class ButtonGestures {
     if (host.hold != null) {
       return;
     }
+    if (actionIn(host.state).isEmpty() && parts.messages.acknowledge(host, panel)) {
+      return;
+    }
     Optional<MaintenanceAction> action = actionOrBusy(host);
     if (action.isEmpty()) {
       return;
@@ -88,6 +96,9 @@ final class ButtonGestures {
     host.hold.confirm().cancel();
     Duration held = Duration.between(host.hold.startedAt(), parts.scheduler.now());
     host.hold = null;
+    if (parts.messages.acknowledge(host, panel)) {
+      return;
+    }
     parts.activity.record(
         "button",
         host.name(),
@@ -109,6 +120,8 @@ final class ButtonGestures {
     if (button == PanelButton.BACK) {
       if (offer != null) {
         withdraw(host, "withdrawn on " + panel + " panel");
+      } else {
+        parts.messages.acknowledge(host, panel);
       }
       return;
     }
@@ -122,6 +135,9 @@ final class ButtonGestures {
           Map.of("panel", panel, "pressed", true, "confirmed", true));
       // The state may have moved on since the offer: the request answers for itself.
       request(host, offer.action(), panel);
+      return;
+    }
+    if (offer == null && parts.messages.acknowledge(host, panel)) {
       return;
     }
     Optional<MaintenanceAction> action = actionOrBusy(host);

@@ -17,10 +17,12 @@ import io.vpanel.spi.management.MaintenanceRequest;
 import io.vpanel.spi.management.ManagementBackend;
 import io.vpanel.spi.management.ManagementListener;
 import io.vpanel.spi.management.Notice;
+import io.vpanel.spi.management.NoticeSeverity;
 import io.vpanel.spi.panel.ButtonEvent;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelListener;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -191,7 +193,7 @@ public final class ClusterEngine implements AutoCloseable {
       return;
     }
     parts.activity.record(
-        "alert", host.name(), alert.severity() + " " + alert.describe(), PfaPolicy.fields(alert));
+        "alert", host.name(), alert.severity() + " " + alert.describe(), parts.pfa.fields(alert));
     // The cursor is remembered with the host's state: what the journal holds is always a prefix,
     // so a restart resumes after the last alert whose consequences were recorded.
     host.alertCursors.put(source.name(), cursor);
@@ -301,16 +303,33 @@ public final class ClusterEngine implements AutoCloseable {
         });
   }
 
-  /** Shows a notice on a host's panels. */
+  /** The time of the engine's clock, for callers that turn a wall-clock expiry into a duration. */
+  public Instant now() {
+    return parts.scheduler.now();
+  }
+
+  /** Shows an informational notice on a host's panels. */
   public CompletableFuture<CommandResult> postNotice(
       String host, String text, Duration ttl, String from) {
+    return postNotice(host, text, NoticeSeverity.INFO, ttl, from);
+  }
+
+  /**
+   * Shows a notice on a host's panels until {@code ttl} has passed or a short press acknowledged
+   * it; an accepted answer's message is the notice's id.
+   */
+  public CompletableFuture<CommandResult> postNotice(
+      String host, String text, NoticeSeverity severity, Duration ttl, String from) {
     return call(
         () -> {
           if (parts.hosts.get(host) == null) {
             return CommandResult.refused("unknown host " + host);
           }
-          parts.messages.addNotice(new Notice(host, text, from, parts.scheduler.now(), ttl));
-          return CommandResult.accepted("notice shown on " + host);
+          return parts
+              .messages
+              .addNotice(new Notice(host, text, severity, from, parts.scheduler.now(), ttl))
+              .map(CommandResult::accepted)
+              .orElseGet(() -> CommandResult.refused("notice expired before it was shown"));
         });
   }
 

@@ -18,8 +18,9 @@ import java.time.Duration;
  *     bandwidth
  * @param noProgressTimeout a migration whose sent bytes do not grow for this long is aborted
  * @param returnVmsOnExit move evacuated guests back when maintenance ends
- * @param pfaProtect evacuate on a predictive or critical hardware alert (when an alert source is
- *     configured)
+ * @param pfaProtect act on hardware alerts (when an alert source is configured) as {@code pfa}
+ *     says; off, alerts that are not ignored are only shown
+ * @param pfa what PFA protect does per alert severity, its debounce and its rate limit
  * @param inventoryRefresh how often the full inventory is re-read to catch missed events
  * @param inventoryTimeout a hypervisor whose inventory read has not answered for this long is shown
  *     unreachable
@@ -39,6 +40,7 @@ public record EngineSettings(
     Duration noProgressTimeout,
     boolean returnVmsOnExit,
     boolean pfaProtect,
+    PfaSettings pfa,
     Duration inventoryRefresh,
     Duration inventoryTimeout,
     Duration panelRenderTimeout,
@@ -71,6 +73,7 @@ public record EngineSettings(
         Duration.ofSeconds(30),
         true,
         true,
+        PfaSettings.defaults(),
         Duration.ofSeconds(30),
         Duration.ofSeconds(20),
         Duration.ofSeconds(5),
@@ -106,6 +109,7 @@ public record EngineSettings(
     private Duration noProgressTimeout;
     private boolean returnVmsOnExit;
     private boolean pfaProtect;
+    private PfaSettings pfa;
     private Duration inventoryRefresh;
     private Duration inventoryTimeout;
     private Duration panelRenderTimeout;
@@ -122,6 +126,7 @@ public record EngineSettings(
       noProgressTimeout = from.noProgressTimeout;
       returnVmsOnExit = from.returnVmsOnExit;
       pfaProtect = from.pfaProtect;
+      pfa = from.pfa;
       inventoryRefresh = from.inventoryRefresh;
       inventoryTimeout = from.inventoryTimeout;
       panelRenderTimeout = from.panelRenderTimeout;
@@ -164,6 +169,11 @@ public record EngineSettings(
       return this;
     }
 
+    public Builder pfa(PfaSettings value) {
+      pfa = value;
+      return this;
+    }
+
     public Builder inventoryTimeout(Duration value) {
       inventoryTimeout = value;
       return this;
@@ -190,6 +200,7 @@ public record EngineSettings(
           noProgressTimeout,
           returnVmsOnExit,
           pfaProtect,
+          pfa,
           inventoryRefresh,
           inventoryTimeout,
           panelRenderTimeout,

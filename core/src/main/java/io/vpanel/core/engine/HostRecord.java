@@ -70,8 +70,26 @@ final class HostRecord {
   /** Another read was asked for while one was outstanding. */
   boolean readAgain;
 
-  /** Alerts asserted and not cleared, by their stable id. */
+  /** Alerts asserted and not cleared (and not ignored), by their stable id; shown on the panels. */
   final Map<String, HardwareAlert> activeAlerts = new LinkedHashMap<>();
+
+  /**
+   * Alerts PFA protect acts on: asserted for at least the debounce, and until their clearing has
+   * held. Owned by {@link PfaPolicy}.
+   */
+  final Map<String, HardwareAlert> pfaInForce = new LinkedHashMap<>();
+
+  /** An alert's debounce or clear hold in progress, by alert id. Owned by {@link PfaPolicy}. */
+  final Map<String, Scheduler.Cancellable> pfaTimers = new LinkedHashMap<>();
+
+  /** True while an alert in force keeps new guests off this host. Owned by {@link PfaPolicy}. */
+  boolean quarantined;
+
+  /** Why the automatic entry into maintenance waits (NO-GO, rate limit); null when none waits. */
+  String pfaWaiting;
+
+  /** The next check of a waiting automatic entry. */
+  Scheduler.Cancellable pfaRetry;
 
   /** Each alert source's cursor after the last alert recorded, by source name. */
   final Map<String, String> alertCursors = new LinkedHashMap<>();
@@ -81,7 +99,8 @@ final class HostRecord {
   /** Each alert source of the host, by name in configured order, with its last health report. */
   final Map<String, SourceState> alertSources = new LinkedHashMap<>();
 
-  final List<Notice> notices = new ArrayList<>();
+  /** Notices shown now, newest first. Owned by {@link PanelMessages}. */
+  final List<PostedNotice> notices = new ArrayList<>();
 
   /** The 4 x 20 reference layout last published (for the API), kept while it looks the same. */
   PanelState lastPanel;
@@ -116,6 +135,21 @@ final class HostRecord {
 
   /** An alert source's last health report (empty before the first) and when its status changed. */
   record SourceState(Optional<SourceHealth> health, Instant since) {}
+
+  /**
+   * A notice as the host keeps it.
+   *
+   * @param id its identity
+   * @param notice what was posted
+   * @param acknowledgement the short press that acknowledged it, null until then
+   */
+  record PostedNotice(
+      String id, Notice notice, io.vpanel.core.model.NoticeView.Acknowledgement acknowledgement) {
+    PostedNotice acknowledged(String panel, Instant at) {
+      return new PostedNotice(
+          id, notice, new io.vpanel.core.model.NoticeView.Acknowledgement(panel, at));
+    }
+  }
 
   /** A first press offering {@code action} until {@code until}. */
   record Offer(String panel, String action, Instant until, Scheduler.Cancellable lapse) {}

@@ -102,13 +102,14 @@ final class HostTable {
 
   /**
    * Whether a host may receive guests now: reachable, read, and (when this agent runs its
-   * maintenance) operational. A host that starts entering, is in maintenance or failed, receives
-   * nothing.
+   * maintenance) operational and not quarantined by PFA protect. A host that starts entering, is in
+   * maintenance, failed or quarantined, receives nothing.
    */
   static boolean acceptsGuests(HostRecord host) {
     return host.connected
         && host.inventoryLoaded
         && host.capacity != null
+        && !host.quarantined
         && (!host.controlled || host.state == MaintenanceState.OPERATIONAL);
   }
 

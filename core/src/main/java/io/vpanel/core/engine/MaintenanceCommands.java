@@ -82,7 +82,7 @@ final class MaintenanceCommands {
   }
 
   /** Why {@code host} cannot start entering now, empty when it can. */
-  private Optional<String> cannotEnter(HostRecord host) {
+  Optional<String> cannotEnter(HostRecord host) {
     if (host.state != MaintenanceState.OPERATIONAL && host.state != MaintenanceState.FAILED) {
       return Optional.of(host.name() + " is " + host.state + "; cannot enter");
     }
@@ -175,7 +175,7 @@ final class MaintenanceCommands {
     batch.concurrency = Math.max(1, plan.concurrency());
     host.batch = batch;
     parts.states.transition(
-        host, MaintenanceState.ENTERING, origin, "requested by " + origin.label());
+        host, MaintenanceState.ENTERING, origin, "requested by " + origin.describe());
     // A host that starts entering receives nothing more: moves on their way to it go elsewhere.
     for (Batch.Run run : parts.hosts.runsTo(host.name())) {
       parts.migrations.abort(run, "destination " + host.name() + " is entering maintenance");

@@ -11,6 +11,11 @@ public sealed interface Origin {
   /** The origin's journal label, for example {@code panel:lcdproc}. */
   String label();
 
+  /** The label with what caused it, for reasons people read ({@code alert:ipmi (DIMM A1: ...)}). */
+  default String describe() {
+    return label();
+  }
+
   /** A panel's button, by the panel driver's name. */
   record Panel(String name) implements Origin {
     public Panel {
@@ -35,15 +40,26 @@ public sealed interface Origin {
     }
   }
 
-  /** A hardware alert, by the alert source's name. */
-  record Alert(String source) implements Origin {
+  /** A hardware alert, by the alert source's name, with the alert's description (may be empty). */
+  record Alert(String source, String cause) implements Origin {
     public Alert {
       Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(cause, "cause");
+    }
+
+    /** An alert origin read back from its label (the cause is not part of it). */
+    public Alert(String source) {
+      this(source, "");
     }
 
     @Override
     public String label() {
       return "alert:" + source;
+    }
+
+    @Override
+    public String describe() {
+      return cause.isEmpty() ? label() : label() + " (" + cause + ")";
     }
   }
 

@@ -19,7 +19,6 @@ import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.spi.management.HostReport;
 import io.vpanel.spi.management.LinkStatus;
-import io.vpanel.spi.management.Notice;
 import io.vpanel.spi.panel.ConfirmFeedback;
 import io.vpanel.spi.panel.HoldFeedback;
 import io.vpanel.spi.panel.PanelState;
@@ -201,7 +200,7 @@ final class SnapshotPublisher {
     PfaStatus pfa = parts.pfa.status(host);
     DrsMode drs = parts.management == null ? DrsMode.OFF : parts.management.drsMode();
     HaStatus ha = parts.ha.status(host);
-    List<String> notices = host.notices.stream().map(Notice::text).toList();
+    List<String> notices = PanelMessages.lines(host);
     Optional<PanelState> panel = Optional.empty();
     if (host.controlled) {
       List<String> rotating = new ArrayList<>(PfaPolicy.lines(host));
@@ -251,9 +250,10 @@ final class SnapshotPublisher {
         maintenance,
         link,
         pfa,
+        parts.pfa.view(host),
         drs,
         ha,
-        notices,
+        PanelMessages.views(host),
         panel,
         parts.panels.health(host),
         alertSources(host));

@@ -25,7 +25,8 @@ import java.util.Optional;
  * @param pfaProtect PFA protect
  * @param drs load-balancing mode
  * @param ha whether its guests could restart elsewhere
- * @param notices notices shown now, newest first
+ * @param pfa PFA protect in detail: quarantine, a waiting automatic entry, the alerts it acts on
+ * @param notices notices not expired, newest first (acknowledged ones are off the panels)
  * @param panel the panel state of the host laid out for the default 4 x 20 display, when controlled
  *     (each panel gets its own layout; this one is for the API and CLI)
  * @param panels the health of each of the host's panels
@@ -43,9 +44,10 @@ public record HostStatus(
     MaintenanceView maintenance,
     LinkStatus managementLink,
     PfaStatus pfaProtect,
+    PfaView pfa,
     DrsMode drs,
     HaStatus ha,
-    List<String> notices,
+    List<NoticeView> notices,
     Optional<PanelState> panel,
     List<PanelHealth> panels,
     List<AlertSourceView> alertSources) {

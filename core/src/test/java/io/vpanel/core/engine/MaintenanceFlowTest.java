@@ -393,15 +393,21 @@ class MaintenanceFlowTest {
               "correctable ECC threshold",
               h.scheduler.now()));
       h.scheduler.advance(Duration.ofMillis(10));
+      // Shown at once; acted on once it has held for the debounce.
+      assertThat(h.state("h1")).isEqualTo(MaintenanceState.OPERATIONAL);
+      assertThat(h.status("h1").pfaProtect()).isEqualTo(PfaStatus.REMEDIATING);
+      h.scheduler.advance(EngineSettings.defaults().pfa().debounce());
       assertThat(h.state("h1")).isEqualTo(MaintenanceState.ENTERING);
       assertThat(h.status("h1").pfaProtect()).isEqualTo(PfaStatus.REMEDIATING);
       assertThat(h.panels.get("h1").last().pfaProtect()).isEqualTo(Light.steady(LightColor.AMBER));
-      assertThat(h.status("h1").maintenance().reason()).hasValue("requested by alert:test");
-      h.scheduler.advance(Duration.ofSeconds(4));
+      assertThat(h.status("h1").maintenance().reason())
+          .hasValue("requested by alert:test (DIMM A3: correctable ECC threshold)");
+      // The warning (notify) takes its turns on the rotating line too.
+      h.scheduler.advance(Duration.ofSeconds(16));
       assertThat(h.panels.get("h1").rendered)
           .anyMatch(p -> p.lines().stream().anyMatch(l -> l.startsWith("ALERT DIMM A3")));
       // The cause takes its turn on the rotating line, so the technician reads why.
-      h.scheduler.advance(Duration.ofSeconds(8));
+      h.scheduler.advance(Duration.ofSeconds(16));
       assertThat(h.panels.get("h1").rendered)
           .anyMatch(p -> p.lines().stream().anyMatch(l -> l.startsWith("correctable ECC thre")));
       h.runUntilState("h1", HOUR, MaintenanceState.IN_MAINTENANCE);
