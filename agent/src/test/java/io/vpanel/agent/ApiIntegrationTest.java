@@ -454,11 +454,52 @@ class ApiIntegrationTest {
         .untilAsserted(
             () -> {
               JsonNode host = api.host("sim-03");
-              assertThat(host.get("notices").get(0).asString()).isEqualTo(text);
+              assertThat(host.get("notices").get(0).get("text").asString()).isEqualTo(text);
               List<String> lines = new ArrayList<>();
               host.path("panel").path("lines").forEach(l -> lines.add(l.asString()));
               assertThat(lines).allMatch(l -> l.length() == 20).contains(text.substring(0, 20));
             });
+  }
+
+  @Test
+  void aNoticeCarriesItsSeverityAndExpiryAndIsShownMarked() {
+    java.time.Instant until =
+        java.time.Instant.now()
+            .plus(Duration.ofHours(2))
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    TestHttp.Reply reply =
+        api.post(
+            "/api/v1/hosts/sim-04/notices",
+            "{\"text\":\"RAID REBUILDING\",\"severity\":\"critical\",\"expiresAt\":\""
+                + until
+                + "\",\"from\":\"noc\"}");
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    String id = reply.json().get("id").asString();
+    assertThat(id).isNotBlank();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              JsonNode host = api.host("sim-04");
+              JsonNode notice = null;
+              for (JsonNode n : host.get("notices")) {
+                if (n.get("id").asString().equals(id)) {
+                  notice = n;
+                }
+              }
+              assertThat(notice).as(host.get("notices").toString()).isNotNull();
+              assertThat(notice.get("severity").asString()).isEqualTo("critical");
+              assertThat(notice.get("from").asString()).isEqualTo("noc");
+              assertThat(java.time.Instant.parse(notice.get("expiresAt").asString()))
+                  .isEqualTo(until);
+              assertThat(notice.get("acknowledged").isNull()).isTrue();
+              assertThat(host.path("panel").path("lines").toString())
+                  .contains("CRIT: RAID REBUILDIN"); // clipped to 20 columns
+            });
+    JsonNode pfa = api.host("sim-04").get("pfa");
+    assertThat(pfa.get("status").asString()).isEqualTo("DISABLED");
+    assertThat(pfa.get("quarantined").asBoolean()).isFalse();
+    assertThat(pfa.get("alerts").isArray()).isTrue();
   }
 
   @Test
@@ -473,7 +514,13 @@ class ApiIntegrationTest {
             "{\"text\":7}",
             "{\"text\":\"ok\",\"ttlSeconds\":0}",
             "{\"text\":\"ok\",\"ttlSeconds\":-5}",
-            "{\"text\":\"ok\",\"ttlSeconds\":86401}",
+            "{\"text\":\"ok\",\"ttlSeconds\":604801}",
+            "{\"text\":\"ok\",\"severity\":\"urgent\"}",
+            "{\"text\":\"ok\",\"severity\":3}",
+            "{\"text\":\"ok\",\"expiresAt\":\"tomorrow\"}",
+            "{\"text\":\"ok\",\"expiresAt\":\"2000-01-01T00:00:00Z\"}",
+            "{\"text\":\"ok\",\"expiresAt\":\"2999-01-01T00:00:00Z\"}",
+            "{\"text\":\"ok\",\"expiresAt\":\"2999-01-01T00:00:00Z\",\"ttlSeconds\":60}",
             "{\"text\":\"ok\",\"ttlSeconds\":1.5}",
             "{\"text\":\"ok\",\"ttlSeconds\":\"60\"}",
             "{\"text\":\"ok\",\"ttlSeconds\":true}",
@@ -488,7 +535,9 @@ class ApiIntegrationTest {
     assertThat(api.post(path, "{\"text\":\"" + "y".repeat(200) + "\"}").status())
         .as("200 characters is the limit, inclusive")
         .isEqualTo(202);
-    assertThat(api.post(path, "{\"text\":\"ok\",\"ttlSeconds\":86400}").status()).isEqualTo(202);
+    assertThat(api.post(path, "{\"text\":\"ok\",\"ttlSeconds\":604800}").status())
+        .as("a week is the limit, inclusive")
+        .isEqualTo(202);
     assertThat(api.host("sim-02").get("notices").toString()).doesNotContain("x".repeat(201));
   }
 

@@ -504,10 +504,20 @@ public final class ApiServer implements AutoCloseable {
     JsonNode body = body(ctx);
     String text = printable(body, "text", true, MAX_NOTICE_LENGTH);
     NoticeSeverity severity = noticeSeverity(body);
-    Duration ttl = noticeTtl(body);
+    Optional<Instant> until = noticeExpiry(body);
     String from =
         Optional.ofNullable(printable(body, "from", false, MAX_FROM_LENGTH)).orElse("api");
-    CommandResult result = await(engine.postNotice(host.name(), text, severity, ttl, from));
+    CommandResult result =
+        await(
+            until.isPresent()
+                ? engine.postNoticeUntil(host.name(), text, severity, until.get(), from)
+                : engine.postNotice(
+                    host.name(),
+                    text,
+                    severity,
+                    Duration.ofSeconds(
+                        wholeNumber(body, "ttlSeconds", 1, MAX_TTL_SECONDS).orElse(300L)),
+                    from));
     ObjectNode node = json.mapper().createObjectNode();
     node.put("host", host.name());
     node.put("accepted", result.accepted());
@@ -536,13 +546,14 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /**
-   * How long a notice is shown: {@code ttlSeconds}, or until {@code expiresAt}; 5 min by default.
+   * A notice's {@code expiresAt}, checked; empty when it gives {@code ttlSeconds} (5 min by
+   * default) instead.
    */
-  private Duration noticeTtl(JsonNode body) {
+  private Optional<Instant> noticeExpiry(JsonNode body) {
     Optional<Long> ttlSeconds = wholeNumber(body, "ttlSeconds", 1, MAX_TTL_SECONDS);
     String expiresAt = text(body, "expiresAt", false);
     if (expiresAt == null) {
-      return Duration.ofSeconds(ttlSeconds.orElse(300L));
+      return Optional.empty();
     }
     if (ttlSeconds.isPresent()) {
       throw new ApiError(400, "give ttlSeconds or expiresAt, not both");
@@ -564,7 +575,7 @@ public final class ApiServer implements AutoCloseable {
     if (ttl.toSeconds() > MAX_TTL_SECONDS) {
       throw new ApiError(400, "expiresAt " + until + " is more than 7 days away");
     }
-    return ttl;
+    return Optional.of(until);
   }
 
   private void panel(Context ctx) {

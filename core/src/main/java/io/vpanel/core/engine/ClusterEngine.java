@@ -320,6 +320,18 @@ public final class ClusterEngine implements AutoCloseable {
    */
   public CompletableFuture<CommandResult> postNotice(
       String host, String text, NoticeSeverity severity, Duration ttl, String from) {
+    return showNotice(host, now -> new Notice(host, text, severity, from, now, ttl));
+  }
+
+  /** Shows a notice on a host's panels until {@code expiresAt} (exactly, whatever the delay). */
+  public CompletableFuture<CommandResult> postNoticeUntil(
+      String host, String text, NoticeSeverity severity, Instant expiresAt, String from) {
+    return showNotice(
+        host, now -> new Notice(host, text, severity, from, now, Duration.between(now, expiresAt)));
+  }
+
+  private CompletableFuture<CommandResult> showNotice(
+      String host, java.util.function.Function<Instant, Notice> notice) {
     return call(
         () -> {
           if (parts.hosts.get(host) == null) {
@@ -327,7 +339,7 @@ public final class ClusterEngine implements AutoCloseable {
           }
           return parts
               .messages
-              .addNotice(new Notice(host, text, severity, from, parts.scheduler.now(), ttl))
+              .addNotice(notice.apply(parts.scheduler.now()))
               .map(CommandResult::accepted)
               .orElseGet(() -> CommandResult.refused("notice expired before it was shown"));
         });
