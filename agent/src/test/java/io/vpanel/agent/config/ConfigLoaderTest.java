@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
 import io.vpanel.core.engine.EngineSettings;
+import io.vpanel.core.engine.PfaSettings;
 import io.vpanel.core.management.BuiltinSettings;
+import io.vpanel.core.model.PfaAction;
 import io.vpanel.driver.sim.SimSettings;
+import io.vpanel.spi.alert.AlertSeverity;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.web.WebPanelSettings;
@@ -444,6 +447,68 @@ class ConfigLoaderTest {
               listen: 127.0.0.1:70000
             """);
     assertThat(message).contains("big-port.yaml:4:").contains("ADDRESS:PORT");
+  }
+
+  @Test
+  void pfaActionsAndLimitsAreReadPerSeverity() throws IOException {
+    AgentConfig config =
+        loader.load(
+            write(
+                "pfa.yaml",
+                """
+                hypervisor:
+                  driver: sim
+                maintenance:
+                  pfa:
+                    warning: quarantine
+                    predictiveFailure: QUARANTINE
+                    debounceSeconds: 0
+                    clearHoldSeconds: 120
+                    maxAutomaticEntries: 1
+                    entryWindowMinutes: 30
+                    retrySeconds: 5
+                """));
+    PfaSettings pfa = config.engine().pfa();
+    assertThat(pfa.action(AlertSeverity.INFO)).isEqualTo(PfaAction.IGNORE);
+    assertThat(pfa.action(AlertSeverity.WARNING)).isEqualTo(PfaAction.QUARANTINE);
+    assertThat(pfa.action(AlertSeverity.PREDICTIVE_FAILURE)).isEqualTo(PfaAction.QUARANTINE);
+    assertThat(pfa.action(AlertSeverity.CRITICAL)).isEqualTo(PfaAction.EVACUATE);
+    assertThat(pfa.debounce()).isZero();
+    assertThat(pfa.clearHold()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(pfa.maxAutomaticEntries()).isEqualTo(1);
+    assertThat(pfa.entryWindow()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(pfa.retryInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(loader.load(write("no-pfa.yaml", "hypervisor:\n  driver: sim\n")).engine().pfa())
+        .isEqualTo(PfaSettings.defaults());
+  }
+
+  @Test
+  void badPfaSettingsAreRefusedAtTheirLine() throws IOException {
+    assertThat(
+            refusal(
+                "pfa-action.yaml",
+                "hypervisor:\n  driver: sim\nmaintenance:\n  pfa:\n    critical: reboot\n"))
+        .contains("pfa-action.yaml:5:")
+        .contains("maintenance.pfa.critical must be ignore, notify, quarantine or evacuate")
+        .contains("'reboot'");
+    assertThat(
+            refusal(
+                "pfa-key.yaml",
+                "hypervisor:\n  driver: sim\nmaintenance:\n  pfa:\n    fatal: evacuate\n"))
+        .contains("pfa-key.yaml:5:")
+        .contains("unknown key 'fatal'")
+        .contains("predictiveFailure");
+    assertThat(
+            refusal(
+                "pfa-range.yaml",
+                "hypervisor:\n  driver: sim\nmaintenance:\n  pfa:\n    maxAutomaticEntries: 0\n"))
+        .contains("pfa-range.yaml:5:")
+        .contains("maintenance.pfa.maxAutomaticEntries must be a whole number from 1 to 1000");
+    assertThat(
+            refusal(
+                "pfa-shape.yaml", "hypervisor:\n  driver: sim\nmaintenance:\n  pfa: evacuate\n"))
+        .contains("pfa-shape.yaml:4:")
+        .contains("maintenance.pfa must be a mapping");
   }
 
   @Test
