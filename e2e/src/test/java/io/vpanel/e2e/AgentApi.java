@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
@@ -73,6 +74,36 @@ public final class AgentApi {
             .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"" + action + "\"}"))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Posts a notice with {@code body} (the API's JSON) to the host. */
+  public HttpResponse<String> notice(String body) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(uri + "/notices"))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The messages of the host's journal entries of {@code kind}, oldest first. */
+  public List<String> journal(String kind) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(uri + "/journal?kind=" + kind))
+                .header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException(uri + "/journal answered " + response.statusCode());
+    }
+    List<String> messages = new java.util.ArrayList<>();
+    JSON.readTree(response.body())
+        .path("entries")
+        .forEach(e -> messages.add(e.path("message").asString()));
+    return messages;
   }
 
   /** The first status that {@code condition} accepts within {@code seconds}. */

@@ -43,6 +43,7 @@ class AllPanelsAtOnceTest {
   private TmuxPane terminal;
   private FifoInput button;
   private RunningAgent agent;
+  private FakeSysfs sysfs;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
@@ -111,11 +112,11 @@ class AllPanelsAtOnceTest {
     }
   }
 
-  @Test
-  void everyPanelShowsTheSameStateAndEachFailureIsItsOwn() throws Exception {
+  /** Starts LCDd, a tmux terminal, the LED directory and button FIFO, and the agent over them. */
+  private AgentApi startAll() throws Exception {
     lcdd = LcddFixture.start(dir.resolve("lcdd"), 16, 2);
     terminal = TmuxPane.start(80, 24);
-    FakeSysfs sysfs = new FakeSysfs(dir.resolve("leds"));
+    sysfs = new FakeSysfs(dir.resolve("leds"));
     sysfs.led(RED);
     sysfs.led(GREEN);
     button = FifoInput.create(dir.resolve("event-kbd"));
@@ -153,11 +154,25 @@ class AllPanelsAtOnceTest {
             api:
               listen: 127.0.0.1:0
               tokenFile: %s
+            journal:
+              path: %s
             """
                 .formatted(
-                    lcdd.port(), sysfs.root(), RED, GREEN, button.path(), terminal.tty(), token));
+                    lcdd.port(),
+                    sysfs.root(),
+                    RED,
+                    GREEN,
+                    button.path(),
+                    terminal.tty(),
+                    token,
+                    dir.resolve("journal.db")));
     agent = Wiring.startAgent(new ConfigLoader().load(config));
-    AgentApi api = new AgentApi(http, agent.url(), "sim-01", TOKEN, () -> "");
+    return new AgentApi(http, agent.url(), "sim-01", TOKEN, () -> "");
+  }
+
+  @Test
+  void everyPanelShowsTheSameStateAndEachFailureIsItsOwn() throws Exception {
+    AgentApi api = startAll();
 
     // Every panel up, each at its own size.
     await()
@@ -227,5 +242,45 @@ class AllPanelsAtOnceTest {
               assertThat(panel(host(api), "lcdproc").path("healthy").asBoolean()).isTrue();
               assertThat(tui()).doesNotContain("PANEL LCDPROC FAULT");
             });
+  }
+
+  @Test
+  void aNoticeIsOnEveryPanelAndAShortPressOnTheLcdAcknowledgesIt() throws Exception {
+    AgentApi api = startAll();
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(lcd()).contains("OPERATIONAL"));
+    assertThat(api.notice("{\"text\":\"RAID 1 REBUILD\",\"severity\":\"critical\"}").statusCode())
+        .isEqualTo(202);
+    // The 16 x 2 LCD shows it every other turn of its one free line; the others at once.
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(lcd()).contains("CRIT: RAID 1 REB");
+              assertThat(tui()).contains("CRIT: RAID 1 REBUILD");
+              assertThat(web(api)).contains("CRIT: RAID 1 REBUILD");
+            });
+
+    // LCDd's keys are press-only: the first press acknowledges instead of offering maintenance.
+    lcdd.press("Enter");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              JsonNode notice = host(api).path("notices").get(0);
+              assertThat(notice.path("acknowledged").path("panel").asString()).isEqualTo("lcdproc");
+              assertThat(api.journal("notice"))
+                  .contains("notice acknowledged on lcdproc panel: RAID 1 REBUILD");
+            });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(tui()).doesNotContain("RAID 1 REBUILD");
+              assertThat(web(api)).doesNotContain("RAID 1 REBUILD");
+            });
+    assertThat(AgentApi.state(host(api))).isEqualTo("OPERATIONAL");
   }
 }

@@ -95,6 +95,9 @@ class IpmiAlertEvacuationTest {
               tokenFile: %s
             maintenance:
               pfaProtect: true
+              pfa:
+                # Every round is a new automatic entry: lift the default limit of 2 an hour.
+                maxAutomaticEntries: 1000
             """
                 .formatted(
                     bmc.udpPort(), bmc.passwordFile(), bmc.udpPort(), bmc.passwordFile(), token));

@@ -107,6 +107,12 @@ final class HostRecord {
 
   long panelVersion;
 
+  /** The rotation count when this host's rotating line last gained something new to say. */
+  int rotationStart;
+
+  /** What the rotating line (and the message) said at the last publish. */
+  List<String> lastRotating = List.of();
+
   HostRecord(
       HostEndpoint endpoint,
       HypervisorConnection connection,

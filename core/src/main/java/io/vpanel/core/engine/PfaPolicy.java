@@ -400,13 +400,15 @@ final class PfaPolicy {
   }
 
   /**
-   * The active alerts as the rotating display shows them: {@code ALERT <component>}, then its cause
-   * (without the component it may start with), so the technician reads what failed and why; then
-   * why an automatic entry waits.
+   * The active alerts, newest first, as the rotating display shows them: {@code ALERT <component>},
+   * then its cause (without the component it may start with), so the technician reads what failed
+   * and why; then why an automatic entry waits.
    */
   static List<String> lines(HostRecord host) {
     List<String> lines = new ArrayList<>();
-    for (HardwareAlert alert : host.activeAlerts.values()) {
+    List<HardwareAlert> newestFirst = new ArrayList<>(host.activeAlerts.values());
+    java.util.Collections.reverse(newestFirst);
+    for (HardwareAlert alert : newestFirst) {
       lines.add("ALERT " + alert.component());
       String cause = alert.cause().strip();
       String prefix = alert.component() + ":";

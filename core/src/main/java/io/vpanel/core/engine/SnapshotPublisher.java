@@ -146,6 +146,7 @@ final class SnapshotPublisher {
                     h.controlled
                         && (!h.notices.isEmpty()
                             || !h.activeAlerts.isEmpty()
+                            || h.pfaWaiting != null
                             || h.message != null
                             || !parts.panels.faultLines(h).isEmpty()));
     if (needed && rotationTask == null && !parts.closed) {
@@ -206,6 +207,15 @@ final class SnapshotPublisher {
       List<String> rotating = new ArrayList<>(PfaPolicy.lines(host));
       rotating.addAll(parts.panels.faultLines(host));
       rotating.addAll(notices);
+      List<String> said = new ArrayList<>(rotating);
+      if (host.message != null) {
+        said.add(host.message);
+      }
+      if (!host.lastRotating.containsAll(said)) {
+        // Something new to say: the rotation starts over on this host, so it is shown now.
+        host.rotationStart = rotation;
+      }
+      host.lastRotating = List.copyOf(said);
       Optional<HoldFeedback> hold =
           Optional.ofNullable(host.hold)
               .map(h -> new HoldFeedback(h.action(), h.startedAt(), parts.settings.confirmHold()));
@@ -225,7 +235,7 @@ final class SnapshotPublisher {
               hold,
               Optional.ofNullable(host.message),
               rotating,
-              rotation,
+              rotation - host.rotationStart,
               4,
               20);
       parts.panels.show(host, input, confirm);

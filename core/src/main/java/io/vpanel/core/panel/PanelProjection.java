@@ -214,15 +214,15 @@ public final class PanelProjection {
     int room = in.rows() - 2;
     if (!in.notices().isEmpty() && room > 0) {
       // The last free row rotates through alerts and notices (the engine bumps the rotation); when
-      // no row is free, the last one takes turns with them.
-      List<String> pool = new ArrayList<>();
+      // no row is free, the last one takes turns with them. Turn 0 is the newest: the engine starts
+      // the rotation over when something is new.
+      List<String> pool = new ArrayList<>(in.notices());
       if (detail.size() >= room) {
         pool.add(detail.get(room - 1));
         while (detail.size() >= room) {
           detail.remove(detail.size() - 1);
         }
       }
-      pool.addAll(in.notices());
       detail.add(pool.get(Math.floorMod(in.rotation(), pool.size())));
     }
     for (int i = 2; i < in.rows(); i++) {
@@ -253,8 +253,9 @@ public final class PanelProjection {
     if (others.isEmpty()) {
       return state;
     }
+    // Turn 0 is what there is to say: the engine starts the rotation over when something is new.
     int turn = Math.floorMod(in.rotation(), 2 * others.size());
-    return turn % 2 == 0 ? state : others.get(turn / 2);
+    return turn % 2 == 1 ? state : others.get(turn / 2);
   }
 
   /**

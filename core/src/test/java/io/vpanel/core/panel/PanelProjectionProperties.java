@@ -49,8 +49,8 @@ class PanelProjectionProperties {
         && in.maintenance().state() == MaintenanceState.IN_MAINTENANCE) {
       if (in.rows() >= 3) {
         assertThat(panel.lines().get(1)).startsWith("SAFE TO SERVICE");
-      } else if (in.hold().isEmpty() && Math.floorMod(in.rotation(), 2) == 0) {
-        // A small display shows a gesture first, else the state every other turn.
+      } else if (in.hold().isEmpty() && Math.floorMod(in.rotation(), 2) == 1) {
+        // A small display shows a gesture first, else what is new, then the state every other turn.
         assertThat(panel.lines().get(in.rows() - 1)).startsWith("SAFE TO SERVICE");
       }
     }
