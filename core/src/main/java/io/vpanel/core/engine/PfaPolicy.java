@@ -85,41 +85,32 @@ final class PfaPolicy {
     }
     String id = alert.id();
     host.activeAlerts.put(id, alert);
-    PendingTimer timer = new PendingTimer(host, id);
     if (host.pfaInForce.containsKey(id)) {
       // In force already, or back within its clear hold: the same alert still.
       host.pfaInForce.put(id, alert);
-      timer.cancel();
+      cancelTimer(host, id);
       return;
     }
     if (host.pfaTimers.containsKey(id)) {
       return; // settling: its debounce is already running
     }
-    Duration debounce = settings().debounce();
-    if (debounce.isZero()) {
-      inForce(host, alert);
-    } else {
-      host.pfaTimers.put(
-          id,
-          parts.scheduler.schedule(
-              debounce,
-              () -> {
-                host.pfaTimers.remove(id);
-                HardwareAlert latest = host.activeAlerts.get(id);
-                if (latest != null) {
-                  inForce(host, latest);
-                  parts.publish();
-                }
-              }));
-    }
+    after(
+        host,
+        id,
+        settings().debounce(),
+        () -> {
+          HardwareAlert latest = host.activeAlerts.get(id);
+          if (latest != null) {
+            inForce(host, latest);
+          }
+        });
   }
 
   private void cleared(HostRecord host, HardwareAlert alert) {
     String id = alert.id();
     host.activeAlerts.remove(id);
-    PendingTimer timer = new PendingTimer(host, id);
     if (!host.pfaInForce.containsKey(id)) {
-      if (timer.cancel()) {
+      if (cancelTimer(host, id)) {
         parts.activity.record(
             "alert",
             host.name(),
@@ -134,20 +125,26 @@ final class PfaPolicy {
     if (host.pfaTimers.containsKey(id)) {
       return; // its clear hold is already running
     }
-    Duration hold = settings().clearHold();
-    if (hold.isZero()) {
-      outOfForce(host, id);
-    } else {
-      host.pfaTimers.put(
-          id,
-          parts.scheduler.schedule(
-              hold,
-              () -> {
-                host.pfaTimers.remove(id);
-                outOfForce(host, id);
-                parts.publish();
-              }));
+    after(host, id, settings().clearHold(), () -> outOfForce(host, id));
+  }
+
+  /**
+   * Runs {@code then} after {@code delay} as alert {@code id}'s pending timer; at once for zero.
+   */
+  private void after(HostRecord host, String id, Duration delay, Runnable then) {
+    if (delay.isZero()) {
+      then.run();
+      return;
     }
+    host.pfaTimers.put(
+        id,
+        parts.scheduler.schedule(
+            delay,
+            () -> {
+              host.pfaTimers.remove(id);
+              then.run();
+              parts.publish();
+            }));
   }
 
   /** The alert passed its debounce: it acts now. */
@@ -462,16 +459,13 @@ final class PfaPolicy {
     return d.toMinutes() > 0 && d.toSeconds() % 60 == 0 ? d.toMinutes() + " min" : seconds(d);
   }
 
-  /** An alert's pending debounce or clear hold, cancelled when the alert changes again. */
-  private record PendingTimer(HostRecord host, String id) {
-    /** Cancels it; true when one was pending. */
-    boolean cancel() {
-      Scheduler.Cancellable timer = host.pfaTimers.remove(id);
-      if (timer == null) {
-        return false;
-      }
-      timer.cancel();
-      return true;
+  /** Cancels alert {@code id}'s pending debounce or clear hold; true when one was pending. */
+  private static boolean cancelTimer(HostRecord host, String id) {
+    Scheduler.Cancellable timer = host.pfaTimers.remove(id);
+    if (timer == null) {
+      return false;
     }
+    timer.cancel();
+    return true;
   }
 }
