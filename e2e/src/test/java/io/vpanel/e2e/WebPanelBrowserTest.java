@@ -323,7 +323,7 @@ class WebPanelBrowserTest {
     assertThat(both).doesNotHaveDuplicates().isSortedAccordingTo(Comparator.reverseOrder());
     assertThat(journalRows())
         .as("the oldest notice is on the second page")
-        .anyMatch(row -> row.endsWith("notice journal check 1"));
+        .anyMatch(row -> row.endsWith("notice info notice from e2e: journal check 1"));
     screenshot("web-panel-host-journal.png");
     assertNoSevereConsoleErrors();
   }
