@@ -102,9 +102,23 @@ public final class EtcdCluster implements AutoCloseable {
     }
   }
 
-  /** True while member {@code n}'s process runs. */
+  /** True while member {@code n}'s process runs (a zombie waiting to be reaped does not). */
   public boolean running(int n) {
-    return pid(n).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    return pid(n).map(EtcdCluster::alive).orElse(false);
+  }
+
+  /**
+   * True while process {@code pid} runs and is no zombie. This machine's init reaps orphans only
+   * every second or so, and {@link ProcessHandle#isAlive} counts a zombie as alive.
+   */
+  public static boolean alive(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String afterName = stat.substring(stat.lastIndexOf(')') + 1).trim();
+      return !afterName.startsWith("Z") && !afterName.startsWith("X");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Crashes member {@code n} with SIGKILL and returns once its process is gone. */

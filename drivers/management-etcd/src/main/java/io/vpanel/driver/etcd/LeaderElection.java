@@ -45,6 +45,7 @@ final class LeaderElection implements AutoCloseable {
   private volatile long lastAnswerNanos;
   private volatile boolean leaseGone;
   private volatile LeaderKey leaderKey;
+  private long lastRefreshNanos;
   private CloseableClient keepAlive;
 
   LeaderElection(
@@ -111,6 +112,9 @@ final class LeaderElection implements AutoCloseable {
   private void run() {
     while (!closed) {
       try {
+        if (lease != 0 && !leaseGone && late()) {
+          refresh();
+        }
         if (lease == 0 || !healthy()) {
           stepDown();
           newLease();
@@ -129,6 +133,40 @@ final class LeaderElection implements AutoCloseable {
           return;
         }
       }
+    }
+  }
+
+  private boolean late() {
+    long now = System.nanoTime();
+    if (now - lastAnswerNanos <= ttlNanos / 2 || now - lastRefreshNanos < 250_000_000L) {
+      return false;
+    }
+    lastRefreshNanos = now;
+    return true;
+  }
+
+  /**
+   * Keep-alive answers are late (a member died, or jetcd gave the stream up): asks etcd how long
+   * the lease has left and renews the stream, so a leader whose lease lives keeps leading.
+   */
+  private void refresh() {
+    long id = lease;
+    long asked = System.nanoTime();
+    try {
+      long remaining =
+          EtcdClients.await(
+                  client.getLeaseClient().timeToLive(id, io.etcd.jetcd.options.LeaseOption.DEFAULT),
+                  settings)
+              .getTTL();
+      if (remaining <= 0) {
+        leaseGone = true;
+        return;
+      }
+      lastAnswerNanos = Math.max(lastAnswerNanos, asked - (ttlNanos - remaining * 1_000_000_000L));
+      closeKeepAlive();
+      keepAlive = client.getLeaseClient().keepAlive(id, observer(id));
+    } catch (EtcdUnavailable e) {
+      log.debug("election lease not checked: {}", e.getMessage());
     }
   }
 
@@ -199,7 +237,11 @@ final class LeaderElection implements AutoCloseable {
       }
 
       @Override
-      public void onError(Throwable failure) {}
+      public void onError(Throwable failure) {
+        if (lease == id && EtcdClients.reason(failure).startsWith("NOT_FOUND")) {
+          leaseGone = true;
+        }
+      }
 
       @Override
       public void onCompleted() {

@@ -168,16 +168,14 @@ final class Registrar implements AutoCloseable {
       return;
     }
     long age = now - lastAnswerNanos;
-    if (leaseGone || age >= ttlNanos) {
-      lost(
-          leaseGone
-              ? "etcd lease expired (etcd no longer knows it)"
-              : "etcd lease expired: no keep-alive answer for "
-                  + Duration.ofNanos(age).toMillis()
-                  + " ms"
-                  + (streamError.isEmpty() ? "" : " (" + streamError + ")"));
+    if (leaseGone) {
+      lost("etcd lease expired (etcd no longer knows it)");
       return;
     }
+    if (age >= ttlNanos && !stillAlive(age)) {
+      return;
+    }
+    age = System.nanoTime() - lastAnswerNanos;
     if (age > lateNanos) {
       link(
           LinkStatus.DEGRADED,
@@ -192,6 +190,49 @@ final class Registrar implements AutoCloseable {
     }
     writePending();
     revokeOld();
+  }
+
+  /**
+   * No keep-alive answer for a whole TTL: asks etcd whether the lease still lives (a new raft
+   * leader renews every lease, and jetcd gives a lease up for good once an answer is a TTL late).
+   * If it does, keeps it with a fresh keep-alive stream; if not, or etcd does not answer, the link
+   * is lost. True when the lease lives.
+   */
+  private boolean stillAlive(long age) {
+    long lease = leaseId;
+    long remaining;
+    try {
+      remaining =
+          EtcdClients.await(
+                  client
+                      .getLeaseClient()
+                      .timeToLive(lease, io.etcd.jetcd.options.LeaseOption.DEFAULT),
+                  settings)
+              .getTTL();
+    } catch (EtcdUnavailable e) {
+      lost(
+          "etcd unreachable: no keep-alive answer for "
+              + Duration.ofNanos(age).toMillis()
+              + " ms ("
+              + e.getMessage()
+              + ")");
+      return false;
+    }
+    if (remaining <= 0) {
+      lost(
+          "etcd lease expired: no keep-alive answer for "
+              + Duration.ofNanos(age).toMillis()
+              + " ms"
+              + (streamError.isEmpty() ? "" : " (" + streamError + ")"));
+      return false;
+    }
+    closeKeepAlive();
+    lastAnswerNanos =
+        System.nanoTime() - Math.max(0, ttlNanos - Duration.ofSeconds(remaining).toNanos());
+    keepAlive = client.getLeaseClient().keepAlive(lease, observer(lease));
+    log.info(
+        "{}: keep-alive answers were late but the lease lives ({} s left)", hostKey, remaining);
+    return true;
   }
 
   private String connectedReason() {
@@ -280,6 +321,9 @@ final class Registrar implements AutoCloseable {
         }
         streamError = EtcdClients.reason(failure);
         streamErrorNanos = System.nanoTime();
+        if (leaseId == lease && streamError.startsWith("NOT_FOUND")) {
+          leaseGone = true; // jetcd's word for a keep-alive answered with TTL 0: revoked, expired
+        }
       }
 
       @Override
