@@ -117,8 +117,10 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
           "management link lost: " + request.host() + " is not registered in etcd");
     }
     String host = request.host();
-    try {
-      for (int attempt = 0; attempt < ATTEMPTS && !closed; attempt++) {
+    long deadline = deadline();
+    EtcdUnavailable lastFailure = null;
+    for (int attempt = 0; attempt < ATTEMPTS && !closed; attempt++) {
+      try {
         TxnResponse snapshot =
             EtcdClients.await(
                 client
@@ -183,12 +185,23 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
           return Admission.granted(
               "etcd maintenance slot " + free + " of " + settings.maxHostsInMaintenance());
         }
-        pause(attempt);
+      } catch (EtcdUnavailable e) {
+        // Safe to repeat: a slot this host already holds is granted again.
+        lastFailure = e;
+        if (System.nanoTime() - deadline > 0) {
+          break;
+        }
       }
-      return Admission.refused("etcd admission contended; try again");
-    } catch (EtcdUnavailable e) {
-      return Admission.refused("etcd unreachable: " + e.getMessage());
+      pause(attempt);
     }
+    return lastFailure != null
+        ? Admission.refused("etcd unreachable: " + lastFailure.getMessage())
+        : Admission.refused("etcd admission contended; try again");
+  }
+
+  /** Until when a request retries after etcd failed it: a member dying costs about a second. */
+  private long deadline() {
+    return System.nanoTime() + Duration.ofMillis(2L * settings.requestTimeoutMillis()).toNanos();
   }
 
   private String full(Map<Integer, Slot> slots) {
@@ -241,8 +254,10 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
   private Reservation reserveNow(PlacementRequest request) {
     String destination = request.destination();
     String key = keys.reservation(destination, request.vm());
-    try {
-      for (int attempt = 0; attempt < ATTEMPTS && !closed; attempt++) {
+    long deadline = deadline();
+    EtcdUnavailable lastFailure = null;
+    for (int attempt = 0; attempt < ATTEMPTS && !closed; attempt++) {
+      try {
         long lease = registrar.leaseId();
         if (lease == 0) {
           return refused(request, "management link lost: this agent is not registered in etcd");
@@ -297,6 +312,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
           }
           if (EtcdKeys.text(kv.getKey()).equals(key)) {
             if (held.get().agent().equals(agent) && held.get().source().equals(request.source())) {
+              registrar.hold(key, EtcdKeys.text(kv.getValue()));
               return new Reservation(request, true, "");
             }
             return refused(
@@ -378,12 +394,18 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
           return new Reservation(request, true, "");
         }
         registrar.drop(key);
-        pause(attempt);
+      } catch (EtcdUnavailable e) {
+        // Safe to repeat: a reservation this agent already holds for the guest is granted again.
+        lastFailure = e;
+        if (System.nanoTime() - deadline > 0) {
+          break;
+        }
       }
-      return refused(request, "etcd placement contended on " + destination + "; try again");
-    } catch (EtcdUnavailable e) {
-      return refused(request, "etcd unreachable: " + e.getMessage());
+      pause(attempt);
     }
+    return lastFailure != null
+        ? refused(request, "etcd unreachable: " + lastFailure.getMessage())
+        : refused(request, "etcd placement contended on " + destination + "; try again");
   }
 
   @Override

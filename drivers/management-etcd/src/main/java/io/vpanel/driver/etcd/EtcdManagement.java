@@ -158,6 +158,10 @@ public final class EtcdManagement implements ManagementBackend {
     return registrar.leaseId();
   }
 
+  LeaderElection election() {
+    return election;
+  }
+
   EtcdCoordinator etcdCoordinator() {
     return coordinator;
   }

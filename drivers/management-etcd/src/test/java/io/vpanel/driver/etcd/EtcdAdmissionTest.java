@@ -142,14 +142,16 @@ class EtcdAdmissionTest {
       for (int round = 0; round < 10; round++) {
         List<CompletableFuture<Admission>> answers =
             hosts.stream().map(h -> h.coordinator().admit(ask(h.host()))).toList();
-        long granted = 0;
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+            .get(20, TimeUnit.SECONDS);
+        long granted = answers.stream().filter(a -> a.join().granted()).count();
+        assertThat(granted).as("round %d", round).isEqualTo(2);
+        // released only once all have answered: a slot freed earlier may go to a host still asking
         for (int i = 0; i < hosts.size(); i++) {
-          if (answers.get(i).get(10, TimeUnit.SECONDS).granted()) {
-            granted++;
+          if (answers.get(i).join().granted()) {
             hosts.get(i).coordinator().release(hosts.get(i).host());
           }
         }
-        assertThat(granted).as("round %d", round).isEqualTo(2);
         await().atMost(Duration.ofSeconds(5)).until(() -> agents.count(agents.keys().slots()) == 0);
       }
     }
