@@ -58,10 +58,14 @@ public final class EtcdManagement implements ManagementBackend {
     this.host = context.localHost();
     this.agent = host + "@" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     HostEndpoint own = context.service(HostEndpoint.class).orElse(new HostEndpoint(host, "", ""));
+    // The agent's own uri is often the local socket (qemu:///system); its migration URI is what
+    // the other hosts can reach.
+    String reachable =
+        settings.hypervisorUri().isEmpty() ? own.migrationUri() : settings.hypervisorUri();
     this.endpoint =
         new HostEndpoint(
             host,
-            settings.hypervisorUri().isEmpty() ? own.uri() : settings.hypervisorUri(),
+            reachable,
             settings.migrationUri().isEmpty() ? own.migrationUri() : settings.migrationUri());
     this.keys = new EtcdKeys(settings.cluster());
     this.client = EtcdClients.create(settings);

@@ -33,8 +33,9 @@ import java.util.List;
  * @param apiAddress where this agent's API answers, published for the other agents and tools (for
  *     example {@code https://10.0.0.9:8443}); empty: not published
  * @param hypervisorUri how the other agents reach this host's hypervisor; empty: the agent's own
- *     {@code host.uri}
- * @param migrationUri where the other hosts send guests to this host; empty: the agent's own
+ *     {@code hypervisor.migrationUri}
+ * @param migrationUri where the other hosts send guests to this host; empty: the agent's own {@code
+ *     hypervisor.migrationUri}
  * @param drs the load-balancing mode shown on the panel (default {@code AUTOMATIC})
  * @param ha whether HA status is computed and shown (default true)
  */

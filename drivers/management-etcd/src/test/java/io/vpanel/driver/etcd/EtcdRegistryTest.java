@@ -56,7 +56,7 @@ class EtcdRegistryTest {
           .singleElement()
           .satisfies(
               p -> {
-                assertThat(p.uri()).isEqualTo("sim://host-b");
+                assertThat(p.uri()).isEqualTo("tcp://host-b:49152"); // its migration URI: reachable
                 assertThat(p.migrationUri()).isEqualTo("tcp://host-b:49152");
               });
 
