@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
  *                                  reservation on it rewrites it, so transactions that read the
  *                                  host's room compare it
  * election                         the leader election (jetcd Election) of cluster work
+ * notices/&lt;host&gt;/&lt;id&gt;            a notice for host's panel, taken (deleted) by its agent
+ * requests/&lt;host&gt;/&lt;id&gt;           a maintenance request for host, taken by its agent
  * leader/status                    written by the leader only (fenced on its election key)
  * </pre>
  */
@@ -62,6 +64,14 @@ final class EtcdKeys {
 
   String guard(String host) {
     return root + "guards/" + encode(host);
+  }
+
+  String notices(String host) {
+    return root + "notices/" + encode(host) + "/";
+  }
+
+  String requests(String host) {
+    return root + "requests/" + encode(host) + "/";
   }
 
   String election() {

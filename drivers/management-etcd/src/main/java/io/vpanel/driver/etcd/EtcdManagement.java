@@ -47,6 +47,7 @@ public final class EtcdManagement implements ManagementBackend {
   private final LeaderElection election;
   private final Thread leaderWork;
   private final AtomicReference<ManagementListener> listener = new AtomicReference<>();
+  private volatile Inbox inbox;
   private volatile LinkStatus link = LinkStatus.LOST;
   private volatile String linkReason = "not registered in etcd yet";
   private volatile boolean started;
@@ -118,6 +119,8 @@ public final class EtcdManagement implements ManagementBackend {
       return;
     }
     started = true;
+    inbox = new Inbox(client, settings, keys, json, host, new ForwardingListener());
+    inbox.start();
     registrar.start();
     coordinator.start();
     election.start();
@@ -136,6 +139,57 @@ public final class EtcdManagement implements ManagementBackend {
   @Override
   public Optional<Coordinator> coordinator() {
     return Optional.of(coordinator);
+  }
+
+  /**
+   * Sends {@code host}'s agent a notice for its panels, through etcd; true once etcd has it.
+   *
+   * @param ttl how long the panel shows it
+   */
+  public boolean sendNotice(String toHost, String text, String from, java.time.Duration ttl) {
+    return send(
+        keys.notices(toHost),
+        new Inbox.NoticeMessage(text, from, Instant.now(), Math.max(1, ttl.toSeconds())));
+  }
+
+  /** Asks {@code host}'s agent to enter, exit or cancel maintenance, through etcd. */
+  public boolean requestMaintenance(
+      String toHost, io.vpanel.spi.MaintenanceAction action, String from) {
+    return send(keys.requests(toHost), new Inbox.RequestMessage(action.label(), from));
+  }
+
+  private boolean send(String prefix, Object message) {
+    String id =
+        Instant.now().toEpochMilli()
+            + "-"
+            + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    try {
+      EtcdClients.await(
+          client
+              .getKVClient()
+              .put(EtcdKeys.bytes(prefix + id), EtcdKeys.bytes(json.writeValueAsString(message))),
+          settings);
+      return true;
+    } catch (EtcdUnavailable e) {
+      log.warn("not sent to {}: {}", prefix, e.getMessage());
+      return false;
+    }
+  }
+
+  /** Hands the inbox's messages to whoever {@link #start} was given. */
+  private final class ForwardingListener implements ManagementListener {
+    @Override
+    public void onLinkStatus(LinkStatus status, String reason) {}
+
+    @Override
+    public void onNotice(io.vpanel.spi.management.Notice notice) {
+      listener.get().onNotice(notice);
+    }
+
+    @Override
+    public void onMaintenanceRequest(io.vpanel.spi.management.MaintenanceRequest request) {
+      listener.get().onMaintenanceRequest(request);
+    }
   }
 
   /** The management link as it stands. */
@@ -239,10 +293,18 @@ public final class EtcdManagement implements ManagementBackend {
     return new ClusterStatus(agent, view.size(), out, need, others, others >= need, Instant.now());
   }
 
+  private void closeInbox() {
+    Inbox current = inbox;
+    if (current != null) {
+      current.close();
+    }
+  }
+
   /** Stops as a crashed agent would: no resign, no revoke; its lease runs out (tests). */
   void abandon() {
     closed = true;
     leaderWork.interrupt();
+    closeInbox();
     election.abandon();
     registrar.abandon();
     coordinator.close();
@@ -257,6 +319,7 @@ public final class EtcdManagement implements ManagementBackend {
     }
     closed = true;
     leaderWork.interrupt();
+    closeInbox();
     election.close();
     coordinator.close();
     registrar.close();

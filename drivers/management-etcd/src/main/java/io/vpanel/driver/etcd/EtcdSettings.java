@@ -234,7 +234,8 @@ public record EtcdSettings(
     try {
       parsed = URI.create(endpoint == null ? "" : endpoint);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("endpoints: not a URL: " + endpoint);
+      throw new IllegalArgumentException(
+          "endpoints: each must be http://host:port or https://host:port, was " + endpoint);
     }
     String scheme = parsed.getScheme();
     if (!("http".equals(scheme) || "https".equals(scheme))

@@ -8,6 +8,7 @@ import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.management.HostReport;
 import io.vpanel.spi.management.LinkStatus;
+import io.vpanel.spi.management.MaintenanceRequest;
 import io.vpanel.spi.management.ManagementListener;
 import io.vpanel.spi.management.Notice;
 import io.vpanel.testkit.EtcdCluster;
@@ -142,6 +143,8 @@ final class EtcdAgents implements AutoCloseable {
   static final class Links implements ManagementListener {
     final List<LinkStatus> statuses = new CopyOnWriteArrayList<>();
     final List<String> reasons = new CopyOnWriteArrayList<>();
+    final List<Notice> notices = new CopyOnWriteArrayList<>();
+    final List<MaintenanceRequest> requests = new CopyOnWriteArrayList<>();
 
     @Override
     public void onLinkStatus(LinkStatus status, String reason) {
@@ -150,7 +153,14 @@ final class EtcdAgents implements AutoCloseable {
     }
 
     @Override
-    public void onNotice(Notice notice) {}
+    public void onNotice(Notice notice) {
+      notices.add(notice);
+    }
+
+    @Override
+    public void onMaintenanceRequest(MaintenanceRequest request) {
+      requests.add(request);
+    }
 
     /** The statuses told from the {@code from}th on. */
     List<LinkStatus> since(int from) {

@@ -67,8 +67,26 @@ class EtcdSettingsTest {
 
   @Test
   void tlsAndCredentialsComeInPairs() {
-    EtcdSettings tls = defaults().withCluster(List.of("https://10.0.0.1:2379"), "c");
-    assertThatThrownBy(() -> tls.withSecurity("/ca.pem", "/cert.pem", "", "", ""))
+    assertThatThrownBy(
+            () ->
+                new EtcdSettings(
+                    List.of("https://10.0.0.1:2379"),
+                    "c",
+                    10,
+                    2,
+                    1,
+                    2000,
+                    5000,
+                    "/ca.pem",
+                    "/cert.pem",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    null,
+                    null))
         .hasMessage("certFile and keyFile go together");
     assertThatThrownBy(() -> defaults().withSecurity("", "/c.pem", "/k.pem", "", ""))
         .hasMessage("certFile needs caFile (a client certificate is sent over TLS only)");
