@@ -146,13 +146,13 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
                     + host);
           }
         }
+        if (slots.size() >= settings.maxHostsInMaintenance()) {
+          return Admission.refused(full(slots));
+        }
         long incoming = snapshot.getGetResponses().get(1).getCount();
         if (incoming > 0) {
           return Admission.refused(
               host + " is the destination of " + incoming + " move(s) in flight; try again");
-        }
-        if (slots.size() >= settings.maxHostsInMaintenance()) {
-          return Admission.refused(full(slots));
         }
         int free = 0;
         while (slots.containsKey(free)) {
