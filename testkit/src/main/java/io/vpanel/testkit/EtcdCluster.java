@@ -44,14 +44,14 @@ public final class EtcdCluster implements AutoCloseable {
   private final Map<String, String> environment;
   private Properties env = new Properties();
 
-  private EtcdCluster(Path dir, int heartbeatMillis, int electionMillis) {
+  private EtcdCluster(Path dir, int heartbeatMillis, int electionMillis, Map<String, String> more) {
     this.bin = dir.resolve("etcd-bin");
     this.state = dir.resolve("etcd-cluster");
-    this.environment =
-        Map.of(
-            "ETCD_HEARTBEAT_MS", String.valueOf(heartbeatMillis),
-            "ETCD_ELECTION_MS", String.valueOf(electionMillis),
-            "ETCD_START_TIMEOUT_S", String.valueOf(START_TIMEOUT_SECONDS));
+    Map<String, String> env = new java.util.HashMap<>(more);
+    env.put("ETCD_HEARTBEAT_MS", String.valueOf(heartbeatMillis));
+    env.put("ETCD_ELECTION_MS", String.valueOf(electionMillis));
+    env.put("ETCD_START_TIMEOUT_S", String.valueOf(START_TIMEOUT_SECONDS));
+    this.environment = Map.copyOf(env);
   }
 
   /** Three members with the fixture's fast timings, their files under {@code dir}. */
@@ -65,8 +65,39 @@ public final class EtcdCluster implements AutoCloseable {
    */
   public static EtcdCluster start(Path dir, int heartbeatMillis, int electionMillis)
       throws IOException {
+    return start(new EtcdCluster(dir, heartbeatMillis, electionMillis, Map.of()));
+  }
+
+  /**
+   * Three members serving clients over TLS only ({@code https://} endpoints) with {@code server}'s
+   * certificate, and demanding a client certificate signed by {@code ca} ({@code
+   * --client-cert-auth}); {@link #etcdctl} presents {@code client}. Peers talk plain HTTP.
+   */
+  public static EtcdCluster startTls(
+      Path dir, Path ca, Path serverCert, Path serverKey, Path clientCert, Path clientKey)
+      throws IOException {
+    return start(
+        new EtcdCluster(
+            dir,
+            25,
+            250,
+            Map.of(
+                "ETCD_CLIENT_SCHEME", "https",
+                "ETCD_EXTRA_ARGS",
+                    "--cert-file="
+                        + serverCert
+                        + " --key-file="
+                        + serverKey
+                        + " --trusted-ca-file="
+                        + ca
+                        + " --client-cert-auth",
+                "ETCDCTL_CACERT", ca.toString(),
+                "ETCDCTL_CERT", clientCert.toString(),
+                "ETCDCTL_KEY", clientKey.toString())));
+  }
+
+  private static EtcdCluster start(EtcdCluster cluster) throws IOException {
     assumeInstalled();
-    EtcdCluster cluster = new EtcdCluster(dir, heartbeatMillis, electionMillis);
     cluster.install();
     cluster.run(cluster.script("start-cluster.sh"), cluster.state.toString());
     cluster.loadEnv();

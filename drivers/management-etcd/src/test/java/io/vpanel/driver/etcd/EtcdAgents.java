@@ -47,12 +47,15 @@ final class EtcdAgents implements AutoCloseable {
   }
 
   static EtcdAgents on(EtcdCluster etcd, int maxInMaintenance) {
+    return new EtcdAgents(etcd, settings(etcd, maxInMaintenance));
+  }
+
+  /** The test settings against {@code etcd}, on a cluster name no other test uses. */
+  static EtcdSettings settings(EtcdCluster etcd, int maxInMaintenance) {
     String cluster = "t" + CLUSTERS.incrementAndGet() + "-" + ProcessHandle.current().pid();
-    return new EtcdAgents(
-        etcd,
-        EtcdSettings.defaults()
-            .withCluster(etcd.endpoints(), cluster)
-            .withTimes(3, 2, maxInMaintenance, 5000));
+    return EtcdSettings.defaults()
+        .withCluster(etcd.endpoints(), cluster)
+        .withTimes(3, 2, maxInMaintenance, 5000);
   }
 
   EtcdSettings settings() {
