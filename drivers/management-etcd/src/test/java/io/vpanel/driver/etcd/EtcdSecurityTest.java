@@ -39,13 +39,24 @@ class EtcdSecurityTest {
             client.key())) {
       assertThat(etcd.endpoints()).allMatch(e -> e.startsWith("https://"));
       EtcdSettings tls =
-          EtcdAgents.settings(etcd, 1)
-              .withSecurity(
-                  ca.certificate().toString(),
-                  client.certificate().toString(),
-                  client.key().toString(),
-                  "",
-                  "");
+          new EtcdSettings(
+              etcd.endpoints(),
+              "tls-test",
+              3,
+              2,
+              1,
+              2000,
+              5000,
+              ca.certificate().toString(),
+              client.certificate().toString(),
+              client.key().toString(),
+              "",
+              "",
+              "",
+              "",
+              "",
+              null,
+              null);
       try (EtcdAgents agents = new EtcdAgents(etcd, tls)) {
         Agent a = agents.start("host-a", 64, 32);
         Agent b = agents.start("host-b", 64, 32);
