@@ -199,4 +199,37 @@ class EtcdRegistryTest {
               + " ms after restart");
     }
   }
+
+  @Test
+  void withoutQuorumTheLinkIsDegradedFirstAndLostOnceTheLeaseRanOut() throws Exception {
+    EtcdSettings sixSeconds = EtcdAgents.settings(etcd, 1).withTimes(6, 2, 1, 5000);
+    try (EtcdAgents agents = new EtcdAgents(etcd, sixSeconds)) {
+      Agent a = agents.start("host-a", 64, 32);
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.links().last() == LinkStatus.CONNECTED);
+      int before = a.links().statuses.size();
+      long cut = System.nanoTime();
+      etcd.kill(1);
+      etcd.kill(2); // one member left: no quorum, no keep-alive is answered
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> a.links().since(before).contains(LinkStatus.DEGRADED));
+      long degraded = Duration.ofNanos(System.nanoTime() - cut).toMillis();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> a.links().last() == LinkStatus.LOST);
+      long lost = Duration.ofNanos(System.nanoTime() - cut).toMillis();
+      assertThat(a.links().since(before)).startsWith(LinkStatus.DEGRADED);
+      assertThat(lost).isGreaterThan(degraded);
+      etcd.restart(1, 2);
+      await().atMost(Duration.ofSeconds(30)).until(() -> a.links().last() == LinkStatus.CONNECTED);
+      System.out.println(
+          "RESULT quorum lost (lease TTL 6 s): DEGRADED after "
+              + degraded
+              + " ms, LOST after "
+              + lost
+              + " ms");
+    }
+  }
 }
