@@ -17,6 +17,19 @@ import javax.net.ssl.SSLException;
 
 /** Builds the jetcd client from the settings and waits on its calls. */
 final class EtcdClients {
+  /**
+   * grpc-netty logs at JUL INFO on first use ("Epoll available during static init of
+   * TcpMetrics:false"); kept here so the level holds (JUL keeps loggers weakly).
+   */
+  private static final java.util.logging.Logger GRPC_NETTY =
+      java.util.logging.Logger.getLogger("io.grpc.netty");
+
+  static {
+    if (GRPC_NETTY.getLevel() == null) {
+      GRPC_NETTY.setLevel(java.util.logging.Level.WARNING);
+    }
+  }
+
   private EtcdClients() {}
 
   /** A client for {@code settings}; checks the TLS and password files first. */
