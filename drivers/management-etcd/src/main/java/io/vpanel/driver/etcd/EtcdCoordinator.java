@@ -78,6 +78,10 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
   private final String agent;
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentLinkedQueue<Ending> ending = new ConcurrentLinkedQueue<>();
+
+  /** Hosts this agent was granted a slot for and has not released: their evacuation runs. */
+  private final java.util.Set<String> admitted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final Thread releaser;
   private volatile boolean closed;
 
@@ -112,6 +116,14 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
   }
 
   private Admission admitNow(AdmissionRequest request) {
+    Admission answer = decideAdmission(request);
+    if (answer.granted()) {
+      admitted.add(request.host());
+    }
+    return answer;
+  }
+
+  private Admission decideAdmission(AdmissionRequest request) {
     if (registrar.leaseId() == 0) {
       return Admission.refused(
           "management link lost: " + request.host() + " is not registered in etcd");
@@ -215,6 +227,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
 
   @Override
   public void release(String host) {
+    admitted.remove(host);
     calls.execute(() -> releaseNow(host));
   }
 
@@ -260,7 +273,9 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
       try {
         long lease = registrar.leaseId();
         if (lease == 0) {
-          return refused(request, "management link lost: this agent is not registered in etcd");
+          return admitted.contains(request.source())
+              ? locally(request, key)
+              : refused(request, "management link lost: this agent is not registered in etcd");
         }
         TxnResponse snapshot =
             EtcdClients.await(
@@ -403,9 +418,39 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
       }
       pause(attempt);
     }
-    return lastFailure != null
-        ? refused(request, "etcd unreachable: " + lastFailure.getMessage())
-        : refused(request, "etcd placement contended on " + destination + "; try again");
+    if (lastFailure != null) {
+      return admitted.contains(request.source())
+          ? locally(request, key)
+          : refused(request, "etcd unreachable: " + lastFailure.getMessage());
+    }
+    return refused(request, "etcd placement contended on " + destination + "; try again");
+  }
+
+  /**
+   * A move of an evacuation that was admitted before etcd became unreachable: granted from the
+   * engine's own accounting (it never plans beyond a destination's room as this agent sees it), so
+   * the evacuation finishes; the reservation is written to etcd as soon as the link is back. The
+   * risk: another agent that still reaches etcd may fill the same room meanwhile.
+   */
+  private Reservation locally(PlacementRequest request, String key) {
+    registrar.holdUnwritten(
+        key,
+        write(
+            new Held(
+                request.vm(),
+                request.vmName(),
+                request.source(),
+                request.destination(),
+                request.memoryBytes(),
+                request.vcpus(),
+                agent,
+                Instant.now())));
+    log.warn(
+        "etcd unreachable: {} -> {} granted locally (its evacuation was admitted); written to etcd"
+            + " once the link is back",
+        request.vmName(),
+        request.destination());
+    return new Reservation(request, true, "granted locally while etcd is unreachable");
   }
 
   @Override

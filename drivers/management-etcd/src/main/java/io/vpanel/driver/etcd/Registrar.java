@@ -41,6 +41,7 @@ final class Registrar implements AutoCloseable {
   private final LinkListener listener;
   private final AtomicReference<String> pending = new AtomicReference<>();
   private final Map<String, String> held = new LinkedHashMap<>();
+  private final java.util.Set<String> unwritten = new java.util.LinkedHashSet<>();
   private final List<Long> oldLeases = new ArrayList<>();
   private final long ttlNanos;
   private final long lateNanos;
@@ -99,8 +100,18 @@ final class Registrar implements AutoCloseable {
     held.put(key, value);
   }
 
+  /**
+   * Keeps {@code key} on the agent's lease like {@link #hold}, for a key etcd does not have yet (it
+   * was decided while etcd was unreachable): written by the registrar as soon as it can.
+   */
+  synchronized void holdUnwritten(String key, String value) {
+    held.put(key, value);
+    unwritten.add(key);
+  }
+
   synchronized void drop(String key) {
     held.remove(key);
+    unwritten.remove(key);
   }
 
   synchronized java.util.Optional<String> heldValue(String key) {
@@ -189,7 +200,33 @@ final class Registrar implements AutoCloseable {
       link(LinkStatus.CONNECTED, connectedReason());
     }
     writePending();
+    writeUnwritten();
     revokeOld();
+  }
+
+  private void writeUnwritten() {
+    Map<String, String> keys = new LinkedHashMap<>();
+    synchronized (this) {
+      unwritten.forEach(k -> keys.put(k, held.get(k)));
+    }
+    PutOption onLease = PutOption.builder().withLeaseId(leaseId).build();
+    for (Map.Entry<String, String> key : keys.entrySet()) {
+      try {
+        EtcdClients.await(
+            client
+                .getKVClient()
+                .put(EtcdKeys.bytes(key.getKey()), EtcdKeys.bytes(key.getValue()), onLease),
+            settings);
+        synchronized (this) {
+          if (key.getValue().equals(held.get(key.getKey()))) {
+            unwritten.remove(key.getKey());
+          }
+        }
+        log.info("{} written to etcd after the link came back", key.getKey());
+      } catch (EtcdUnavailable e) {
+        return;
+      }
+    }
   }
 
   /**
@@ -270,6 +307,9 @@ final class Registrar implements AutoCloseable {
       return;
     }
     written = value;
+    synchronized (this) {
+      unwritten.removeAll(keys.keySet());
+    }
     leaseGone = false;
     streamError = "";
     lastAnswerNanos = System.nanoTime();

@@ -270,4 +270,48 @@ class EtcdPlacementTest {
       assertThat(src.management().link()).isNotEqualTo(LinkStatus.LOST);
     }
   }
+
+  @Test
+  void anAdmittedEvacuationGoesOnWhileEtcdIsUnreachableAndNoOtherStarts() throws Exception {
+    try (EtcdAgents agents = EtcdAgents.on(etcd)) {
+      Agent src = connected(agents, "src", 64, 32);
+      Agent other = connected(agents, "other", 64, 32);
+      Agent dst = connected(agents, "dst", 64, 32);
+      seenEverywhere("dst", src, other);
+      assertThat(
+              src.coordinator()
+                  .admit(new AdmissionRequest("src", 0, 0, "panel:web"))
+                  .get(10, TimeUnit.SECONDS)
+                  .granted())
+          .isTrue();
+      etcd.stopAll();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> src.management().link() == LinkStatus.LOST);
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> other.management().link() == LinkStatus.LOST);
+
+      Reservation running = reserve(src, move("vm1", "src", "dst", 4, 2));
+      assertThat(running.granted()).isTrue();
+      assertThat(running.reason()).isEqualTo("granted locally while etcd is unreachable");
+      Reservation notAdmitted = reserve(other, move("vm2", "other", "dst", 4, 2));
+      assertThat(notAdmitted.granted()).isFalse();
+      assertThat(notAdmitted.reason()).startsWith("management link lost");
+      assertThat(
+              other
+                  .coordinator()
+                  .admit(new AdmissionRequest("other", 0, 0, "panel:web"))
+                  .get(10, TimeUnit.SECONDS)
+                  .reason())
+          .startsWith("management link lost");
+
+      etcd.restart(1, 2, 3);
+      // the decision taken alone reaches etcd once the link is back, and counts there
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> agents.count(agents.keys().reservationsOn("dst")) == 1);
+      assertThat(agents.count(agents.keys().slots())).isEqualTo(1);
+    }
+  }
 }
