@@ -143,7 +143,11 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
                         Op.get(
                             EtcdKeys.bytes(keys.reservationsOn(host)),
                             GetOption.builder().isPrefix(true).withCountOnly(true).build()),
-                        Op.get(EtcdKeys.bytes(keys.guard(host)), GetOption.DEFAULT))
+                        Op.get(EtcdKeys.bytes(keys.guard(host)), GetOption.DEFAULT),
+                        Op.get(EtcdKeys.bytes(keys.admissions()), GetOption.DEFAULT),
+                        settings.haReserve()
+                            ? prefix(keys.hosts())
+                            : Op.get(EtcdKeys.bytes(keys.hosts()), GetOption.DEFAULT))
                     .commit(),
                 settings);
         Map<Integer, Slot> slots = slots(snapshot.getGetResponses().get(0));
@@ -166,11 +170,19 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
           return Admission.refused(
               host + " is the destination of " + incoming + " move(s) in flight; try again");
         }
+        if (settings.haReserve()) {
+          Optional<String> short_ =
+              haShortfall(request, slots, snapshot.getGetResponses().get(4).getKvs());
+          if (short_.isPresent()) {
+            return Admission.refused(short_.get());
+          }
+        }
         int free = 0;
         while (slots.containsKey(free)) {
           free++;
         }
         long guardRevision = modRevision(snapshot.getGetResponses().get(2));
+        long admissionsRevision = modRevision(snapshot.getGetResponses().get(3));
         ByteSequence slotKey = EtcdKeys.bytes(keys.slot(free));
         String value = write(new Slot(host, agent, request.origin(), Instant.now()));
         TxnResponse taken =
@@ -183,12 +195,22 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
                         new Cmp(
                             EtcdKeys.bytes(keys.guard(host)),
                             Cmp.Op.EQUAL,
-                            CmpTarget.modRevision(guardRevision)))
+                            CmpTarget.modRevision(guardRevision)),
+                        // every admission rewrites it: two decided on the same view cannot both
+                        // commit (the HA reserve is checked against the whole cluster)
+                        new Cmp(
+                            EtcdKeys.bytes(keys.admissions()),
+                            Cmp.Op.EQUAL,
+                            CmpTarget.modRevision(admissionsRevision)))
                     .Then(
                         Op.put(slotKey, EtcdKeys.bytes(value), PutOption.DEFAULT),
                         Op.put(
                             EtcdKeys.bytes(keys.guard(host)),
                             EtcdKeys.bytes("admitted by " + agent),
+                            PutOption.DEFAULT),
+                        Op.put(
+                            EtcdKeys.bytes(keys.admissions()),
+                            EtcdKeys.bytes(host + " admitted by " + agent),
                             PutOption.DEFAULT))
                     .commit(),
                 settings);
@@ -214,6 +236,51 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
   /** Until when a request retries after etcd failed it: a member dying costs about a second. */
   private long deadline() {
     return System.nanoTime() + Duration.ofMillis(2L * settings.requestTimeoutMillis()).toNanos();
+  }
+
+  /**
+   * The HA reserve: once {@code request}'s guests have left for the other operational hosts, the
+   * hosts besides the busiest one must still have room for the busiest one's guests. Assumes none
+   * of the leaving guests lands on the busiest host (the planner may choose otherwise: this errs on
+   * the side of refusing). Why not, empty when the reserve is kept.
+   */
+  private Optional<String> haShortfall(
+      AdmissionRequest request, Map<Integer, Slot> slots, List<KeyValue> hosts) {
+    List<String> out = slots.values().stream().map(Slot::host).toList();
+    List<Registration> others = new ArrayList<>();
+    for (KeyValue kv : hosts) {
+      read(kv, Registration.class)
+          .filter(r -> !r.host().equals(request.host()))
+          .filter(r -> r.state() == MaintenanceState.OPERATIONAL && r.capacityKnown())
+          .filter(r -> !out.contains(r.host()))
+          .ifPresent(others::add);
+    }
+    if (others.isEmpty()) {
+      return Optional.empty(); // nowhere to go: the planner says NO-GO with its own reason
+    }
+    Registration busiest =
+        others.stream()
+            .max(java.util.Comparator.comparingLong(Registration::usedMemoryBytes))
+            .get();
+    long roomBesides =
+        others.stream().filter(r -> r != busiest).mapToLong(Registration::freeMemoryBytes).sum()
+            - request.memoryBytes();
+    if (roomBesides >= busiest.usedMemoryBytes()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "HA reserve: after "
+            + gib(request.memoryBytes())
+            + " leave "
+            + request.host()
+            + ", the hosts besides "
+            + busiest.host()
+            + " keep "
+            + gib(Math.max(0, roomBesides))
+            + " free, "
+            + busiest.host()
+            + "'s guests need "
+            + gib(busiest.usedMemoryBytes()));
   }
 
   private String full(Map<Integer, Slot> slots) {

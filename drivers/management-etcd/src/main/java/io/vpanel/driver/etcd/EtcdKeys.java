@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  * hosts/&lt;host&gt;                    JSON registration, on the agent's lease
  * maintenance/slots/&lt;i&gt;            maintenance slot i (0..max-1), JSON holder, no lease
+ * maintenance/admissions           rewritten by every admission (a cluster-wide guard)
  * reservations/&lt;host&gt;/&lt;vm&gt;        room held on destination host for guest vm, agent's lease
  * guards/&lt;host&gt;                   revision guard of host: every admission of the host and every
  *                                  reservation on it rewrites it, so transactions that read the
@@ -48,6 +49,11 @@ final class EtcdKeys {
 
   String slots() {
     return root + "maintenance/slots/";
+  }
+
+  /** Rewritten by every admission, so admissions decided on the same view never both commit. */
+  String admissions() {
+    return root + "maintenance/admissions";
   }
 
   String slot(int index) {

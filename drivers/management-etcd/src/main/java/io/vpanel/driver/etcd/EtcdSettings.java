@@ -38,6 +38,8 @@ import java.util.List;
  *     hypervisor.migrationUri}
  * @param drs the load-balancing mode shown on the panel (default {@code AUTOMATIC})
  * @param ha whether HA status is computed and shown (default true)
+ * @param haReserve whether admission keeps the HA reserve: refused when, once the host's guests
+ *     have left, the other hosts could no longer take the busiest host's guests (default false)
  */
 public record EtcdSettings(
     List<String> endpoints,
@@ -56,7 +58,8 @@ public record EtcdSettings(
     String hypervisorUri,
     String migrationUri,
     DrsMode drs,
-    Boolean ha)
+    Boolean ha,
+    Boolean haReserve)
     implements DriverSettings {
 
   public EtcdSettings {
@@ -99,6 +102,7 @@ public record EtcdSettings(
     migrationUri = orEmpty(migrationUri);
     drs = drs == null ? DrsMode.AUTOMATIC : drs;
     ha = ha == null ? Boolean.TRUE : ha;
+    haReserve = haReserve == null ? Boolean.FALSE : haReserve;
   }
 
   /** The defaults: one etcd on this machine's standard port. */
@@ -120,7 +124,8 @@ public record EtcdSettings(
         "",
         "",
         DrsMode.AUTOMATIC,
-        true);
+        true,
+        false);
   }
 
   /** These settings against other endpoints and cluster. */
@@ -142,7 +147,8 @@ public record EtcdSettings(
         hypervisorUri,
         migrationUri,
         drs,
-        ha);
+        ha,
+        haReserve);
   }
 
   /** These settings with other times and another maintenance limit. */
@@ -168,7 +174,8 @@ public record EtcdSettings(
         hypervisorUri,
         migrationUri,
         drs,
-        ha);
+        ha,
+        haReserve);
   }
 
   /** These settings with TLS files and credentials. */
@@ -195,7 +202,8 @@ public record EtcdSettings(
         hypervisorUri,
         migrationUri,
         drs,
-        ha);
+        ha,
+        haReserve);
   }
 
   /** These settings publishing other addresses for this host. */
@@ -218,7 +226,31 @@ public record EtcdSettings(
         newHypervisorUri,
         newMigrationUri,
         drs,
-        ha);
+        ha,
+        haReserve);
+  }
+
+  /** These settings with the HA reserve kept or not. */
+  public EtcdSettings withHaReserve(boolean keep) {
+    return new EtcdSettings(
+        endpoints,
+        cluster,
+        leaseTtlSeconds,
+        electionTtlSeconds,
+        maxHostsInMaintenance,
+        requestTimeoutMillis,
+        releaseGraceMillis,
+        caFile,
+        certFile,
+        keyFile,
+        user,
+        passwordFile,
+        apiAddress,
+        hypervisorUri,
+        migrationUri,
+        drs,
+        ha,
+        keep);
   }
 
   Duration requestTimeout() {

@@ -168,4 +168,45 @@ class EtcdAdmissionTest {
       assertThat(refused.reason()).startsWith("management link lost");
     }
   }
+
+  @Test
+  void withTheHaReserveAHostMayGoOnlyIfTheOthersCouldStillTakeTheBusiestHostsGuests()
+      throws Exception {
+    EtcdSettings reserve = EtcdAgents.settings(etcd, 2).withHaReserve(true);
+    try (EtcdAgents agents = new EtcdAgents(etcd, reserve)) {
+      Agent a = connected(agents, "host-a");
+      Agent b = connected(agents, "host-b");
+      Agent c = connected(agents, "host-c");
+      a.report(io.vpanel.spi.MaintenanceState.OPERATIONAL, 64, 32, 8, 4);
+      b.report(io.vpanel.spi.MaintenanceState.OPERATIONAL, 32, 16, 16, 8); // the busiest: 16 GiB
+      c.report(io.vpanel.spi.MaintenanceState.OPERATIONAL, 32, 16, 8, 4); // 24 GiB free
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  a.management().hosts().get("host-c").usedMemoryBytes() == 8L << 30
+                      && a.management().hosts().get("host-b").usedMemoryBytes() == 16L << 30);
+      Admission tooMuch =
+          a.coordinator()
+              .admit(new AdmissionRequest("host-a", 10L << 30, 4, "panel:web"))
+              .get(10, TimeUnit.SECONDS);
+      assertThat(tooMuch.granted()).isFalse();
+      assertThat(tooMuch.reason())
+          .isEqualTo(
+              "HA reserve: after 10 GiB leave host-a, the hosts besides host-b keep 14 GiB free,"
+                  + " host-b's guests need 16 GiB");
+      Admission fits =
+          a.coordinator()
+              .admit(new AdmissionRequest("host-a", 8L << 30, 4, "panel:web"))
+              .get(10, TimeUnit.SECONDS);
+      assertThat(fits.granted()).as(fits.reason()).isTrue();
+      // host-a out: host-c alone besides host-b cannot take host-b's guests plus host-c's own
+      Admission second =
+          c.coordinator()
+              .admit(new AdmissionRequest("host-c", 8L << 30, 4, "panel:web"))
+              .get(10, TimeUnit.SECONDS);
+      assertThat(second.granted()).isFalse();
+      assertThat(second.reason()).startsWith("HA reserve:");
+    }
+  }
 }
