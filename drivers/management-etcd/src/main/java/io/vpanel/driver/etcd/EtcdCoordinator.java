@@ -100,8 +100,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
     this.registrar = registrar;
     this.directory = directory;
     this.agent = agent;
-    this.releaser =
-        Thread.ofPlatform().daemon().name("etcd-releases-" + agent).unstarted(this::releaseLoop);
+    this.releaser = Thread.ofVirtual().name("etcd-releases-" + agent).unstarted(this::releaseLoop);
   }
 
   void start() {

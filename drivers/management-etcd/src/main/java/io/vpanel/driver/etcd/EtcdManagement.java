@@ -84,7 +84,7 @@ public final class EtcdManagement implements ManagementBackend {
         new EtcdCoordinator(client, settings, keys, json, registrar, directory, agent);
     this.election = new LeaderElection(client, settings, keys, agent, this::leadershipChanged);
     this.leaderWork =
-        Thread.ofPlatform().daemon().name("etcd-leader-work-" + host).unstarted(this::leaderLoop);
+        Thread.ofVirtual().name("etcd-leader-work-" + host).unstarted(this::leaderLoop);
     directory.start();
   }
 

@@ -49,7 +49,7 @@ final class HostDirectory implements AutoCloseable {
     this.settings = settings;
     this.keys = keys;
     this.json = json;
-    this.resync = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+    this.resync = Thread.ofVirtual().name(name).unstarted(this::run);
   }
 
   /** Reads the registry once (so the first {@link #view} is filled) and starts watching. */

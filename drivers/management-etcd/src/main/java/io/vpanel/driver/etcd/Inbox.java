@@ -70,7 +70,7 @@ final class Inbox implements AutoCloseable {
     this.notices = keys.notices(host);
     this.requests = keys.requests(host);
     this.listener = listener;
-    this.thread = Thread.ofPlatform().daemon().name("etcd-inbox-" + host).unstarted(this::run);
+    this.thread = Thread.ofVirtual().name("etcd-inbox-" + host).unstarted(this::run);
   }
 
   void start() {

@@ -60,7 +60,7 @@ final class LeaderElection implements AutoCloseable {
     this.agent = agent;
     this.onLeadership = onLeadership;
     this.ttlNanos = Duration.ofSeconds(settings.electionTtlSeconds()).toNanos();
-    this.thread = Thread.ofPlatform().daemon().name("etcd-election-" + agent).unstarted(this::run);
+    this.thread = Thread.ofVirtual().name("etcd-election-" + agent).unstarted(this::run);
   }
 
   void start() {

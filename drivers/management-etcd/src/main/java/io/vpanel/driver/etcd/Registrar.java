@@ -75,7 +75,7 @@ final class Registrar implements AutoCloseable {
     this.ttlNanos = settings.leaseTtl().toNanos();
     // jetcd answers every TTL/3 on a 500 ms tick: late is a full interval plus a second of slack
     this.lateNanos = Math.min(ttlNanos * 4 / 5, ttlNanos / 3 + Duration.ofMillis(1000).toNanos());
-    this.thread = Thread.ofPlatform().daemon().name(threadName).unstarted(this::run);
+    this.thread = Thread.ofVirtual().name(threadName).unstarted(this::run);
   }
 
   void start() {
