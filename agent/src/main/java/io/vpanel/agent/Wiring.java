@@ -147,7 +147,12 @@ public final class Wiring {
               tokens,
               journal.map(OpenedJournal::reader).orElse(null),
               config.api().allowing(List.of(config.hostName())));
-      DriverContext context = api.withServices(new DriverContext(scheduler, config.hostName()));
+      // The management backend publishes how the other agents reach this host (driver etcd).
+      DriverContext context =
+          api.withServices(new DriverContext(scheduler, config.hostName()))
+              .with(
+                  HostEndpoint.class,
+                  new HostEndpoint(config.hostName(), config.uri(), config.migrationUri()));
       HypervisorDriver driver = (HypervisorDriver) create(config.hypervisor(), context);
       resources.add(driver);
       ManagementBackend management =

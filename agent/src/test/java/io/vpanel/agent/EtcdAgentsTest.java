@@ -1,0 +1,155 @@
+package io.vpanel.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vpanel.agent.config.ConfigLoader;
+import io.vpanel.core.model.CommandResult;
+import io.vpanel.core.model.HostStatus;
+import io.vpanel.spi.MaintenanceAction;
+import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.management.LinkStatus;
+import io.vpanel.testkit.EtcdCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three agents started from their configuration files with {@code management: {driver: etcd}}
+ * against a real 3-member etcd: they register, a host evacuates to the others with its moves
+ * reserved in etcd, and while it holds the only maintenance slot another host's request is NO-GO
+ * naming the holder, until the first is back.
+ */
+class EtcdAgentsTest {
+  @TempDir static Path dir;
+  static EtcdCluster etcd;
+  private final List<RunningAgent> agents = new ArrayList<>();
+
+  @BeforeAll
+  static void startEtcd() throws IOException {
+    etcd = EtcdCluster.start(dir.resolve("etcd"));
+  }
+
+  @AfterAll
+  static void stopEtcd() {
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  @AfterEach
+  void stopAgents() {
+    agents.forEach(RunningAgent::close);
+  }
+
+  private RunningAgent agent(String host) throws IOException {
+    Path token = dir.resolve(host + ".token");
+    Files.writeString(token, "etcd-agents-test-token-" + host);
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path file = dir.resolve(host + ".yaml");
+    Files.writeString(
+        file,
+        """
+        host:
+          name: %s
+        hypervisor:
+          driver: sim
+          hosts: 3
+          vms: 6
+          seed: 3
+          migrationUri: sim+tcp://%s/
+        management:
+          driver: etcd
+          endpoints: [%s]
+          cluster: agents-test
+          leaseTtlSeconds: 3
+          maxHostsInMaintenance: 1
+        api:
+          listen: 127.0.0.1:0
+          tokenFile: %s
+        """
+            .formatted(host, host, String.join(", ", etcd.endpoints()), token));
+    RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(file));
+    agents.add(agent);
+    return agent;
+  }
+
+  private static HostStatus own(RunningAgent agent, String host) {
+    return agent.engine().snapshot().host(host).orElseThrow();
+  }
+
+  @Test
+  void oneHostAtATimeEvacuatesThroughEtcdAndTheOtherIsToldWhoHoldsTheSlot() throws Exception {
+    RunningAgent one = agent("sim-01");
+    RunningAgent two = agent("sim-02");
+    RunningAgent three = agent("sim-03");
+    for (RunningAgent[] pair : new RunningAgent[][] {{one, null}, {two, null}, {three, null}}) {
+      String host = pair[0] == one ? "sim-01" : pair[0] == two ? "sim-02" : "sim-03";
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> own(pair[0], host).managementLink() == LinkStatus.CONNECTED);
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/agents-test/hosts/")
+                    .contains("sim-03"));
+
+    CommandResult entered =
+        two.engine()
+            .request("sim-02", MaintenanceAction.ENTER, "api:ops")
+            .get(30, TimeUnit.SECONDS);
+    assertThat(entered.accepted()).as(entered.message()).isTrue();
+    assertThat(
+            etcd.etcdctl(
+                "get", "--prefix", "--print-value-only", "/vpanel/agents-test/maintenance/slots/"))
+        .contains("\"host\":\"sim-02\"");
+
+    CommandResult refused =
+        one.engine()
+            .request("sim-01", MaintenanceAction.ENTER, "panel:web")
+            .get(30, TimeUnit.SECONDS);
+    assertThat(refused.accepted()).isFalse();
+    assertThat(refused.message())
+        .isEqualTo("NO-GO: max 1 host(s) in maintenance; slot held by sim-02 (api:ops)");
+
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> own(two, "sim-02").maintenance().state() == MaintenanceState.IN_MAINTENANCE);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                etcd.etcdctl("get", "--print-value-only", "/vpanel/agents-test/hosts/sim-02")
+                    .contains("\"state\":\"IN_MAINTENANCE\""));
+    assertThat(etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/agents-test/reservations/"))
+        .as("every move's reservation ended with it")
+        .doesNotContain("/vpanel/agents-test/reservations/sim-01/x");
+
+    CommandResult exited =
+        two.engine().request("sim-02", MaintenanceAction.EXIT, "api:ops").get(30, TimeUnit.SECONDS);
+    assertThat(exited.accepted()).as(exited.message()).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> own(two, "sim-02").maintenance().state() == MaintenanceState.OPERATIONAL);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                one.engine()
+                    .request("sim-01", MaintenanceAction.ENTER, "panel:web")
+                    .get(30, TimeUnit.SECONDS)
+                    .accepted());
+  }
+}
