@@ -219,6 +219,9 @@ public final class Wiring {
               management,
               bindings,
               journal.map(OpenedJournal::writer).orElse(Journal.NONE));
+      // A peer that registers later (a registry such as etcd) is connected like those above.
+      // The engine closes those connections itself.
+      engine.connectPeersWith(driver::connect);
       engine.start();
       api.start(engine, config.listenHost(), config.listenPort());
       resources.add(() -> closeAll(scheduler, io));

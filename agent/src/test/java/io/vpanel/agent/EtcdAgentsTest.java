@@ -53,6 +53,10 @@ class EtcdAgentsTest {
   }
 
   private RunningAgent agent(String host) throws IOException {
+    return agent(host, 3);
+  }
+
+  private RunningAgent agent(String host, int simHosts) throws IOException {
     Path token = dir.resolve(host + ".token");
     Files.writeString(token, "etcd-agents-test-token-" + host);
     Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
@@ -64,7 +68,7 @@ class EtcdAgentsTest {
           name: %s
         hypervisor:
           driver: sim
-          hosts: 3
+          hosts: %d
           vms: 6
           seed: 3
           migrationUri: sim+tcp://%s/
@@ -78,7 +82,7 @@ class EtcdAgentsTest {
           listen: 127.0.0.1:0
           tokenFile: %s
         """
-            .formatted(host, host, String.join(", ", etcd.endpoints()), token));
+            .formatted(host, simHosts, host, String.join(", ", etcd.endpoints()), token));
     RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(file));
     agents.add(agent);
     return agent;
@@ -151,5 +155,56 @@ class EtcdAgentsTest {
                     .request("sim-01", MaintenanceAction.ENTER, "panel:web")
                     .get(30, TimeUnit.SECONDS)
                     .accepted());
+  }
+
+  private static List<String> hostsSeenBy(RunningAgent agent) {
+    return agent.engine().snapshot().hosts().stream().map(HostStatus::name).toList();
+  }
+
+  @Test
+  void aHostThatRegistersLaterJoinsEveryAgentsViewAndLeavesItWithItsLease() throws Exception {
+    // Each agent's simulator has four hosts; the first agent starts when sim-02 and sim-03 are
+    // registered, so sim-04 is not among its peers until its own agent registers.
+    RunningAgent two = agent("sim-02", 4);
+    RunningAgent three = agent("sim-03", 4);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/agents-test/hosts/")
+                    .contains("sim-03"));
+    RunningAgent one = agent("sim-01", 4);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> hostsSeenBy(one).containsAll(List.of("sim-01", "sim-02", "sim-03")));
+    assertThat(hostsSeenBy(one)).doesNotContain("sim-04");
+
+    RunningAgent four = agent("sim-04", 4);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                one.engine()
+                    .snapshot()
+                    .host("sim-04")
+                    .map(h -> h.capacity().isPresent())
+                    .orElse(false));
+    assertThat(hostsSeenBy(two)).contains("sim-04");
+    assertThat(
+            one.engine().plan("sim-01").get(10, TimeUnit.SECONDS).moves().stream()
+                .map(m -> m.destination()))
+        .as("the newcomer takes guests")
+        .contains("sim-04");
+
+    agents.remove(four);
+    four.close();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> !hostsSeenBy(one).contains("sim-04") && !hostsSeenBy(three).contains("sim-04"));
+    assertThat(
+            one.engine().plan("sim-01").get(10, TimeUnit.SECONDS).moves().stream()
+                .map(m -> m.destination()))
+        .doesNotContain("sim-04");
   }
 }

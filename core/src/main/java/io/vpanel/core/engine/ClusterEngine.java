@@ -12,6 +12,7 @@ import io.vpanel.spi.alert.AlertListener;
 import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.alert.HardwareAlert;
 import io.vpanel.spi.alert.SourceHealth;
+import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.spi.management.MaintenanceRequest;
 import io.vpanel.spi.management.ManagementBackend;
@@ -104,6 +105,14 @@ public final class ClusterEngine implements AutoCloseable {
         host.alertCursors.putAll(memory.alertCursors());
       }
     }
+  }
+
+  /**
+   * How to connect a peer that registers while the agent runs (the hypervisor driver's {@code
+   * connect}); without one, such a peer is used after a restart. Call before {@link #start}.
+   */
+  public void connectPeersWith(PeerConnector connector) {
+    onOwner(() -> parts.peers.connectWith(connector));
   }
 
   /** Subscribes to every driver and reads the first inventories. Returns at once. */
@@ -214,6 +223,12 @@ public final class ClusterEngine implements AutoCloseable {
       }
 
       @Override
+      public void onPeersChanged(List<HostEndpoint> peers) {
+        List<HostEndpoint> copy = List.copyOf(peers);
+        parts.scheduler.execute(() -> parts.peers.changed(copy));
+      }
+
+      @Override
       public void onMaintenanceRequest(MaintenanceRequest request) {
         parts.scheduler.execute(
             () ->
@@ -229,6 +244,7 @@ public final class ClusterEngine implements AutoCloseable {
         () -> {
           parts.closed = true;
           parts.watchdog.stop();
+          parts.peers.closeAll();
           for (AutoCloseable closeable : closeables) {
             try {
               closeable.close();

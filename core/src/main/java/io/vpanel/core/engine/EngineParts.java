@@ -43,6 +43,7 @@ final class EngineParts {
   final RunMemory memory;
   final InventorySync inventory;
   final PfaPolicy pfa;
+  final PeerMembership peers;
   final HaAssessment ha;
   final PanelMessages messages;
   final ButtonGestures gestures;
@@ -83,6 +84,7 @@ final class EngineParts {
     this.memory = new RunMemory(this);
     this.inventory = new InventorySync(this);
     this.pfa = new PfaPolicy(this);
+    this.peers = new PeerMembership(this);
     this.ha = new HaAssessment(this);
     this.messages = new PanelMessages(this);
     this.gestures = new ButtonGestures(this);

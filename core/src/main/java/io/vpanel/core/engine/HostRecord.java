@@ -26,6 +26,10 @@ final class HostRecord {
   final boolean controlled;
 
   boolean connected = true;
+
+  /** A peer the management backend no longer lists (it left the registry). */
+  boolean departed;
+
   String connectionReason = "";
   boolean inventoryLoaded;
 

@@ -24,6 +24,11 @@ final class HostTable {
     }
   }
 
+  /** Forgets a host (a peer that left the cluster and that nothing refers to any more). */
+  void remove(String name) {
+    hosts.remove(name);
+  }
+
   HostRecord get(String name) {
     return hosts.get(name);
   }
@@ -102,14 +107,16 @@ final class HostTable {
 
   /**
    * Whether a host may receive guests now: reachable, read, and (when this agent runs its
-   * maintenance) operational and not quarantined by PFA protect. A host that starts entering, is in
-   * maintenance, failed or quarantined, receives nothing.
+   * maintenance) operational, not quarantined by PFA protect, and still listed by the management
+   * backend. A host that starts entering, is in maintenance, failed or quarantined, receives
+   * nothing.
    */
   static boolean acceptsGuests(HostRecord host) {
     return host.connected
         && host.inventoryLoaded
         && host.capacity != null
         && !host.quarantined
+        && !host.departed
         && (!host.controlled || host.state == MaintenanceState.OPERATIONAL);
   }
 

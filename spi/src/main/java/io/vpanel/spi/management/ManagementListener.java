@@ -1,5 +1,8 @@
 package io.vpanel.spi.management;
 
+import io.vpanel.spi.hypervisor.HostEndpoint;
+import java.util.List;
+
 /** Receives what a management backend reports. Must return quickly, never block; any thread. */
 public interface ManagementListener {
   /** The backend's own link to the management side (not the hypervisors': core shows those). */
@@ -10,4 +13,11 @@ public interface ManagementListener {
 
   /** A maintenance request from the management side; answered like any other request. */
   default void onMaintenanceRequest(MaintenanceRequest request) {}
+
+  /**
+   * The other hosts changed (one registered, one left): the whole list now, without this agent's
+   * own host, as {@link ManagementBackend#peers()} would answer. A backend with static peers never
+   * calls it. Called only when the list changed.
+   */
+  default void onPeersChanged(List<HostEndpoint> peers) {}
 }

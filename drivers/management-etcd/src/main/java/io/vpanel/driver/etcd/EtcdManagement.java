@@ -53,6 +53,9 @@ public final class EtcdManagement implements ManagementBackend {
   private volatile boolean started;
   private volatile boolean closed;
 
+  /** The peers last reported to the listener, so it hears of changes only. */
+  private List<HostEndpoint> reportedPeers;
+
   /** Connects and reads the registry once, so {@link #peers} answers at once. */
   public EtcdManagement(EtcdSettings settings, DriverContext context) {
     this.settings = settings;
@@ -119,6 +122,8 @@ public final class EtcdManagement implements ManagementBackend {
       return;
     }
     started = true;
+    reportedPeers = peers();
+    directory.onChange(view -> peersMayHaveChanged());
     inbox = new Inbox(client, settings, keys, json, host, new ForwardingListener());
     inbox.start();
     registrar.start();
@@ -222,6 +227,17 @@ public final class EtcdManagement implements ManagementBackend {
 
   EtcdCoordinator etcdCoordinator() {
     return coordinator;
+  }
+
+  /** Tells the listener the peers when a host joined or left (not when one published a report). */
+  private synchronized void peersMayHaveChanged() {
+    List<HostEndpoint> now = peers();
+    ManagementListener current = listener.get();
+    if (closed || current == null || now.equals(reportedPeers)) {
+      return;
+    }
+    reportedPeers = now;
+    current.onPeersChanged(now);
   }
 
   private void linkChanged(LinkStatus status, String reason) {
