@@ -81,7 +81,10 @@ public final class JsonViews {
     node.put("controlled", h.controlled());
     node.put("runningVms", h.runningVms());
     node.put("totalVms", h.vms().size());
-    node.set("maintenance", maintenance(h.maintenance()));
+    ObjectNode maintenance = maintenance(h.maintenance());
+    h.queued()
+        .ifPresentOrElse(q -> maintenance.put("queued", q), () -> maintenance.putNull("queued"));
+    node.set("maintenance", maintenance);
     node.put("managementLink", h.managementLink().name());
     node.put("pfaProtect", h.pfaProtect().name());
     node.put("drs", h.drs().name());

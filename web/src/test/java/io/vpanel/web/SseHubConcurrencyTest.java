@@ -208,6 +208,7 @@ class SseHubConcurrencyTest {
         HaStatus.OFF,
         List.of(),
         Optional.empty(),
+        Optional.empty(),
         List.of(),
         List.of());
   }

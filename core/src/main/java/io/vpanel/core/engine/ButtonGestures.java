@@ -51,6 +51,14 @@ final class ButtonGestures {
     parts.publish();
   }
 
+  /** What the button does on {@code host} now: a queued request is withdrawn by it. */
+  private static Optional<MaintenanceAction> actionOn(HostRecord host) {
+    if (host.queued != null && host.state == MaintenanceState.OPERATIONAL) {
+      return Optional.of(MaintenanceAction.CANCEL);
+    }
+    return actionIn(host.state);
+  }
+
   private static Optional<MaintenanceAction> actionIn(MaintenanceState state) {
     return switch (state) {
       case OPERATIONAL -> Optional.of(MaintenanceAction.ENTER);
@@ -61,7 +69,7 @@ final class ButtonGestures {
   }
 
   private Optional<MaintenanceAction> actionOrBusy(HostRecord host) {
-    Optional<MaintenanceAction> action = actionIn(host.state);
+    Optional<MaintenanceAction> action = actionOn(host);
     if (action.isEmpty()) {
       parts.messages.show(host, "BUSY: " + host.state.name().replace('_', ' '));
     }
@@ -72,7 +80,7 @@ final class ButtonGestures {
     if (host.hold != null) {
       return;
     }
-    if (actionIn(host.state).isEmpty() && parts.messages.acknowledge(host, panel)) {
+    if (actionOn(host).isEmpty() && parts.messages.acknowledge(host, panel)) {
       return;
     }
     Optional<MaintenanceAction> action = actionOrBusy(host);

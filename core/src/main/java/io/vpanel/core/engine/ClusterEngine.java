@@ -214,7 +214,11 @@ public final class ClusterEngine implements AutoCloseable {
     return new ManagementListener() {
       @Override
       public void onLinkStatus(LinkStatus status, String reason) {
-        parts.scheduler.execute(() -> parts.publisher.backendLink(status));
+        parts.scheduler.execute(
+            () -> {
+              parts.publisher.backendLink(status);
+              parts.commands.linkChanged(status);
+            });
       }
 
       @Override

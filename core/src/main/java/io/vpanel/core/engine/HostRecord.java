@@ -65,6 +65,9 @@ final class HostRecord {
   /** A press-only panel's first press, waiting for its confirming press. */
   Offer offer;
 
+  /** A request the coordinator could not decide (its link lost), asked again when it is back. */
+  Queued queued;
+
   /** When the outstanding inventory read started, null when none is outstanding. */
   Instant readStartedAt;
 
@@ -158,6 +161,26 @@ final class HostRecord {
     PostedNotice acknowledged(String panel, Instant at) {
       return new PostedNotice(
           id, notice, new io.vpanel.core.model.NoticeView.Acknowledgement(panel, at));
+    }
+  }
+
+  /**
+   * A queued request.
+   *
+   * @param action what was asked
+   * @param origin who asked
+   * @param reason why the coordinator could not decide
+   * @param since when it was queued
+   * @param retry the next attempt
+   */
+  record Queued(
+      io.vpanel.spi.MaintenanceAction action,
+      Origin origin,
+      String reason,
+      Instant since,
+      Scheduler.Cancellable retry) {
+    String describe() {
+      return action.label() + " from " + origin.label() + " since " + since + ": " + reason;
     }
   }
 

@@ -7,6 +7,7 @@ import io.vpanel.core.plan.Move;
 import io.vpanel.core.plan.Plan;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.management.Coordinator;
@@ -22,15 +23,21 @@ import java.util.concurrent.CompletableFuture;
  * machine. Every request and its answer is recorded. Owner thread only.
  */
 final class MaintenanceCommands {
+  /** How often a queued request is asked again while the link does not say it is back. */
+  static final java.time.Duration QUEUED_RETRY = java.time.Duration.ofSeconds(15);
+
   private final EngineParts parts;
 
   MaintenanceCommands(EngineParts parts) {
     this.parts = parts;
     parts.events.subscribe(
         event -> {
-          if (event instanceof EngineEvents.StateChanged changed
-              && changed.to() == MaintenanceState.OPERATIONAL) {
-            parts.coordinator.release(changed.host().name());
+          if (event instanceof EngineEvents.StateChanged changed) {
+            if (changed.to() == MaintenanceState.OPERATIONAL) {
+              parts.coordinator.release(changed.host().name());
+            } else {
+              dropQueued(changed.host()); // it moved on: nothing queued is asked again
+            }
           }
         });
   }
@@ -129,7 +136,11 @@ final class MaintenanceCommands {
     try {
       answer = admission.join();
     } catch (RuntimeException e) {
-      return CommandResult.refused("NO-GO: coordinator unavailable: " + ActivityLog.reason(e));
+      answer =
+          Coordinator.Admission.unavailable("coordinator unavailable: " + ActivityLog.reason(e));
+    }
+    if (answer.unavailable()) {
+      return queue(host, MaintenanceAction.ENTER, origin, answer.reason());
     }
     if (!answer.granted()) {
       return CommandResult.refused("NO-GO: " + answer.reason());
@@ -144,6 +155,49 @@ final class MaintenanceCommands {
     recordPlan(host, plan, origin);
     start(host, plan, origin);
     return CommandResult.accepted(plan.summary());
+  }
+
+  /**
+   * The coordinator could not decide: the request waits for the management link, shown on the
+   * panels and in the API, and is asked again (once) when the link is back, or every {@link
+   * #QUEUED_RETRY} until then; a cancel withdraws it.
+   */
+  private CommandResult queue(
+      HostRecord host, MaintenanceAction action, Origin origin, String reason) {
+    dropQueued(host);
+    Scheduler.Cancellable retry = parts.scheduler.schedule(QUEUED_RETRY, () -> askQueued(host));
+    host.queued = new HostRecord.Queued(action, origin, reason, parts.scheduler.now(), retry);
+    return CommandResult.accepted(
+        "QUEUED: " + action.label() + " waits for the management link (" + reason + ")");
+  }
+
+  /** The management link is back (or the retry is due): the queued request is asked again. */
+  void askQueued(HostRecord host) {
+    HostRecord.Queued queued = host.queued;
+    if (queued == null || parts.closed) {
+      return;
+    }
+    dropQueued(host);
+    handle(host.name(), queued.action(), queued.origin());
+  }
+
+  /** The management link changed: queued requests are asked again once it is connected. */
+  void linkChanged(io.vpanel.spi.management.LinkStatus status) {
+    if (status != io.vpanel.spi.management.LinkStatus.CONNECTED) {
+      return;
+    }
+    for (HostRecord host : List.copyOf(parts.hosts.all())) {
+      if (host.queued != null) {
+        askQueued(host);
+      }
+    }
+  }
+
+  private static void dropQueued(HostRecord host) {
+    if (host.queued != null) {
+      host.queued.retry().cancel();
+      host.queued = null;
+    }
   }
 
   private void recordPlan(HostRecord host, Plan plan, Origin origin) {
@@ -191,6 +245,11 @@ final class MaintenanceCommands {
   }
 
   private CommandResult cancel(HostRecord host, Origin origin) {
+    if (host.queued != null && host.state != MaintenanceState.ENTERING) {
+      String what = host.queued.action().label();
+      dropQueued(host);
+      return CommandResult.accepted("queued " + what + " of " + host.name() + " withdrawn");
+    }
     if (host.state != MaintenanceState.ENTERING || host.batch == null) {
       return CommandResult.refused(
           host.name() + " is " + host.state + "; only an evacuation in progress can be cancelled");

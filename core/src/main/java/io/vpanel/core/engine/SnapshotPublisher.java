@@ -147,6 +147,9 @@ final class SnapshotPublisher {
                         && (!h.notices.isEmpty()
                             || !h.activeAlerts.isEmpty()
                             || h.pfaWaiting != null
+                            || h.queued != null
+                            || managementLink() == LinkStatus.LOST
+                            || managementLink() == LinkStatus.DEGRADED
                             || h.message != null
                             || !parts.panels.faultLines(h).isEmpty()));
     if (needed && rotationTask == null && !parts.closed) {
@@ -204,7 +207,15 @@ final class SnapshotPublisher {
     List<String> notices = PanelMessages.lines(host);
     Optional<PanelState> panel = Optional.empty();
     if (host.controlled) {
-      List<String> rotating = new ArrayList<>(PfaPolicy.lines(host));
+      List<String> rotating = new ArrayList<>();
+      if (host.queued != null) {
+        rotating.add("QUEUED: " + host.queued.action().label().toUpperCase(java.util.Locale.ROOT));
+        rotating.add("WAITS FOR MGMT LINK");
+      }
+      if (link == LinkStatus.LOST || link == LinkStatus.DEGRADED) {
+        rotating.add("MGMT LINK " + link.name());
+      }
+      rotating.addAll(PfaPolicy.lines(host));
       rotating.addAll(parts.panels.faultLines(host));
       rotating.addAll(notices);
       List<String> said = new ArrayList<>(rotating);
@@ -264,6 +275,7 @@ final class SnapshotPublisher {
         drs,
         ha,
         PanelMessages.views(host),
+        Optional.ofNullable(host.queued).map(HostRecord.Queued::describe),
         panel,
         parts.panels.health(host),
         alertSources(host));

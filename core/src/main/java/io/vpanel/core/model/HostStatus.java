@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param ha whether its guests could restart elsewhere
  * @param pfa PFA protect in detail: quarantine, a waiting automatic entry, the alerts it acts on
  * @param notices notices not expired, newest first (acknowledged ones are off the panels)
+ * @param queued a request waiting for the management link to be decided ({@code enter from
+ *     panel:web since ...: etcd unreachable: ...}), empty when none
  * @param panel the panel state of the host laid out for the default 4 x 20 display, when controlled
  *     (each panel gets its own layout; this one is for the API and CLI)
  * @param panels the health of each of the host's panels
@@ -48,6 +50,7 @@ public record HostStatus(
     DrsMode drs,
     HaStatus ha,
     List<NoticeView> notices,
+    Optional<String> queued,
     Optional<PanelState> panel,
     List<PanelHealth> panels,
     List<AlertSourceView> alertSources) {

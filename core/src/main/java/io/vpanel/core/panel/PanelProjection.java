@@ -259,20 +259,27 @@ public final class PanelProjection {
   }
 
   /**
-   * The line that tells the technician what the button does now, during a gesture; shorter on a
-   * display narrower than 20 columns, so the action word always shows.
+   * The line that tells the technician what the button does now, during a gesture; the short form
+   * wherever the long one does not fit ({@code PRESS AGAIN TO CANCEL} is 21 characters), so the
+   * action word always shows.
    */
   private static Optional<String> prompt(Input in, Optional<ConfirmFeedback> confirm, int cols) {
-    boolean narrow = cols < 20;
     if (in.hold().isPresent()) {
       HoldFeedback hold = in.hold().get();
       long seconds = Math.max(1, (hold.confirmAfter().toMillis() + 999) / 1000);
       String action = hold.action().toUpperCase(Locale.ROOT);
       return Optional.of(
-          narrow ? "HOLD " + seconds + "S: " + action : "HOLD " + seconds + "S TO " + action);
+          fitting("HOLD " + seconds + "S TO " + action, "HOLD " + seconds + "S: " + action, cols));
     }
     return confirm.map(
-        c -> (narrow ? "AGAIN TO " : "PRESS AGAIN TO ") + c.action().toUpperCase(Locale.ROOT));
+        c -> {
+          String action = c.action().toUpperCase(Locale.ROOT);
+          return fitting("PRESS AGAIN TO " + action, "AGAIN TO " + action, cols);
+        });
+  }
+
+  private static String fitting(String long_, String short_, int cols) {
+    return long_.length() <= cols ? long_ : short_;
   }
 
   private static String stateLine(Input in) {

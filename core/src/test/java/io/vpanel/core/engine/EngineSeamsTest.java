@@ -207,12 +207,18 @@ class EngineSeamsTest {
     int granted;
     int unreserved;
 
+    /** Answers that it cannot decide (its peer unreachable) while set. */
+    volatile boolean unreachable = false;
+
     StrictCoordinator(String refusedHost) {
       this.refusedHost = refusedHost;
     }
 
     @Override
     public CompletableFuture<Admission> admit(AdmissionRequest request) {
+      if (unreachable) {
+        return CompletableFuture.completedFuture(Admission.unavailable("etcd unreachable"));
+      }
       return CompletableFuture.completedFuture(
           admit
               ? Admission.granted("slot free")
@@ -291,5 +297,85 @@ class EngineSeamsTest {
     scheduler.runUntil(exit::isDone, Duration.ofSeconds(1));
     assertThat(exit.join().accepted()).isTrue();
     assertThat(state("h1")).isIn(MaintenanceState.EXITING, MaintenanceState.OPERATIONAL);
+  }
+
+  @Test
+  void aRequestTheCoordinatorCannotDecideIsQueuedAndAskedOnceWhenTheLinkIsBack() {
+    StrictCoordinator coordinator = new StrictCoordinator("h9");
+    coordinator.admit = true;
+    coordinator.unreachable = true;
+    ScriptedBackend backend = new ScriptedBackend(coordinator);
+    start(backend);
+    backend.listener.onLinkStatus(LinkStatus.LOST, "etcd unreachable");
+
+    CompletableFuture<CommandResult> queued =
+        engine.request("h1", MaintenanceAction.ENTER, "panel:web");
+    scheduler.runUntil(queued::isDone, Duration.ofSeconds(1));
+    assertThat(queued.join().accepted()).isTrue();
+    assertThat(queued.join().message())
+        .isEqualTo("QUEUED: enter waits for the management link (etcd unreachable)");
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(state("h1")).isEqualTo(MaintenanceState.OPERATIONAL);
+    assertThat(engine.snapshot().host("h1").orElseThrow().queued())
+        .hasValueSatisfying(q -> assertThat(q).startsWith("enter from panel:web since "));
+    assertThat(String.join("|", panel.last().lines())).contains("QUEUED: ENTER");
+    scheduler.advance(Duration.ofSeconds(8));
+    assertThat(
+            panel.rendered.stream()
+                .map(p -> String.join("|", p.lines()))
+                .anyMatch(l -> l.contains("MGMT LINK LOST")))
+        .isTrue();
+
+    // Still unreachable at the periodic retry: still queued, nothing decided.
+    scheduler.advance(MaintenanceCommands.QUEUED_RETRY);
+    assertThat(state("h1")).isEqualTo(MaintenanceState.OPERATIONAL);
+    assertThat(engine.snapshot().host("h1").orElseThrow().queued()).isPresent();
+
+    coordinator.unreachable = false;
+    backend.listener.onLinkStatus(LinkStatus.CONNECTED, "back");
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(state("h1")).isEqualTo(MaintenanceState.ENTERING);
+    assertThat(engine.snapshot().host("h1").orElseThrow().queued()).isEmpty();
+    // Asked once: a later link flap decides nothing again.
+    backend.listener.onLinkStatus(LinkStatus.CONNECTED, "again");
+    scheduler.runUntil(() -> state("h1") == MaintenanceState.IN_MAINTENANCE, HOUR);
+    assertThat(state("h1")).isEqualTo(MaintenanceState.IN_MAINTENANCE);
+  }
+
+  @Test
+  void aQueuedRequestIsWithdrawnByCancelOrTheButton() {
+    StrictCoordinator coordinator = new StrictCoordinator("h9");
+    coordinator.admit = true;
+    coordinator.unreachable = true;
+    ScriptedBackend backend = new ScriptedBackend(coordinator);
+    start(backend);
+
+    CompletableFuture<CommandResult> queued =
+        engine.request("h1", MaintenanceAction.ENTER, "api:ops");
+    scheduler.runUntil(queued::isDone, Duration.ofSeconds(1));
+    CompletableFuture<CommandResult> cancel =
+        engine.request("h1", MaintenanceAction.CANCEL, "api:ops");
+    scheduler.runUntil(cancel::isDone, Duration.ofSeconds(1));
+    assertThat(cancel.join().message()).isEqualTo("queued enter of h1 withdrawn");
+    assertThat(engine.snapshot().host("h1").orElseThrow().queued()).isEmpty();
+
+    // Queued again from the panel (press-only: press, press), then withdrawn the same way.
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(engine.snapshot().host("h1").orElseThrow().queued()).isPresent();
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(String.join("|", panel.last().lines())).contains("AGAIN TO CANCEL");
+    panel.key(PanelButton.MAINTENANCE, scheduler);
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(engine.snapshot().host("h1").orElseThrow().queued()).isEmpty();
+
+    coordinator.unreachable = false;
+    backend.listener.onLinkStatus(LinkStatus.CONNECTED, "back");
+    scheduler.advance(Duration.ofSeconds(1));
+    assertThat(state("h1"))
+        .as("nothing withdrawn is asked again")
+        .isEqualTo(MaintenanceState.OPERATIONAL);
   }
 }

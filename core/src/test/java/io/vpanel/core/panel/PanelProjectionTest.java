@@ -555,6 +555,21 @@ class PanelProjectionTest {
   }
 
   @Test
+  void onTwentyColumnsTheCancelOfferIsShortenedSoItsActionWordShows() {
+    PanelProjection.Input in = input(view(MaintenanceState.ENTERING));
+    List<String> lines =
+        PanelProjection.lines(
+            small(in, 4, 20, Optional.empty(), 0),
+            Optional.of(new ConfirmFeedback("cancel", Instant.EPOCH)));
+    assertThat(lines).contains(PanelProjection.fit("AGAIN TO CANCEL", 20));
+    List<String> exit =
+        PanelProjection.lines(
+            small(in, 4, 20, Optional.empty(), 0),
+            Optional.of(new ConfirmFeedback("exit", Instant.EPOCH)));
+    assertThat(exit).contains(PanelProjection.fit("PRESS AGAIN TO EXIT", 20));
+  }
+
+  @Test
   void onSixteenColumnsEveryOfferKeepsItsActionWord() {
     PanelProjection.Input in = input(view(MaintenanceState.ENTERING));
     for (String action : List.of("enter", "exit", "cancel")) {

@@ -38,14 +38,25 @@ public interface Coordinator {
    *
    * @param granted whether the host may start
    * @param reason why not, or who granted it
+   * @param unavailable true when the coordinator could not decide (its peer unreachable): core
+   *     queues the request and asks again once the management link is back, instead of refusing
    */
-  record Admission(boolean granted, String reason) {
+  record Admission(boolean granted, String reason, boolean unavailable) {
+    public Admission(boolean granted, String reason) {
+      this(granted, reason, false);
+    }
+
     public static Admission granted(String reason) {
       return new Admission(true, reason);
     }
 
     public static Admission refused(String reason) {
       return new Admission(false, reason);
+    }
+
+    /** Not decided: the coordinator's peer cannot be reached now. */
+    public static Admission unavailable(String reason) {
+      return new Admission(false, reason, true);
     }
   }
 

@@ -124,7 +124,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
 
   private Admission decideAdmission(AdmissionRequest request) {
     if (registrar.leaseId() == 0) {
-      return Admission.refused(
+      return Admission.unavailable(
           "management link lost: " + request.host() + " is not registered in etcd");
     }
     String host = request.host();
@@ -228,7 +228,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
       pause(attempt);
     }
     return lastFailure != null
-        ? Admission.refused("etcd unreachable: " + lastFailure.getMessage())
+        ? Admission.unavailable("etcd unreachable: " + lastFailure.getMessage())
         : Admission.refused("etcd admission contended; try again");
   }
 
