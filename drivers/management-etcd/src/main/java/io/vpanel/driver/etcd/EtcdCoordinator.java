@@ -79,6 +79,11 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentLinkedQueue<Ending> ending = new ConcurrentLinkedQueue<>();
 
+  /**
+   * Hosts admitted locally while etcd was unreachable, whose slot is to be taken once it is back.
+   */
+  private final ConcurrentLinkedQueue<AdmissionRequest> claimLater = new ConcurrentLinkedQueue<>();
+
   /** Hosts this agent was granted a slot for and has not released: their evacuation runs. */
   private final java.util.Set<String> admitted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -116,6 +121,18 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
 
   private Admission admitNow(AdmissionRequest request) {
     Admission answer = decideAdmission(request);
+    if (answer.unavailable() && settings.admitsLocally()) {
+      // whenUnreachable: local — the operator chose to go on against the peers last seen.
+      log.warn(
+          "{}: {}; admitted locally (whenUnreachable: local), the slot is taken when etcd is back",
+          request.host(),
+          answer.reason());
+      claimLater.add(request);
+      answer =
+          Admission.granted(
+              "admitted locally while etcd is unreachable (whenUnreachable: local): "
+                  + answer.reason());
+    }
     if (answer.granted()) {
       admitted.add(request.host());
     }
@@ -549,6 +566,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
 
   private void releaseLoop() {
     while (!closed) {
+      claimLocalAdmissions();
       long now = System.nanoTime();
       for (Ending end : ending) {
         long revision =
@@ -568,6 +586,39 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
         Thread.sleep(100);
       } catch (InterruptedException e) {
         return;
+      }
+    }
+  }
+
+  /**
+   * Takes the slots of hosts admitted locally once etcd answers again; a slot that is no longer
+   * free is reported (more hosts are in maintenance than allowed: the risk of {@code local}).
+   */
+  private void claimLocalAdmissions() {
+    for (AdmissionRequest request : claimLater) {
+      if (!admitted.contains(request.host())) {
+        claimLater.remove(request); // its maintenance ended meanwhile
+        continue;
+      }
+      if (registrar.leaseId() == 0) {
+        return;
+      }
+      Admission answer = decideAdmission(request);
+      if (answer.unavailable()) {
+        return;
+      }
+      claimLater.remove(request);
+      if (answer.granted()) {
+        log.info(
+            "{}: locally admitted maintenance recorded in etcd ({})",
+            request.host(),
+            answer.reason());
+      } else {
+        log.warn(
+            "{} entered maintenance while etcd was unreachable and now exceeds the cluster's limit:"
+                + " {}",
+            request.host(),
+            answer.reason());
       }
     }
   }

@@ -40,6 +40,10 @@ import java.util.List;
  * @param ha whether HA status is computed and shown (default true)
  * @param haReserve whether admission keeps the HA reserve: refused when, once the host's guests
  *     have left, the other hosts could no longer take the busiest host's guests (default false)
+ * @param whenUnreachable what a request for maintenance does while etcd cannot be reached: {@code
+ *     wait} (the default) queues it until the link is back; {@code local} admits it at once against
+ *     the peers this agent last saw, and takes the slot in etcd when the link returns (two hosts
+ *     may then be in maintenance where one was allowed: the risk is the operator's)
  */
 public record EtcdSettings(
     List<String> endpoints,
@@ -59,7 +63,8 @@ public record EtcdSettings(
     String migrationUri,
     DrsMode drs,
     Boolean ha,
-    Boolean haReserve)
+    Boolean haReserve,
+    String whenUnreachable)
     implements DriverSettings {
 
   public EtcdSettings {
@@ -103,6 +108,17 @@ public record EtcdSettings(
     drs = drs == null ? DrsMode.AUTOMATIC : drs;
     ha = ha == null ? Boolean.TRUE : ha;
     haReserve = haReserve == null ? Boolean.FALSE : haReserve;
+    whenUnreachable =
+        whenUnreachable == null || whenUnreachable.isBlank() ? "wait" : whenUnreachable;
+    if (!whenUnreachable.equals("wait") && !whenUnreachable.equals("local")) {
+      throw new IllegalArgumentException(
+          "whenUnreachable must be wait or local, was '" + whenUnreachable + "'");
+    }
+  }
+
+  /** True when a request is admitted locally while etcd cannot be reached. */
+  boolean admitsLocally() {
+    return whenUnreachable.equals("local");
   }
 
   /** The defaults: one etcd on this machine's standard port. */
@@ -125,7 +141,8 @@ public record EtcdSettings(
         "",
         DrsMode.AUTOMATIC,
         true,
-        false);
+        false,
+        "wait");
   }
 
   /** These settings against other endpoints and cluster. */
@@ -148,7 +165,8 @@ public record EtcdSettings(
         migrationUri,
         drs,
         ha,
-        haReserve);
+        haReserve,
+        whenUnreachable);
   }
 
   /** These settings with other times and another maintenance limit. */
@@ -175,7 +193,8 @@ public record EtcdSettings(
         migrationUri,
         drs,
         ha,
-        haReserve);
+        haReserve,
+        whenUnreachable);
   }
 
   /** These settings with TLS files and credentials. */
@@ -203,7 +222,8 @@ public record EtcdSettings(
         migrationUri,
         drs,
         ha,
-        haReserve);
+        haReserve,
+        whenUnreachable);
   }
 
   /** These settings publishing other addresses for this host. */
@@ -227,7 +247,32 @@ public record EtcdSettings(
         newMigrationUri,
         drs,
         ha,
-        haReserve);
+        haReserve,
+        whenUnreachable);
+  }
+
+  /** These settings with another answer to an unreachable etcd ({@code wait} or {@code local}). */
+  public EtcdSettings whenUnreachable(String answer) {
+    return new EtcdSettings(
+        endpoints,
+        cluster,
+        leaseTtlSeconds,
+        electionTtlSeconds,
+        maxHostsInMaintenance,
+        requestTimeoutMillis,
+        releaseGraceMillis,
+        caFile,
+        certFile,
+        keyFile,
+        user,
+        passwordFile,
+        apiAddress,
+        hypervisorUri,
+        migrationUri,
+        drs,
+        ha,
+        haReserve,
+        answer);
   }
 
   /** These settings with the HA reserve kept or not. */
@@ -250,7 +295,8 @@ public record EtcdSettings(
         migrationUri,
         drs,
         ha,
-        keep);
+        keep,
+        whenUnreachable);
   }
 
   Duration requestTimeout() {

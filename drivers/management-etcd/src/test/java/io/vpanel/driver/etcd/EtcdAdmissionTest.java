@@ -209,4 +209,40 @@ class EtcdAdmissionTest {
       assertThat(second.reason()).startsWith("HA reserve:");
     }
   }
+
+  @Test
+  void withEtcdUnreachableARequestIsUndecidedByDefaultAndAdmittedLocallyWhenConfigured()
+      throws Exception {
+    EtcdSettings one = EtcdAgents.settings(etcd, 1); // both agents in one cluster
+    try (EtcdAgents waiting = new EtcdAgents(etcd, one);
+        EtcdAgents local = new EtcdAgents(etcd, one.whenUnreachable("local"))) {
+      Agent a = connected(waiting, "host-a");
+      Agent b = connected(local, "host-b");
+      etcd.stopAll();
+
+      Admission undecided = a.coordinator().admit(ask("host-a")).get(30, TimeUnit.SECONDS);
+      assertThat(undecided.granted()).isFalse();
+      assertThat(undecided.unavailable()).as(undecided.reason()).isTrue();
+
+      Admission admitted = b.coordinator().admit(ask("host-b")).get(30, TimeUnit.SECONDS);
+      assertThat(admitted.granted()).as(admitted.reason()).isTrue();
+      assertThat(admitted.reason()).startsWith("admitted locally while etcd is unreachable");
+
+      // Back: the local admission takes its slot in etcd, so nobody else is admitted past it.
+      etcd.restart(1, 2, 3);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  etcd.etcdctl("get", "--prefix", "--print-value-only", local.keys().slots())
+                      .contains("\"host\":\"host-b\""));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> a.management().link() == LinkStatus.CONNECTED);
+      Admission refused = a.coordinator().admit(ask("host-a")).get(30, TimeUnit.SECONDS);
+      assertThat(refused.granted()).isFalse();
+      assertThat(refused.unavailable()).isFalse();
+      assertThat(refused.reason()).contains("slot held by host-b");
+    }
+  }
 }
