@@ -102,8 +102,8 @@ public final class Metrics implements ClusterListener {
         .help("Event streams refused (503) because too many were open, in all or from one address")
         .callback(cb -> cb.call(streams.refused()))
         .register(registry);
-    GaugeWithCallback.builder()
-        .name("vpanel_sse_dropped_events")
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+        .name("vpanel_sse_dropped_events_total")
         .help("Activity events dropped because a client read too slowly")
         .callback(cb -> cb.call(sse.droppedEvents()))
         .register(registry);
