@@ -144,7 +144,11 @@ final class AlertmanagerWebhook {
       text = "alert " + fingerprint;
     }
     if (text.length() > MAX_NOTICE_LENGTH) {
-      text = text.substring(0, MAX_NOTICE_LENGTH - 3) + "...";
+      int end = MAX_NOTICE_LENGTH - 3;
+      if (Character.isHighSurrogate(text.charAt(end - 1))) {
+        end--; // never half a surrogate pair
+      }
+      text = text.substring(0, end) + "...";
     }
     NoticeSeverity severity =
         Optional.ofNullable(labels.get("severity"))
