@@ -263,6 +263,18 @@ class AlertmanagerToPanelTest {
         .as("notifications the receiver refused:\n%s", alertmanager.log())
         .isZero();
     assertThat(get("/api/v1/hosts/sim-01").path("notices")).isEmpty();
+    HttpResponse<String> metrics =
+        http.send(
+            HttpRequest.newBuilder(URI.create(agent.url() + "/metrics"))
+                .header("Authorization", "Bearer " + ADMIN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    java.util.regex.Matcher withdrawn =
+        java.util.regex.Pattern.compile(
+                "vpanel_alertmanager_alerts_total\\{outcome=\"withdrawn\"\\} ([0-9.]+)")
+            .matcher(metrics.body());
+    assertThat(withdrawn.find()).as(metrics.body()).isTrue();
+    assertThat(Double.parseDouble(withdrawn.group(1))).isEqualTo(rounds);
 
     System.out.printf(
         "alertmanager e2e over %d alerts (group_wait 50ms, group_interval 200ms): post to"

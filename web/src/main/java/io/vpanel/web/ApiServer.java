@@ -572,6 +572,7 @@ public final class ApiServer implements AutoCloseable {
                         .findFirst()
                         .map(l -> " (" + l + "=\"" + ApiLimits.quote(alert.labels().get(l)) + "\")")
                         .orElse("")));
+        metrics.alertmanagerAlert("skipped");
         continue;
       }
       Optional<String> key = Optional.of(alert.key());
@@ -599,7 +600,11 @@ public final class ApiServer implements AutoCloseable {
         item.put("fingerprint", p.alert().fingerprint());
         item.put("accepted", result.accepted());
         item.put(result.accepted() ? "id" : "message", result.message());
+        if (result.accepted()) {
+          metrics.alertmanagerAlert("shown");
+        }
       } else if (result.accepted()) {
+        metrics.alertmanagerAlert("withdrawn");
         ObjectNode item = withdrawn.addObject();
         item.put("host", p.host());
         item.put("fingerprint", p.alert().fingerprint());

@@ -214,6 +214,10 @@ class AlertmanagerReceiverTest {
     assertThat(notices("sim-02").get(0).path("severity").asString()).isEqualTo("warning");
     assertThat(notices("sim-02").get(0).path("from").asString()).isEqualTo("alertmanager:noc");
     assertThat(notices("sim-03").toString()).doesNotContain("by node");
+    HttpResponse<String> metrics = send("GET", "/metrics", VIEWER, null);
+    assertThat(metrics.body())
+        .containsPattern("vpanel_alertmanager_alerts_total\\{outcome=\"skipped\"\\} [1-9]")
+        .containsPattern("vpanel_alertmanager_alerts_total\\{outcome=\"shown\"\\} [1-9]");
   }
 
   @Test
