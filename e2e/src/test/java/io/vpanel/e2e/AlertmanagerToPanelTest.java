@@ -295,6 +295,27 @@ class AlertmanagerToPanelTest {
         "alertmanager e2e raw ms, api: " + toApi + " panel: " + toPanel + " removal: " + toRemoval);
   }
 
+  @Test
+  void theShippedSampleRouteIsAValidAlertmanagerConfiguration() throws Exception {
+    Optional<Path> amtool =
+        AlertmanagerProcess.binary()
+            .map(b -> b.resolveSibling("amtool"))
+            .filter(Files::isExecutable);
+    Assumptions.assumeTrue(
+        amtool.isPresent(), "no amtool beside the alertmanager binary: the check is skipped");
+    Path sample = Path.of("..", "docs", "prometheus", "alertmanager.yml").toAbsolutePath();
+    assertThat(sample).exists();
+    Path out = temp.resolve("amtool.out");
+    Process check =
+        new ProcessBuilder(amtool.get().toString(), "check-config", sample.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    assertThat(check.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(check.exitValue()).as(Files.readString(out)).isZero();
+    assertThat(Files.readString(out)).contains("SUCCESS");
+  }
+
   private static long percentile(List<Long> values, int p) {
     List<Long> sorted = values.stream().sorted().toList();
     int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
