@@ -217,7 +217,7 @@ public final class Main implements Runnable {
     @CommandLine.Parameters(index = "0", description = "The token's name, recorded in the journal")
     String name;
 
-    @CommandLine.Parameters(index = "1", description = "viewer, operator or admin")
+    @CommandLine.Parameters(index = "1", description = io.vpanel.web.Role.LABELS)
     String role;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -230,7 +230,7 @@ public final class Main implements Runnable {
       }
       if (io.vpanel.web.Role.parse(role).isEmpty()) {
         throw new CommandLine.ParameterException(
-            spec.commandLine(), "unknown role '" + role + "' (viewer, operator or admin)");
+            spec.commandLine(), "unknown role '" + role + "' (" + io.vpanel.web.Role.LABELS + ")");
       }
       String token = Wiring.newToken();
       spec.commandLine().getErr().println("token (shown once, give it to " + name + "): " + token);

@@ -69,6 +69,7 @@ public final class ApiServer implements AutoCloseable {
 
   private final ApiTokens tokens;
   private final boolean readsNeedToken;
+  private final AlertmanagerSettings alertmanager;
   private volatile RateLimiter mutations =
       new RateLimiter(MUTATIONS_PER_SECOND, MUTATION_BURST, System::nanoTime);
   private volatile RateLimiter buttons =
@@ -121,6 +122,7 @@ public final class ApiServer implements AutoCloseable {
   public ApiServer(ApiTokens tokens, JournalReader journal, ApiSettings settings) {
     this.tokens = tokens;
     this.readsNeedToken = settings.readsNeedToken();
+    this.alertmanager = settings.alertmanager();
     this.journal = journal;
     this.json = new JsonViews(JsonMapper.builder().build());
     this.streams =
@@ -200,6 +202,7 @@ public final class ApiServer implements AutoCloseable {
               config.routes.post("/api/v1/hosts/{host}/maintenance", this::maintenance);
               config.routes.post("/api/v1/hosts/{host}/notices", this::notice);
               config.routes.post("/api/v1/hosts/{host}/panel/button", this::button);
+              config.routes.post("/api/v1/alertmanager", this::alertmanager);
               config.routes.post("/api/v1/events/tickets", this::ticket);
               config.routes.get(
                   "/api/v1/events", new EventStreamRoute(sse, streams, ctx -> readable(ctx, true)));
@@ -499,7 +502,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void notice(Context ctx) {
-    mutation(ctx, Role.OPERATOR);
+    mutation(ctx, Role.NOTIFIER);
     HostStatus host = knownHost(ctx);
     JsonNode body = body(ctx);
     String text = printable(body, "text", true, MAX_NOTICE_LENGTH);
@@ -528,6 +531,87 @@ public final class ApiServer implements AutoCloseable {
       node.put("message", result.message());
     }
     send(ctx, result.accepted() ? 202 : 409, node);
+  }
+
+  /**
+   * Alertmanager's webhook (version 4): each firing alert whose labels name a known host is shown
+   * as a notice on it under its fingerprint (a repeated notification renews it, never duplicates
+   * it), each resolved one withdraws its notice. The payload is checked whole first; an alert for
+   * no known host is skipped and named in the answer, which is {@code 200} whenever the payload was
+   * read (Alertmanager retries only what failed).
+   */
+  private void alertmanager(Context ctx) {
+    mutation(ctx, Role.NOTIFIER);
+    AlertmanagerWebhook.Payload payload = AlertmanagerWebhook.parse(body(ctx));
+    var snapshot = engine.snapshot();
+    Instant now = engine.now();
+    String from = payload.from();
+    record Pending(
+        AlertmanagerWebhook.Alert alert, String host, CompletableFuture<CommandResult> answer) {}
+    List<Pending> pending = new java.util.ArrayList<>();
+    ObjectNode node = json.mapper().createObjectNode();
+    node.put("receiver", payload.receiver());
+    var shown = node.putArray("shown");
+    var withdrawn = node.putArray("withdrawn");
+    var skipped = node.putArray("skipped");
+    for (AlertmanagerWebhook.Alert alert : payload.alerts()) {
+      Optional<String> host =
+          AlertmanagerWebhook.host(
+              alert, alertmanager.hostLabels(), name -> snapshot.host(name).isPresent());
+      if (host.isEmpty()) {
+        ObjectNode skip = skipped.addObject();
+        skip.put("fingerprint", alert.fingerprint());
+        skip.put(
+            "reason",
+            ApiLimits.message(
+                "no label of "
+                    + alertmanager.hostLabels()
+                    + " names a host of this agent"
+                    + alertmanager.hostLabels().stream()
+                        .filter(alert.labels()::containsKey)
+                        .findFirst()
+                        .map(l -> " (" + l + "=\"" + ApiLimits.quote(alert.labels().get(l)) + "\")")
+                        .orElse("")));
+        metrics.alertmanagerAlert("skipped");
+        continue;
+      }
+      Optional<String> key = Optional.of(alert.key());
+      CompletableFuture<CommandResult> answer;
+      if (!alert.firing()) {
+        answer = engine.withdrawNotice(host.get(), alert.key(), from);
+      } else if (alert.endsAt().isPresent()
+          && alert.endsAt().get().isAfter(now)
+          && !alert.endsAt().get().isAfter(now.plus(AlertmanagerSettings.MAX_NOTICE_TTL))) {
+        answer =
+            engine.postNoticeUntil(
+                host.get(), alert.text(), alert.severity(), alert.endsAt().get(), from, key);
+      } else {
+        answer =
+            engine.postNotice(
+                host.get(), alert.text(), alert.severity(), alertmanager.noticeTtl(), from, key);
+      }
+      pending.add(new Pending(alert, host.get(), answer));
+    }
+    for (Pending p : pending) {
+      CommandResult result = await(p.answer());
+      if (p.alert().firing()) {
+        ObjectNode item = shown.addObject();
+        item.put("host", p.host());
+        item.put("fingerprint", p.alert().fingerprint());
+        item.put("accepted", result.accepted());
+        item.put(result.accepted() ? "id" : "message", result.message());
+        if (result.accepted()) {
+          metrics.alertmanagerAlert("shown");
+        }
+      } else if (result.accepted()) {
+        metrics.alertmanagerAlert("withdrawn");
+        ObjectNode item = withdrawn.addObject();
+        item.put("host", p.host());
+        item.put("fingerprint", p.alert().fingerprint());
+        item.put("id", result.message());
+      }
+    }
+    send(ctx, 200, node);
   }
 
   private static NoticeSeverity noticeSeverity(JsonNode body) {
@@ -715,7 +799,7 @@ public final class ApiServer implements AutoCloseable {
               + "' has role "
               + caller.get().role().label()
               + "; this call needs "
-              + needed.label());
+              + needed.needed());
     }
     return caller.get();
   }

@@ -17,19 +17,22 @@ import java.util.Optional;
  *     any role; {@code /healthz} and the page's own files stay open
  * @param tls the API's certificate and key (HTTPS), and the client CA for mutual TLS; empty for
  *     plain HTTP
+ * @param alertmanager how the Alertmanager receiver maps alerts to hosts and notices
  */
 public record ApiSettings(
     List<String> allowedHosts,
     int maxEventStreams,
     int maxEventStreamsPerClient,
     boolean readsNeedToken,
-    Optional<TlsSettings> tls) {
+    Optional<TlsSettings> tls,
+    AlertmanagerSettings alertmanager) {
 
   public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
   public static final int DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT = 16;
 
   public ApiSettings {
     java.util.Objects.requireNonNull(tls, "tls");
+    java.util.Objects.requireNonNull(alertmanager, "alertmanager");
     allowedHosts =
         allowedHosts.stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).distinct().toList();
     for (String host : allowedHosts) {
@@ -54,6 +57,22 @@ public record ApiSettings(
     }
   }
 
+  /** The Alertmanager receiver's defaults. */
+  public ApiSettings(
+      List<String> allowedHosts,
+      int maxEventStreams,
+      int maxEventStreamsPerClient,
+      boolean readsNeedToken,
+      Optional<TlsSettings> tls) {
+    this(
+        allowedHosts,
+        maxEventStreams,
+        maxEventStreamsPerClient,
+        readsNeedToken,
+        tls,
+        AlertmanagerSettings.defaults());
+  }
+
   /** Plain HTTP, reads open. */
   public ApiSettings(List<String> allowedHosts, int maxEventStreams, int maxEventStreamsPerClient) {
     this(allowedHosts, maxEventStreams, maxEventStreamsPerClient, false, Optional.empty());
@@ -62,7 +81,12 @@ public record ApiSettings(
   /** These settings, serving HTTPS with {@code tls}. */
   public ApiSettings withTls(TlsSettings tls) {
     return new ApiSettings(
-        allowedHosts, maxEventStreams, maxEventStreamsPerClient, readsNeedToken, Optional.of(tls));
+        allowedHosts,
+        maxEventStreams,
+        maxEventStreamsPerClient,
+        readsNeedToken,
+        Optional.of(tls),
+        alertmanager);
   }
 
   /** Loopback names and addresses only, and the default stream limits. */
@@ -80,12 +104,19 @@ public record ApiSettings(
         all.add(lower);
       }
     }
-    return new ApiSettings(all, maxEventStreams, maxEventStreamsPerClient, readsNeedToken, tls);
+    return new ApiSettings(
+        all, maxEventStreams, maxEventStreamsPerClient, readsNeedToken, tls, alertmanager);
   }
 
   /** These settings with reads restricted to token holders, or open. */
   public ApiSettings withReadsNeedToken(boolean restricted) {
     return new ApiSettings(
-        allowedHosts, maxEventStreams, maxEventStreamsPerClient, restricted, tls);
+        allowedHosts, maxEventStreams, maxEventStreamsPerClient, restricted, tls, alertmanager);
+  }
+
+  /** These settings with the Alertmanager receiver's {@code settings}. */
+  public ApiSettings withAlertmanager(AlertmanagerSettings settings) {
+    return new ApiSettings(
+        allowedHosts, maxEventStreams, maxEventStreamsPerClient, readsNeedToken, tls, settings);
   }
 }

@@ -174,7 +174,9 @@ public final class ApiTokens {
                           where
                               + "unknown role '"
                               + ApiLimits.quote(parts[1])
-                              + "' (viewer, operator or admin)"));
+                              + "' ("
+                              + Role.LABELS
+                              + ")"));
       if (!parts[2].matches("sha256:[0-9a-f]{64}")) {
         throw new IllegalArgumentException(
             where + "the token must be stored as sha256: and 64 lower-case hex digits");

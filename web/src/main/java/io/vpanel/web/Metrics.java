@@ -29,6 +29,7 @@ public final class Metrics implements ClusterListener {
   private final Counter requests;
   private final Gauge panelUp;
   private final Gauge alertSourceUp;
+  private final Counter alertmanagerAlerts;
 
   Metrics(SseHub sse, StreamLimits streams) {
     runningVms =
@@ -87,6 +88,17 @@ public final class Metrics implements ClusterListener {
             .help("1 while the alert source reads its hardware (OK or DEGRADED), 0 otherwise")
             .labelNames("host", "source")
             .register(registry);
+    alertmanagerAlerts =
+        Counter.builder()
+            .name("vpanel_alertmanager_alerts_total")
+            .help(
+                "Alerts received from Alertmanager, by what became of them: shown (a notice shown or"
+                    + " renewed), withdrawn (its notice removed), skipped (no known host named)")
+            .labelNames("outcome")
+            .register(registry);
+    for (String outcome : new String[] {"shown", "withdrawn", "skipped"}) {
+      alertmanagerAlerts.labelValues(outcome);
+    }
     GaugeWithCallback.builder()
         .name("vpanel_sse_clients")
         .help("Connected server-sent-event clients")
@@ -102,8 +114,8 @@ public final class Metrics implements ClusterListener {
         .help("Event streams refused (503) because too many were open, in all or from one address")
         .callback(cb -> cb.call(streams.refused()))
         .register(registry);
-    GaugeWithCallback.builder()
-        .name("vpanel_sse_dropped_events")
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+        .name("vpanel_sse_dropped_events_total")
         .help("Activity events dropped because a client read too slowly")
         .callback(cb -> cb.call(sse.droppedEvents()))
         .register(registry);
@@ -160,6 +172,11 @@ public final class Metrics implements ClusterListener {
               .inc();
       default -> {}
     }
+  }
+
+  /** Counts an alert the Alertmanager receiver {@code outcome}: shown, withdrawn or skipped. */
+  void alertmanagerAlert(String outcome) {
+    alertmanagerAlerts.labelValues(outcome).inc();
   }
 
   /** The Prometheus text exposition of every metric. */

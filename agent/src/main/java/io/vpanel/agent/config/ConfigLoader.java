@@ -13,6 +13,7 @@ import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.management.ManagementBackendProvider;
 import io.vpanel.spi.panel.PanelDriverProvider;
+import io.vpanel.web.AlertmanagerSettings;
 import io.vpanel.web.ApiSettings;
 import io.vpanel.web.ApiTls;
 import io.vpanel.web.ListenAddress;
@@ -258,7 +259,8 @@ public final class ConfigLoader {
             "allowedHosts",
             "maxEventStreams",
             "maxEventStreamsPerClient",
-            "tls"));
+            "tls",
+            "alertmanager"));
     String listenText = string(yaml, api, "/api", "listen").orElse("127.0.0.1:8080");
     ListenAddress listen;
     try {
@@ -314,6 +316,9 @@ public final class ConfigLoader {
     if (api.has("tls")) {
       apiSettings = apiSettings.withTls(tls(yaml, section(yaml, api, "tls")));
     }
+    if (api.has("alertmanager")) {
+      apiSettings = apiSettings.withAlertmanager(alertmanager(yaml, api.get("alertmanager")));
+    }
 
     JsonNode journal = section(yaml, root, "journal");
     onlyKeys(yaml, journal, "/journal", Set.of("path", "maxSizeMb", "retentionDays"));
@@ -342,6 +347,43 @@ public final class ConfigLoader {
         journalMaxSizeMb,
         journalRetentionDays,
         hostNameSource);
+  }
+
+  /** {@code api.alertmanager}: which labels name the host, how long a notice is shown. */
+  private static AlertmanagerSettings alertmanager(LocatedYaml yaml, JsonNode node) {
+    String pointer = "/api/alertmanager";
+    if (node.isNull()) {
+      return AlertmanagerSettings.defaults();
+    }
+    if (!node.isObject()) {
+      throw new ConfigException(
+          yaml.where(pointer)
+              + ": 'api.alertmanager' must be a mapping, for example\n  api:\n    alertmanager:\n"
+              + "      hostLabels: [host, instance]\n      noticeTtlMinutes: 240");
+    }
+    onlyKeys(yaml, node, pointer, Set.of("hostLabels", "noticeTtlMinutes"));
+    List<String> labels =
+        node.has("hostLabels")
+            ? strings(yaml, node, pointer, "hostLabels")
+            : AlertmanagerSettings.DEFAULT_HOST_LABELS;
+    long minutes =
+        number(
+            yaml,
+            "api.alertmanager",
+            node,
+            "noticeTtlMinutes",
+            AlertmanagerSettings.DEFAULT_NOTICE_TTL.toMinutes(),
+            1,
+            AlertmanagerSettings.MAX_NOTICE_TTL.toMinutes());
+    try {
+      return new AlertmanagerSettings(labels, Duration.ofMinutes(minutes));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          yaml.where(pointer + "/hostLabels")
+              + ": api.alertmanager."
+              + e.getMessage()
+              + " (for example hostLabels: [host, instance, hostname])");
+    }
   }
 
   /** {@code api.tls}: the files, checked now (readable, PEM, matching, current, key private). */

@@ -350,8 +350,67 @@ public final class ClusterEngine implements AutoCloseable {
         host, now -> new Notice(host, text, severity, from, now, Duration.between(now, expiresAt)));
   }
 
+  /**
+   * Shows a notice under the sender's own {@code key} (an Alertmanager alert's fingerprint) until
+   * {@code expiresAt}: a notice the host shows under the same key already is replaced or renewed,
+   * never shown twice. An accepted answer's message is the notice's id, the same for every post
+   * under one key while the notice is shown.
+   */
+  public CompletableFuture<CommandResult> postNoticeUntil(
+      String host,
+      String text,
+      NoticeSeverity severity,
+      Instant expiresAt,
+      String from,
+      Optional<String> key) {
+    return showNotice(
+        host,
+        now -> new Notice(host, text, severity, from, now, Duration.between(now, expiresAt)),
+        key);
+  }
+
+  /**
+   * Shows a notice under the sender's own {@code key} for {@code ttl}; see {@link
+   * #postNoticeUntil(String, String, NoticeSeverity, Instant, String, Optional)}.
+   */
+  public CompletableFuture<CommandResult> postNotice(
+      String host,
+      String text,
+      NoticeSeverity severity,
+      Duration ttl,
+      String from,
+      Optional<String> key) {
+    return showNotice(host, now -> new Notice(host, text, severity, from, now, ttl), key);
+  }
+
+  /**
+   * Removes the notice posted under {@code key} from a host's panels and its list (an alert
+   * resolved), recorded as {@code from}'s. Accepted with the notice's id, or refused when the host
+   * shows none under that key (never posted, expired or withdrawn already).
+   */
+  public CompletableFuture<CommandResult> withdrawNotice(String host, String key, String from) {
+    return call(
+        () -> {
+          HostRecord record = parts.hosts.get(host);
+          if (record == null) {
+            return CommandResult.refused("unknown host " + host);
+          }
+          return parts
+              .messages
+              .withdraw(record, key, from)
+              .map(CommandResult::accepted)
+              .orElseGet(() -> CommandResult.refused("no notice under that key on " + host));
+        });
+  }
+
   private CompletableFuture<CommandResult> showNotice(
       String host, java.util.function.Function<Instant, Notice> notice) {
+    return showNotice(host, notice, Optional.empty());
+  }
+
+  private CompletableFuture<CommandResult> showNotice(
+      String host, java.util.function.Function<Instant, Notice> notice, Optional<String> key) {
+    Objects.requireNonNull(key, "key");
     return call(
         () -> {
           if (parts.hosts.get(host) == null) {
@@ -359,7 +418,7 @@ public final class ClusterEngine implements AutoCloseable {
           }
           return parts
               .messages
-              .addNotice(notice.apply(parts.scheduler.now()))
+              .addNotice(notice.apply(parts.scheduler.now()), key)
               .map(CommandResult::accepted)
               .orElseGet(() -> CommandResult.refused("notice expired before it was shown"));
         });

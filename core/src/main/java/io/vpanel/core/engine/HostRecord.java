@@ -156,11 +156,22 @@ final class HostRecord {
    * @param notice what was posted
    * @param acknowledgement the short press that acknowledged it, null until then
    */
+  /**
+   * A notice shown on the host's panels.
+   *
+   * @param key the sender's own name for it (an Alertmanager alert's fingerprint), under which a
+   *     later post replaces it and a withdrawal removes it; null for a notice without one
+   * @param expiry its expiry timer, called off when it is replaced or withdrawn
+   */
   record PostedNotice(
-      String id, Notice notice, io.vpanel.core.model.NoticeView.Acknowledgement acknowledgement) {
+      String id,
+      Notice notice,
+      io.vpanel.core.model.NoticeView.Acknowledgement acknowledgement,
+      String key,
+      Scheduler.Cancellable expiry) {
     PostedNotice acknowledged(String panel, Instant at) {
       return new PostedNotice(
-          id, notice, new io.vpanel.core.model.NoticeView.Acknowledgement(panel, at));
+          id, notice, new io.vpanel.core.model.NoticeView.Acknowledgement(panel, at), key, expiry);
     }
   }
 

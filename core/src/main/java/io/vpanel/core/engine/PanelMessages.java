@@ -1,6 +1,7 @@
 package io.vpanel.core.engine;
 
 import io.vpanel.core.model.NoticeView;
+import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.management.Notice;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,11 +29,24 @@ final class PanelMessages {
 
   /** Shows {@code notice} on its host's panels until it expires; its id, or empty for no host. */
   Optional<String> addNotice(Notice notice) {
+    return addNotice(notice, Optional.empty());
+  }
+
+  /**
+   * Shows {@code notice} on its host's panels until it expires; its id, or empty for no host or a
+   * notice expired already. With a {@code key} (the sender's own name for it, an Alertmanager
+   * alert's fingerprint), a notice of the host posted before under the same key is replaced, never
+   * shown twice: when text, severity and sender are the same it is only renewed (its id, position,
+   * time and acknowledgement stay, its expiry is the new one), else it is shown anew under the same
+   * id, newest, not acknowledged.
+   */
+  Optional<String> addNotice(Notice notice, Optional<String> key) {
     HostRecord host = parts.hosts.get(notice.host());
     if (host == null) {
       return Optional.empty();
     }
-    Duration left = Duration.between(parts.scheduler.now(), notice.expiresAt());
+    Instant now = parts.scheduler.now();
+    Duration left = Duration.between(now, notice.expiresAt());
     if (!left.isPositive()) {
       parts.activity.record(
           "notice",
@@ -41,30 +55,129 @@ final class PanelMessages {
           Map.of("from", notice.from(), "expired", true));
       return Optional.empty();
     }
-    String id = UUID.randomUUID().toString().substring(0, 8);
-    HostRecord.PostedNotice posted = new HostRecord.PostedNotice(id, notice, null);
-    host.notices.add(0, posted);
+    int index = key.map(k -> indexOf(host, k)).orElse(-1);
+    if (index >= 0) {
+      HostRecord.PostedNotice before = host.notices.get(index);
+      before.expiry().cancel();
+      Notice old = before.notice();
+      if (old.text().equals(notice.text())
+          && old.severity() == notice.severity()
+          && old.from().equals(notice.from())) {
+        Notice renewed =
+            new Notice(
+                old.host(),
+                old.text(),
+                old.severity(),
+                old.from(),
+                old.at(),
+                Duration.between(old.at(), notice.expiresAt()));
+        host.notices.set(
+            index,
+            new HostRecord.PostedNotice(
+                before.id(),
+                renewed,
+                before.acknowledgement(),
+                before.key(),
+                expiry(host, before.id(), left)));
+        parts.activity.record(
+            "notice",
+            host.name(),
+            "notice from "
+                + notice.from()
+                + " renewed until "
+                + notice.expiresAt()
+                + ": "
+                + notice.text(),
+            Map.of(
+                "from", notice.from(),
+                "id", before.id(),
+                "key", before.key(),
+                "renewed", true,
+                "expiresAt", notice.expiresAt().toString()));
+        parts.publish();
+        return Optional.of(before.id());
+      }
+      host.notices.remove(index);
+      return Optional.of(post(host, before.id(), notice, key, left, true));
+    }
+    return Optional.of(
+        post(host, UUID.randomUUID().toString().substring(0, 8), notice, key, left, false));
+  }
+
+  private String post(
+      HostRecord host,
+      String id,
+      Notice notice,
+      Optional<String> key,
+      Duration left,
+      boolean replacing) {
+    host.notices.add(
+        0, new HostRecord.PostedNotice(id, notice, null, key.orElse(null), expiry(host, id, left)));
     while (host.notices.size() > MAX_NOTICES) {
-      host.notices.remove(host.notices.size() - 1);
+      host.notices.remove(host.notices.size() - 1).expiry().cancel();
+    }
+    Map<String, Object> fields = new java.util.LinkedHashMap<>();
+    fields.put("from", notice.from());
+    fields.put("id", id);
+    fields.put("severity", notice.severity().label());
+    fields.put("expiresAt", notice.expiresAt().toString());
+    key.ifPresent(k -> fields.put("key", k));
+    if (replacing) {
+      fields.put("replaced", true);
     }
     parts.activity.record(
         "notice",
         host.name(),
-        notice.severity().label() + " notice from " + notice.from() + ": " + notice.text(),
-        Map.of(
-            "from", notice.from(),
-            "id", id,
-            "severity", notice.severity().label(),
-            "expiresAt", notice.expiresAt().toString()));
-    parts.scheduler.schedule(
+        notice.severity().label()
+            + " notice from "
+            + notice.from()
+            + (replacing ? " (replacing its earlier one): " : ": ")
+            + notice.text(),
+        Map.copyOf(fields));
+    parts.publish();
+    return id;
+  }
+
+  /** Removes the notice {@code id} once {@code left} has passed (unless renewed since). */
+  private Scheduler.Cancellable expiry(HostRecord host, String id, Duration left) {
+    return parts.scheduler.schedule(
         left,
         () -> {
-          if (host.notices.removeIf(n -> n.id().equals(id))) {
+          Instant now = parts.scheduler.now();
+          if (host.notices.removeIf(
+              n -> n.id().equals(id) && !n.notice().expiresAt().isAfter(now))) {
             parts.publish();
           }
         });
+  }
+
+  /**
+   * Removes the notice of {@code host} posted under {@code key}, at {@code from}'s request (an
+   * alert resolved); its id, or empty when there is none (never posted, expired, withdrawn).
+   */
+  Optional<String> withdraw(HostRecord host, String key, String from) {
+    int index = indexOf(host, key);
+    if (index < 0) {
+      return Optional.empty();
+    }
+    HostRecord.PostedNotice notice = host.notices.remove(index);
+    notice.expiry().cancel();
+    parts.activity.record(
+        "notice",
+        host.name(),
+        "notice withdrawn by " + from + ": " + notice.notice().text(),
+        Map.of("from", from, "id", notice.id(), "key", key, "withdrawn", true));
     parts.publish();
-    return Optional.of(id);
+    return Optional.of(notice.id());
+  }
+
+  private static int indexOf(HostRecord host, String key) {
+    for (int i = 0; i < host.notices.size(); i++) {
+      if (key.equals(host.notices.get(i).key())) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** True when {@code host} has a notice nobody acknowledged yet. */
