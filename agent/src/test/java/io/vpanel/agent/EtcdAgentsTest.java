@@ -137,6 +137,14 @@ class EtcdAgentsTest {
             () ->
                 etcd.etcdctl("get", "--print-value-only", "/vpanel/agents-test/hosts/sim-02")
                     .contains("\"state\":\"IN_MAINTENANCE\""));
+    // Every agent's view shows sim-02 as its own agent reports it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                own(one, "sim-02").maintenance().state() == MaintenanceState.IN_MAINTENANCE
+                    && own(three, "sim-02").maintenance().state()
+                        == MaintenanceState.IN_MAINTENANCE);
     assertThat(etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/agents-test/reservations/"))
         .as("every move's reservation ended with it")
         .doesNotContain("/vpanel/agents-test/reservations/sim-01/x");
@@ -147,6 +155,9 @@ class EtcdAgentsTest {
     await()
         .atMost(Duration.ofSeconds(90))
         .until(() -> own(two, "sim-02").maintenance().state() == MaintenanceState.OPERATIONAL);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> own(one, "sim-02").maintenance().state() == MaintenanceState.OPERATIONAL);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(

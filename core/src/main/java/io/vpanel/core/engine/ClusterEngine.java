@@ -13,6 +13,7 @@ import io.vpanel.spi.alert.AlertSource;
 import io.vpanel.spi.alert.HardwareAlert;
 import io.vpanel.spi.alert.SourceHealth;
 import io.vpanel.spi.hypervisor.HostEndpoint;
+import io.vpanel.spi.management.HostReport;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.spi.management.MaintenanceRequest;
 import io.vpanel.spi.management.ManagementBackend;
@@ -224,6 +225,12 @@ public final class ClusterEngine implements AutoCloseable {
       @Override
       public void onNotice(Notice notice) {
         parts.scheduler.execute(() -> parts.messages.addNotice(notice));
+      }
+
+      @Override
+      public void onPeerReports(List<HostReport> reports) {
+        List<HostReport> copy = List.copyOf(reports);
+        parts.scheduler.execute(() -> parts.peers.reported(copy));
       }
 
       @Override

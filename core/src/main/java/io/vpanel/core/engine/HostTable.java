@@ -106,10 +106,10 @@ final class HostTable {
   }
 
   /**
-   * Whether a host may receive guests now: reachable, read, and (when this agent runs its
-   * maintenance) operational, not quarantined by PFA protect, and still listed by the management
-   * backend. A host that starts entering, is in maintenance, failed or quarantined, receives
-   * nothing.
+   * Whether a host may receive guests now: reachable, read, operational (a peer as its own agent
+   * reports it, when a registry says), not quarantined by PFA protect, and still listed by the
+   * management backend. A host that starts entering, is in maintenance, failed or quarantined,
+   * receives nothing.
    */
   static boolean acceptsGuests(HostRecord host) {
     return host.connected
@@ -117,7 +117,7 @@ final class HostTable {
         && host.capacity != null
         && !host.quarantined
         && !host.departed
-        && (!host.controlled || host.state == MaintenanceState.OPERATIONAL);
+        && host.state == MaintenanceState.OPERATIONAL;
   }
 
   /** Hosts that may take guests from {@code source} now, with what is committed on each. */

@@ -1,7 +1,9 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.management.HostReport;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,6 +80,30 @@ final class PeerMembership {
     }
     sweep();
     parts.publish();
+  }
+
+  /** The peers' agents reported their hosts: a peer's maintenance state is what its agent says. */
+  void reported(List<HostReport> reports) {
+    boolean changed = false;
+    for (HostReport report : reports) {
+      HostRecord host = parts.hosts.get(report.host());
+      if (host == null || host.controlled || host.state == report.state()) {
+        continue;
+      }
+      MaintenanceState before = host.state;
+      host.state = report.state();
+      host.since = report.at();
+      host.reason = "reported by its agent";
+      parts.activity.record(
+          "peer",
+          host.name(),
+          "peer " + host.name() + " is " + report.state() + " (was " + before + "), its agent says",
+          Map.of("state", report.state().name()));
+      changed = true;
+    }
+    if (changed) {
+      parts.publish();
+    }
   }
 
   private void join(HostEndpoint peer) {

@@ -12,6 +12,7 @@ import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.management.DrsMode;
+import io.vpanel.spi.management.HostReport;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.spi.management.ManagementBackend;
 import io.vpanel.spi.management.ManagementListener;
@@ -155,6 +156,47 @@ class PeerMembershipTest {
       assertThat(
               cluster.hostOf(engine.snapshot().host("h1").orElseThrow().vms().get(0).vm().uuid()))
           .hasValue("h1");
+    }
+  }
+
+  @Test
+  void aPeersStateIsWhatItsAgentReportsAndOneInMaintenanceTakesNoGuests() {
+    try (ClusterEngine engine = agent()) {
+      registry.listener.onPeersChanged(
+          List.of(SimHypervisorDriver.endpointOf("h2"), SimHypervisorDriver.endpointOf("h3")));
+      scheduler.advance(Duration.ofSeconds(1));
+      registry.listener.onPeerReports(
+          List.of(
+              new HostReport(
+                  "h2",
+                  MaintenanceState.IN_MAINTENANCE,
+                  true,
+                  true,
+                  0,
+                  java.util.Optional.empty(),
+                  0,
+                  0,
+                  scheduler.now())));
+      scheduler.advance(Duration.ofMillis(10));
+      assertThat(engine.snapshot().host("h2").orElseThrow().maintenance().state())
+          .isEqualTo(MaintenanceState.IN_MAINTENANCE);
+      assertThat(destinations(engine)).containsOnly("h3");
+
+      registry.listener.onPeerReports(
+          List.of(
+              new HostReport(
+                  "h2",
+                  MaintenanceState.OPERATIONAL,
+                  false,
+                  true,
+                  0,
+                  java.util.Optional.empty(),
+                  0,
+                  0,
+                  scheduler.now())));
+      scheduler.advance(Duration.ofMillis(10));
+      assertThat(engine.snapshot().host("h2").orElseThrow().maintenance().state())
+          .isEqualTo(MaintenanceState.OPERATIONAL);
     }
   }
 }

@@ -20,4 +20,11 @@ public interface ManagementListener {
    * calls it. Called only when the list changed.
    */
   default void onPeersChanged(List<HostEndpoint> peers) {}
+
+  /**
+   * What the other hosts' agents last published of them (a registry), called when a host's
+   * maintenance state changed: core shows a peer's state as its own agent reports it, and places
+   * nothing on a peer that is not operational.
+   */
+  default void onPeerReports(List<HostReport> reports) {}
 }

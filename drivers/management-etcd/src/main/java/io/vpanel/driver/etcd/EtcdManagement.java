@@ -56,6 +56,9 @@ public final class EtcdManagement implements ManagementBackend {
   /** The peers last reported to the listener, so it hears of changes only. */
   private List<HostEndpoint> reportedPeers;
 
+  /** The peers' maintenance states last reported to the listener. */
+  private Map<String, MaintenanceState> reportedStates = Map.of();
+
   /** Connects and reads the registry once, so {@link #peers} answers at once. */
   public EtcdManagement(EtcdSettings settings, DriverContext context) {
     this.settings = settings;
@@ -123,7 +126,12 @@ public final class EtcdManagement implements ManagementBackend {
     }
     started = true;
     reportedPeers = peers();
-    directory.onChange(view -> peersMayHaveChanged());
+    directory.onChange(
+        view -> {
+          peersMayHaveChanged();
+          statesMayHaveChanged(view);
+        });
+    statesMayHaveChanged(directory.view());
     inbox = new Inbox(client, settings, keys, json, host, new ForwardingListener());
     inbox.start();
     registrar.start();
@@ -238,6 +246,25 @@ public final class EtcdManagement implements ManagementBackend {
     }
     reportedPeers = now;
     current.onPeersChanged(now);
+  }
+
+  /** Tells the listener the peers' reports when one's maintenance state changed. */
+  private synchronized void statesMayHaveChanged(Map<String, Registration> view) {
+    Map<String, MaintenanceState> states = new java.util.TreeMap<>();
+    List<HostReport> reports = new java.util.ArrayList<>();
+    for (Registration r : view.values()) {
+      if (r.host().equals(host)) {
+        continue;
+      }
+      states.put(r.host(), r.state());
+      reports.add(r.report());
+    }
+    ManagementListener current = listener.get();
+    if (closed || current == null || states.equals(reportedStates)) {
+      return;
+    }
+    reportedStates = states;
+    current.onPeerReports(reports);
   }
 
   private void linkChanged(LinkStatus status, String reason) {

@@ -107,4 +107,22 @@ public record Registration(
   HostEndpoint endpoint() {
     return new HostEndpoint(host, uri, migrationUri);
   }
+
+  /** The report this registration was made from, as far as it holds it. */
+  HostReport report() {
+    Optional<HostCapacity> capacity =
+        capacityKnown
+            ? Optional.of(new HostCapacity(memoryBytes, vcpus, nicBytesPerSec, streamBytesPerSec))
+            : Optional.empty();
+    return new HostReport(
+        host,
+        state,
+        safeToService,
+        hypervisorConnected,
+        runningVms,
+        capacity,
+        usedMemoryBytes,
+        usedVcpus,
+        at);
+  }
 }
