@@ -35,6 +35,9 @@ class EtcdAgentsTest {
   static EtcdCluster etcd;
   private final List<RunningAgent> agents = new ArrayList<>();
 
+  /** A cluster of this test's own in the shared etcd, so no test sees another's slots. */
+  private final String cluster = "agents-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+
   @BeforeAll
   static void startEtcd() throws IOException {
     etcd = EtcdCluster.start(dir.resolve("etcd"));
@@ -75,14 +78,14 @@ class EtcdAgentsTest {
         management:
           driver: etcd
           endpoints: [%s]
-          cluster: agents-test
+          cluster: %s
           leaseTtlSeconds: 3
           maxHostsInMaintenance: 1
         api:
           listen: 127.0.0.1:0
           tokenFile: %s
         """
-            .formatted(host, simHosts, host, String.join(", ", etcd.endpoints()), token));
+            .formatted(host, simHosts, host, String.join(", ", etcd.endpoints()), cluster, token));
     RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(file));
     agents.add(agent);
     return agent;
@@ -107,7 +110,7 @@ class EtcdAgentsTest {
         .atMost(Duration.ofSeconds(20))
         .until(
             () ->
-                etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/agents-test/hosts/")
+                etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/" + cluster + "/hosts/")
                     .contains("sim-03"));
 
     CommandResult entered =
@@ -117,7 +120,10 @@ class EtcdAgentsTest {
     assertThat(entered.accepted()).as(entered.message()).isTrue();
     assertThat(
             etcd.etcdctl(
-                "get", "--prefix", "--print-value-only", "/vpanel/agents-test/maintenance/slots/"))
+                "get",
+                "--prefix",
+                "--print-value-only",
+                "/vpanel/" + cluster + "/maintenance/slots/"))
         .contains("\"host\":\"sim-02\"");
 
     CommandResult refused =
@@ -135,7 +141,7 @@ class EtcdAgentsTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                etcd.etcdctl("get", "--print-value-only", "/vpanel/agents-test/hosts/sim-02")
+                etcd.etcdctl("get", "--print-value-only", "/vpanel/" + cluster + "/hosts/sim-02")
                     .contains("\"state\":\"IN_MAINTENANCE\""));
     // Every agent's view shows sim-02 as its own agent reports it.
     await()
@@ -145,9 +151,10 @@ class EtcdAgentsTest {
                 own(one, "sim-02").maintenance().state() == MaintenanceState.IN_MAINTENANCE
                     && own(three, "sim-02").maintenance().state()
                         == MaintenanceState.IN_MAINTENANCE);
-    assertThat(etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/agents-test/reservations/"))
+    assertThat(
+            etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/" + cluster + "/reservations/"))
         .as("every move's reservation ended with it")
-        .doesNotContain("/vpanel/agents-test/reservations/sim-01/x");
+        .doesNotContain("/vpanel/" + cluster + "/reservations/sim-01/x");
 
     CommandResult exited =
         two.engine().request("sim-02", MaintenanceAction.EXIT, "api:ops").get(30, TimeUnit.SECONDS);
@@ -182,7 +189,7 @@ class EtcdAgentsTest {
         .atMost(Duration.ofSeconds(20))
         .until(
             () ->
-                etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/agents-test/hosts/")
+                etcd.etcdctl("get", "--prefix", "--keys-only", "/vpanel/" + cluster + "/hosts/")
                     .contains("sim-03"));
     RunningAgent one = agent("sim-01", 4);
     await()
@@ -217,5 +224,65 @@ class EtcdAgentsTest {
             one.engine().plan("sim-01").get(10, TimeUnit.SECONDS).moves().stream()
                 .map(m -> m.destination()))
         .doesNotContain("sim-04");
+  }
+
+  @Test
+  void anyAgentTakesARequestOrANoticeForAnotherHostAndItsOwnAgentActsOnIt() throws Exception {
+    RunningAgent one = agent("sim-01");
+    RunningAgent two = agent("sim-02");
+    RunningAgent three = agent("sim-03");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                List.of(one, two, three).stream()
+                    .allMatch(
+                        a ->
+                            a.engine().snapshot().hosts().stream()
+                                .filter(HostStatus::controlled)
+                                .allMatch(h -> h.managementLink() == LinkStatus.CONNECTED)));
+
+    CommandResult sent =
+        one.engine()
+            .request("sim-03", MaintenanceAction.ENTER, "api:ops")
+            .get(30, TimeUnit.SECONDS);
+    assertThat(sent.accepted()).as(sent.message()).isTrue();
+    assertThat(sent.message()).isEqualTo("enter sent to the agent of sim-03; it decides");
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> own(three, "sim-03").maintenance().state() == MaintenanceState.IN_MAINTENANCE);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> own(one, "sim-03").maintenance().state() == MaintenanceState.IN_MAINTENANCE);
+
+    CommandResult notice =
+        two.engine()
+            .postNotice(
+                "sim-03",
+                "DIMM swap now",
+                io.vpanel.spi.management.NoticeSeverity.WARNING,
+                Duration.ofMinutes(5),
+                "noc")
+            .get(30, TimeUnit.SECONDS);
+    assertThat(notice.accepted()).as(notice.message()).isTrue();
+    assertThat(notice.message()).isEqualTo("sent to the agent of sim-03");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                own(three, "sim-03").notices().stream()
+                    .anyMatch(
+                        n ->
+                            n.text().equals("DIMM swap now")
+                                && n.severity()
+                                    == io.vpanel.spi.management.NoticeSeverity.WARNING));
+    assertThat(own(two, "sim-03").notices()).as("not kept where it was posted").isEmpty();
+
+    CommandResult back =
+        two.engine().request("sim-03", MaintenanceAction.EXIT, "api:ops").get(30, TimeUnit.SECONDS);
+    assertThat(back.accepted()).as(back.message()).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> own(three, "sim-03").maintenance().state() == MaintenanceState.OPERATIONAL);
   }
 }

@@ -524,7 +524,10 @@ public final class ApiServer implements AutoCloseable {
     ObjectNode node = json.mapper().createObjectNode();
     node.put("host", host.name());
     node.put("accepted", result.accepted());
-    if (result.accepted()) {
+    if (result.accepted() && result.message().startsWith(ClusterEngine.FORWARDED)) {
+      node.putNull("id"); // the peer's agent gives it its id
+      node.put("message", severity.label() + " notice " + result.message());
+    } else if (result.accepted()) {
       node.put("id", result.message());
       node.put("message", severity.label() + " notice shown on " + host.name());
     } else {

@@ -330,6 +330,9 @@ public final class ClusterEngine implements AutoCloseable {
         });
   }
 
+  /** How an accepted notice's message starts when it went to a peer's agent (no id here). */
+  public static final String FORWARDED = "sent to the agent of ";
+
   /** The time of the engine's clock, for callers that turn a wall-clock expiry into a duration. */
   public Instant now() {
     return parts.scheduler.now();
@@ -418,17 +421,63 @@ public final class ClusterEngine implements AutoCloseable {
   private CompletableFuture<CommandResult> showNotice(
       String host, java.util.function.Function<Instant, Notice> notice, Optional<String> key) {
     Objects.requireNonNull(key, "key");
-    return call(
-        () -> {
-          if (parts.hosts.get(host) == null) {
-            return CommandResult.refused("unknown host " + host);
-          }
-          return parts
-              .messages
-              .addNotice(notice.apply(parts.scheduler.now()), key)
-              .map(CommandResult::accepted)
-              .orElseGet(() -> CommandResult.refused("notice expired before it was shown"));
-        });
+    CompletableFuture<CommandResult> forwarded = new CompletableFuture<>();
+    CompletableFuture<CommandResult> here =
+        call(
+            () -> {
+              HostRecord record = parts.hosts.get(host);
+              if (record == null) {
+                return CommandResult.refused("unknown host " + host);
+              }
+              if (!record.controlled && key.isEmpty() && parts.management != null) {
+                // A peer's notice goes to its own agent, which shows it on its panels.
+                Notice sent = notice.apply(parts.scheduler.now());
+                parts.onAnswer(
+                    () -> parts.management.forwardNotice(sent),
+                    done -> forwarded.complete(forwardedNotice(sent, done)));
+                return null;
+              }
+              return parts
+                  .messages
+                  .addNotice(notice.apply(parts.scheduler.now()), key)
+                  .map(CommandResult::accepted)
+                  .orElseGet(() -> CommandResult.refused("notice expired before it was shown"));
+            });
+    return here.thenCompose(
+        result -> result == null ? forwarded : CompletableFuture.completedFuture(result));
+  }
+
+  /**
+   * The answer to a notice handed to a peer's agent: its id is unknown here, so the message says
+   * where it went; a backend that cannot forward keeps the old answer (shown nowhere here).
+   */
+  private CommandResult forwardedNotice(Notice notice, CompletableFuture<Boolean> done) {
+    boolean sent;
+    try {
+      sent = done.join();
+    } catch (RuntimeException e) {
+      return CommandResult.refused(
+          "could not reach the agent of " + notice.host() + ": " + ActivityLog.reason(e));
+    }
+    if (!sent) {
+      return parts
+          .messages
+          .addNotice(notice, Optional.empty())
+          .map(CommandResult::accepted)
+          .orElseGet(() -> CommandResult.refused("notice expired before it was shown"));
+    }
+    parts.activity.record(
+        "notice",
+        notice.host(),
+        notice.severity().label()
+            + " notice from "
+            + notice.from()
+            + " sent to the agent of "
+            + notice.host()
+            + ": "
+            + notice.text(),
+        Map.of("from", notice.from(), "forwarded", true));
+    return CommandResult.accepted(FORWARDED + notice.host());
   }
 
   private <T> CompletableFuture<T> call(Supplier<T> work) {

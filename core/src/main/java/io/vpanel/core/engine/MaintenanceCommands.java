@@ -11,6 +11,7 @@ import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.management.Coordinator;
+import io.vpanel.spi.management.MaintenanceRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +51,7 @@ final class MaintenanceCommands {
       return CompletableFuture.completedFuture(CommandResult.refused("unknown host " + hostName));
     }
     if (!host.controlled) {
-      return CompletableFuture.completedFuture(
-          CommandResult.refused(
-              "host " + hostName + " is not controlled by this agent; ask its own agent"));
+      return forward(host, action, origin);
     }
     CompletableFuture<CommandResult> answer =
         switch (action) {
@@ -65,6 +64,63 @@ final class MaintenanceCommands {
           answered(host, action, origin, result);
           return result;
         });
+  }
+
+  /**
+   * A request for a peer goes to the peer's own agent through the management backend where it can
+   * (a registry); that agent decides and journals it. Never forwards what came from the management
+   * side (no loops).
+   */
+  private CompletableFuture<CommandResult> forward(
+      HostRecord host, MaintenanceAction action, Origin origin) {
+    CommandResult notOurs =
+        CommandResult.refused(
+            "host " + host.name() + " is not controlled by this agent; ask its own agent");
+    if (parts.management == null || origin instanceof Origin.Management) {
+      return CompletableFuture.completedFuture(notOurs);
+    }
+    String from = origin.label() + " via " + ownName();
+    CompletableFuture<CommandResult> answer = new CompletableFuture<>();
+    parts.onAnswer(
+        () -> parts.management.forwardRequest(new MaintenanceRequest(host.name(), action, from)),
+        sent -> {
+          CommandResult result;
+          try {
+            result =
+                sent.join()
+                    ? CommandResult.accepted(
+                        action.label() + " sent to the agent of " + host.name() + "; it decides")
+                    : notOurs;
+          } catch (RuntimeException e) {
+            result =
+                CommandResult.refused(
+                    "could not reach the agent of "
+                        + host.name()
+                        + " through the management backend: "
+                        + ActivityLog.reason(e));
+          }
+          if (result != notOurs) {
+            parts.activity.record(
+                "request",
+                host.name(),
+                action.label() + " from " + origin.label() + " forwarded: " + result.message(),
+                Map.of(
+                    "action", action.label(),
+                    "origin", origin.label(),
+                    "forwarded", result.accepted()));
+          }
+          answer.complete(result);
+        });
+    return answer;
+  }
+
+  /** The name of a host this agent controls, for where a forwarded request came from. */
+  private String ownName() {
+    return parts.hosts.all().stream()
+        .filter(h -> h.controlled)
+        .map(HostRecord::name)
+        .findFirst()
+        .orElse("?");
   }
 
   private void answered(

@@ -3,6 +3,7 @@ package io.vpanel.spi.management;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The management side of the cluster: who the other hosts are, how load balancing and HA are set,
@@ -35,6 +36,20 @@ public interface ManagementBackend extends AutoCloseable {
    */
   default Optional<Coordinator> coordinator() {
     return Optional.empty();
+  }
+
+  /**
+   * Hands a notice for a host this agent does not control to that host's agent (through a
+   * registry). Completes true once the backend took it, false when it cannot forward (the default:
+   * static peers have no way to reach another agent). Must return at once.
+   */
+  default CompletableFuture<Boolean> forwardNotice(Notice notice) {
+    return CompletableFuture.completedFuture(false);
+  }
+
+  /** Hands a maintenance request for a host this agent does not control to that host's agent. */
+  default CompletableFuture<Boolean> forwardRequest(MaintenanceRequest request) {
+    return CompletableFuture.completedFuture(false);
   }
 
   @Override

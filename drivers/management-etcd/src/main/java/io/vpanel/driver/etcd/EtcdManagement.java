@@ -47,6 +47,11 @@ public final class EtcdManagement implements ManagementBackend {
   private final LeaderElection election;
   private final Thread leaderWork;
   private final AtomicReference<ManagementListener> listener = new AtomicReference<>();
+
+  /** Where notices and requests for other hosts are written to etcd from (blocking calls). */
+  private final java.util.concurrent.ExecutorService sends =
+      java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
   private volatile Inbox inbox;
   private volatile LinkStatus link = LinkStatus.LOST;
   private volatile String linkReason = "not registered in etcd yet";
@@ -160,9 +165,31 @@ public final class EtcdManagement implements ManagementBackend {
    * @param ttl how long the panel shows it
    */
   public boolean sendNotice(String toHost, String text, String from, java.time.Duration ttl) {
+    return sendNotice(new io.vpanel.spi.management.Notice(toHost, text, from, Instant.now(), ttl));
+  }
+
+  private boolean sendNotice(io.vpanel.spi.management.Notice notice) {
     return send(
-        keys.notices(toHost),
-        new Inbox.NoticeMessage(text, from, Instant.now(), Math.max(1, ttl.toSeconds())));
+        keys.notices(notice.host()),
+        new Inbox.NoticeMessage(
+            notice.text(),
+            notice.from(),
+            notice.at(),
+            Math.max(1, notice.ttl().toSeconds()),
+            notice.severity().label()));
+  }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<Boolean> forwardNotice(
+      io.vpanel.spi.management.Notice notice) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> sendNotice(notice), sends);
+  }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<Boolean> forwardRequest(
+      io.vpanel.spi.management.MaintenanceRequest request) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> requestMaintenance(request.host(), request.action(), request.from()), sends);
   }
 
   /** Asks {@code host}'s agent to enter, exit or cancel maintenance, through etcd. */
@@ -347,6 +374,7 @@ public final class EtcdManagement implements ManagementBackend {
   void abandon() {
     closed = true;
     leaderWork.interrupt();
+    sends.shutdownNow();
     closeInbox();
     election.abandon();
     registrar.abandon();
@@ -362,6 +390,7 @@ public final class EtcdManagement implements ManagementBackend {
     }
     closed = true;
     leaderWork.interrupt();
+    sends.shutdownNow();
     closeInbox();
     election.close();
     coordinator.close();

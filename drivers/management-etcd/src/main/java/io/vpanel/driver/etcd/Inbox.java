@@ -17,6 +17,7 @@ import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.management.MaintenanceRequest;
 import io.vpanel.spi.management.ManagementListener;
 import io.vpanel.spi.management.Notice;
+import io.vpanel.spi.management.NoticeSeverity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -38,7 +39,10 @@ final class Inbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Inbox.class);
 
   /** A notice as written to etcd (JSON). {@code at} and {@code ttlSeconds} may be left out. */
-  record NoticeMessage(String text, String from, Instant at, Long ttlSeconds) {}
+  record NoticeMessage(String text, String from, Instant at, Long ttlSeconds, String severity) {}
+
+  /** The longest notice text taken from etcd, as the API allows. */
+  static final int MAX_TEXT = 200;
 
   /** A maintenance request as written to etcd (JSON): {@code action} enter, exit or cancel. */
   record RequestMessage(String action, String from) {}
@@ -188,6 +192,12 @@ final class Inbox implements AutoCloseable {
     }
   }
 
+  private static String clip(String text, int max) {
+    return text.codePointCount(0, text.length()) > max
+        ? text.substring(0, text.offsetByCodePoints(0, max))
+        : text;
+  }
+
   private Optional<Notice> notice(byte[] value) {
     try {
       NoticeMessage message = json.readValue(value, NoticeMessage.class);
@@ -197,7 +207,15 @@ final class Inbox implements AutoCloseable {
       String from = message.from() == null || message.from().isBlank() ? "etcd" : message.from();
       Instant at = message.at() == null ? Instant.now() : message.at();
       Duration ttl = Duration.ofSeconds(message.ttlSeconds() == null ? 60 : message.ttlSeconds());
-      return Optional.of(new Notice(host, message.text(), from, at, ttl));
+      NoticeSeverity severity =
+          message.severity() == null
+              ? NoticeSeverity.INFO
+              : NoticeSeverity.parse(message.severity()).orElse(NoticeSeverity.INFO);
+      String text = message.text();
+      if (text.codePointCount(0, text.length()) > MAX_TEXT) {
+        text = text.substring(0, text.offsetByCodePoints(0, MAX_TEXT));
+      }
+      return Optional.of(new Notice(host, text, severity, clip(from, 64), at, ttl));
     } catch (JacksonException e) {
       return Optional.empty();
     }
