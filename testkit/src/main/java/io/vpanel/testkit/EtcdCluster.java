@@ -7,8 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -288,18 +286,8 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private void install() throws IOException {
-    Files.createDirectories(bin);
     Files.createDirectories(state);
-    for (String script : SCRIPTS) {
-      try (InputStream in = EtcdCluster.class.getResourceAsStream("/etcd/" + script)) {
-        if (in == null) {
-          throw new IOException("test resource etcd/" + script + " is missing");
-        }
-        Path target = bin.resolve(script);
-        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
-      }
-    }
+    FixtureScripts.install("etcd", SCRIPTS, bin);
   }
 
   private String run(String... command) throws IOException {

@@ -7,8 +7,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -179,17 +177,7 @@ public final class LcddFixture implements AutoCloseable {
   }
 
   private void install() throws IOException {
-    Files.createDirectories(bin);
-    for (String script : SCRIPTS) {
-      try (InputStream in = LcddFixture.class.getResourceAsStream("/lcdd/" + script)) {
-        if (in == null) {
-          throw new IOException("test resource lcdd/" + script + " is missing");
-        }
-        Path target = bin.resolve(script);
-        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
-      }
-    }
+    FixtureScripts.install("lcdd", SCRIPTS, bin);
   }
 
   private String run(String... command) throws IOException {

@@ -7,40 +7,14 @@ import io.vpanel.driver.etcd.EtcdAgents.Agent;
 import io.vpanel.spi.management.Coordinator.Admission;
 import io.vpanel.spi.management.Coordinator.AdmissionRequest;
 import io.vpanel.spi.management.LinkStatus;
-import io.vpanel.testkit.EtcdCluster;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Admission to maintenance through etcd's compare-and-swap slots, against a real etcd. */
-class EtcdAdmissionTest {
-  @TempDir static Path dir;
-  static EtcdCluster etcd;
-
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = EtcdCluster.start(dir);
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
-  @BeforeEach
-  void everyMemberRuns() throws Exception {
-    etcd.restartAllStopped();
-  }
-
+class EtcdAdmissionTest extends RealEtcdTest {
   private static Agent connected(EtcdAgents agents, String host) {
     Agent agent = agents.start(host, 64, 32);
     await()

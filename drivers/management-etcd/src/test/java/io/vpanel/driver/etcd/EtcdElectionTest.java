@@ -5,41 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.options.GetOption;
 import io.vpanel.driver.etcd.EtcdAgents.Agent;
-import io.vpanel.testkit.EtcdCluster;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** One leader for cluster work, replaced within 3 s when it dies, against a real etcd. */
-class EtcdElectionTest {
-  @TempDir static Path dir;
-  static EtcdCluster etcd;
-
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = EtcdCluster.start(dir);
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
-  @BeforeEach
-  void everyMemberRuns() throws Exception {
-    etcd.restartAllStopped();
-  }
-
+class EtcdElectionTest extends RealEtcdTest {
   private static List<Agent> leaders(List<Agent> agents) {
     return agents.stream().filter(a -> a.management().leading()).toList();
   }

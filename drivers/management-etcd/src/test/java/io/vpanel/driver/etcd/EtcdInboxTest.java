@@ -7,37 +7,11 @@ import io.vpanel.driver.etcd.EtcdAgents.Agent;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.spi.management.MaintenanceRequest;
-import io.vpanel.testkit.EtcdCluster;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Notices and maintenance requests reach a host's agent through etcd, each once. */
-class EtcdInboxTest {
-  @TempDir static Path dir;
-  static EtcdCluster etcd;
-
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = EtcdCluster.start(dir);
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
-  @BeforeEach
-  void everyMemberRuns() throws Exception {
-    etcd.restartAllStopped();
-  }
-
+class EtcdInboxTest extends RealEtcdTest {
   @Test
   void aNoticeWrittenWithEtcdctlReachesItsHostOnceAndIsTaken() throws Exception {
     try (EtcdAgents agents = EtcdAgents.on(etcd)) {

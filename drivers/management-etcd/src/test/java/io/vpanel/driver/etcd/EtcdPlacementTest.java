@@ -10,41 +10,15 @@ import io.vpanel.spi.management.Coordinator.AdmissionRequest;
 import io.vpanel.spi.management.Coordinator.PlacementRequest;
 import io.vpanel.spi.management.Coordinator.Reservation;
 import io.vpanel.spi.management.LinkStatus;
-import io.vpanel.testkit.EtcdCluster;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Placement reservations in etcd transactions, against a real etcd. */
-class EtcdPlacementTest {
-  @TempDir static Path dir;
-  static EtcdCluster etcd;
-
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = EtcdCluster.start(dir);
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
-  @BeforeEach
-  void everyMemberRuns() throws Exception {
-    etcd.restartAllStopped();
-  }
-
+class EtcdPlacementTest extends RealEtcdTest {
   private static Agent connected(EtcdAgents agents, String host, long gib, int vcpus) {
     Agent agent = agents.start(host, gib, vcpus);
     await()

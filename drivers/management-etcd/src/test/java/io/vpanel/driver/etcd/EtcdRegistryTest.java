@@ -7,40 +7,14 @@ import static org.awaitility.Awaitility.await;
 import io.vpanel.driver.etcd.EtcdAgents.Agent;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.LinkStatus;
-import io.vpanel.testkit.EtcdCluster;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The registry against a real 3-member etcd: hosts register under their lease, see each other,
  * vanish when their lease ends, and the management link follows the lease.
  */
-class EtcdRegistryTest {
-  @TempDir static Path dir;
-  static EtcdCluster etcd;
-
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = EtcdCluster.start(dir);
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
-  @BeforeEach
-  void everyMemberRuns() throws Exception {
-    etcd.restartAllStopped();
-  }
-
+class EtcdRegistryTest extends RealEtcdTest {
   @Test
   void everyAgentSeesTheOthersWithWhatTheyReported() {
     try (EtcdAgents agents = EtcdAgents.on(etcd)) {
