@@ -40,6 +40,7 @@ public final class Metrics implements ClusterListener {
   private final Gauge evacuationRunning;
   private final Gauge evacuationFailedVms;
   private final Counter migrationsStarted;
+  private volatile java.util.List<String> controlled = java.util.List.of();
   private volatile java.util.function.Supplier<java.util.Optional<String>> journalUnavailable;
 
   Metrics(SseHub sse, StreamLimits streams) {
@@ -165,13 +166,17 @@ public final class Metrics implements ClusterListener {
     GaugeWithCallback.builder()
         .name("vpanel_journal_up")
         .help(
-            "1 while the journal records, 0 while it cannot (new maintenance is refused); absent"
-                + " without a journal")
+            "1 while the journal of the agent running the host records, 0 while it cannot (new"
+                + " maintenance is refused); absent without a journal")
+        .labelNames("host")
         .callback(
             cb -> {
               var unavailable = journalUnavailable;
               if (unavailable != null) {
-                cb.call(unavailable.get().isEmpty() ? 1 : 0);
+                double up = unavailable.get().isEmpty() ? 1 : 0;
+                for (String host : controlled) {
+                  cb.call(up, host);
+                }
               }
             })
         .register(registry);
@@ -220,6 +225,8 @@ public final class Metrics implements ClusterListener {
 
   @Override
   public void onSnapshot(ClusterSnapshot snapshot) {
+    controlled =
+        snapshot.hosts().stream().filter(HostStatus::controlled).map(HostStatus::name).toList();
     for (HostStatus host : snapshot.hosts()) {
       maintenanceSince
           .labelValues(host.name())
