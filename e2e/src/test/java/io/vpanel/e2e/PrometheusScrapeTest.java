@@ -117,8 +117,8 @@ class PrometheusScrapeTest {
               hosts: 3
               vms: 6
               tickMillis: 50
-              nicGbps: 1
-              streamGbps: 1
+              nicGbps: 40
+              streamGbps: 40
               maxRounds: 1
             panels:
               - driver: web
@@ -167,12 +167,16 @@ class PrometheusScrapeTest {
             .redirectErrorStream(true)
             .redirectOutput(promLog.toFile())
             .start();
-    await()
-        .atMost(wait)
-        .pollInterval(Duration.ofMillis(100))
-        .failFast("prometheus exited", () -> !prometheus.isAlive())
-        .ignoreExceptions()
-        .until(() -> api(port, "/api/v1/status/runtimeinfo") != null);
+    try {
+      await()
+          .atMost(wait)
+          .pollInterval(Duration.ofMillis(100))
+          .failFast("prometheus exited", () -> !prometheus.isAlive())
+          .ignoreExceptions()
+          .until(() -> api(port, "/api/v1/status/runtimeinfo") != null);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("prometheus did not start:\n" + log(promLog), e);
+    }
 
     // The shipped rules loaded, every one of them.
     JsonNode groups = api(port, "/api/v1/rules").at("/data/groups");
