@@ -89,6 +89,7 @@ public final class Wiring {
       OpenedJournal journal = openJournal(JournalSettings.defaults(demoJournal.path()), resources);
       String token = options.token() == null ? newToken() : options.token();
       ApiServer api = new ApiServer(token, "default", journal.reader());
+      api.journalHealth(journal.writer()::unavailable);
       HypervisorDriver driver =
           new SimHypervisorProvider().create(options.sim(), new DriverContext(scheduler, "sim-01"));
       resources.add(driver);
@@ -147,6 +148,7 @@ public final class Wiring {
               tokens,
               journal.map(OpenedJournal::reader).orElse(null),
               config.api().allowing(List.of(config.hostName())));
+      journal.ifPresent(j -> api.journalHealth(j.writer()::unavailable));
       // The management backend publishes how the other agents reach this host (driver etcd).
       DriverContext context =
           api.withServices(new DriverContext(scheduler, config.hostName()))

@@ -114,4 +114,47 @@ class WiringTest {
         .hasMessageContaining(file + ":5:")
         .hasMessageContaining("not both");
   }
+
+  @Test
+  void aJournalThatCannotOpenIsReportedDownInMetrics() throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "wiring-test-token-0123456789");
+    Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path broken = Files.writeString(dir.resolve("broken.db"), "not a database, ".repeat(512));
+    Path good = dir.resolve("good.db");
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (Path journal : java.util.List.of(broken, good)) {
+      Path file = dir.resolve("journal.yaml");
+      Files.writeString(
+          file,
+          """
+          host:
+            name: sim-01
+          hypervisor:
+            driver: sim
+          api:
+            listen: 127.0.0.1:0
+            tokenFile: %s
+          journal:
+            path: %s
+          """
+              .formatted(token, journal));
+      try (RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(file))) {
+        String expected = "vpanel_journal_up{host=\"sim-01\"} " + (journal == broken ? "0" : "1");
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(30))
+            .until(
+                () ->
+                    http.send(
+                            java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create(agent.url() + "/metrics"))
+                                .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body(),
+                body -> body.contains(expected) && body.contains("vpanel_build_info{"));
+      }
+    }
+    http.close();
+  }
 }

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code promtool check metrics} (Debian {@code prometheus}) on a running agent's {@code /metrics}
- * after an evacuation and a return, so that every counter and histogram has samples: the names and
- * types follow Prometheus' conventions (no counter typed as a gauge, {@code _total} on counters,
- * units in names).
+ * after an evacuation and a return, with a journal and an alert source (an {@code ipmitool} that
+ * always fails), so that every counter, histogram and health gauge has samples: the names and types
+ * follow Prometheus' conventions (no counter typed as a gauge, {@code _total} on counters, units in
+ * names).
  */
 class PromtoolMetricsTest {
   @TempDir Path temp;
@@ -84,8 +85,13 @@ class PromtoolMetricsTest {
             api:
               listen: 127.0.0.1:0
               tokenFile: %s
+            journal:
+              path: %s
+            alerts:
+              - driver: ipmi
+                ipmitool: /bin/false
             """
-                .formatted(token));
+                .formatted(token, temp.resolve("journal.db")));
     agent = Wiring.startAgent(new ConfigLoader().load(config));
     AgentApi api = new AgentApi(http, agent.url(), "sim-01", agent.token(), () -> "");
     Duration wait = Duration.ofSeconds(60);
@@ -104,6 +110,12 @@ class PromtoolMetricsTest {
     assertThat(metrics)
         .contains("# TYPE vpanel_migrations_total counter")
         .contains("# TYPE vpanel_sse_dropped_events_total counter")
+        .contains("# TYPE vpanel_migrations_started_total counter")
+        .contains("vpanel_journal_up{host=\"sim-01\"} 1")
+        .contains("vpanel_alert_source_up{host=\"sim-01\",source=\"ipmi\"} ")
+        .contains("vpanel_host_ha_status{host=\"sim-01\",status=")
+        .contains("vpanel_evacuation_vms_left{host=\"sim-01\"} 0")
+        .contains("vpanel_build_info{java_version=")
         .doesNotContain("# TYPE vpanel_sse_dropped_events gauge");
 
     Path out = temp.resolve("promtool.out");

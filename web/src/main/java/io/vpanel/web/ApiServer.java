@@ -142,6 +142,14 @@ public final class ApiServer implements AutoCloseable {
     return webPanels;
   }
 
+  /**
+   * Reports the journal's health as {@code vpanel_journal_up}: {@code unavailable} says why it
+   * cannot record now, empty when it can. Without a call the metric is absent (no journal).
+   */
+  public void journalHealth(java.util.function.Supplier<Optional<String>> unavailable) {
+    metrics.journal(unavailable);
+  }
+
   /** {@code context} with what this server offers drivers: the {@link WebPanelEndpoint}. */
   public DriverContext withServices(DriverContext context) {
     return context.with(WebPanelEndpoint.class, webPanels);

@@ -9,7 +9,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
+import io.vpanel.core.model.HaStatus;
 import io.vpanel.core.model.HostStatus;
+import io.vpanel.core.model.ProgressView;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.alert.SourceHealth;
 import java.io.ByteArrayOutputStream;
@@ -30,6 +32,16 @@ public final class Metrics implements ClusterListener {
   private final Gauge panelUp;
   private final Gauge alertSourceUp;
   private final Counter alertmanagerAlerts;
+  private final Gauge maintenanceSince;
+  private final Gauge haStatus;
+  private final Gauge evacuationVmsLeft;
+  private final Gauge evacuationBytesLeft;
+  private final Gauge evacuationEta;
+  private final Gauge evacuationRunning;
+  private final Gauge evacuationFailedVms;
+  private final Counter migrationsStarted;
+  private volatile java.util.List<String> controlled = java.util.List.of();
+  private volatile java.util.function.Supplier<java.util.Optional<String>> journalUnavailable;
 
   Metrics(SseHub sse, StreamLimits streams) {
     runningVms =
@@ -99,6 +111,82 @@ public final class Metrics implements ClusterListener {
     for (String outcome : new String[] {"shown", "withdrawn", "skipped"}) {
       alertmanagerAlerts.labelValues(outcome);
     }
+    maintenanceSince =
+        Gauge.builder()
+            .name("vpanel_host_maintenance_state_since_timestamp_seconds")
+            .help("When the host entered its current maintenance state, Unix time in seconds")
+            .labelNames("host")
+            .register(registry);
+    haStatus =
+        Gauge.builder()
+            .name("vpanel_host_ha_status")
+            .help(
+                "1 for the host's current HA status (OFF, PROTECTED, INSUFFICIENT, FAULT), 0 for"
+                    + " the others")
+            .labelNames("host", "status")
+            .register(registry);
+    evacuationVmsLeft =
+        Gauge.builder()
+            .name("vpanel_evacuation_vms_left")
+            .help("Guests the host's evacuation (or return) in flight has not handled yet")
+            .labelNames("host")
+            .register(registry);
+    evacuationBytesLeft =
+        Gauge.builder()
+            .name("vpanel_evacuation_bytes_left")
+            .help("Bytes the host's evacuation (or return) in flight still has to send")
+            .labelNames("host")
+            .register(registry);
+    evacuationEta =
+        Gauge.builder()
+            .name("vpanel_evacuation_eta_seconds")
+            .help(
+                "Estimated seconds until the host's evacuation (or return) ends, at the current"
+                    + " bandwidth; absent while nothing moves")
+            .labelNames("host")
+            .register(registry);
+    evacuationRunning =
+        Gauge.builder()
+            .name("vpanel_evacuation_migrations_running")
+            .help("Live migrations of the host's evacuation (or return) in flight now")
+            .labelNames("host")
+            .register(registry);
+    evacuationFailedVms =
+        Gauge.builder()
+            .name("vpanel_evacuation_vms_failed")
+            .help("Guests the host's evacuation (or return) in flight could not handle")
+            .labelNames("host")
+            .register(registry);
+    migrationsStarted =
+        Counter.builder()
+            .name("vpanel_migrations_started_total")
+            .help("Live migrations started (each attempt on a destination counts)")
+            .labelNames("host")
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("vpanel_journal_up")
+        .help(
+            "1 while the journal of the agent running the host records, 0 while it cannot (new"
+                + " maintenance is refused); absent without a journal")
+        .labelNames("host")
+        .callback(
+            cb -> {
+              var unavailable = journalUnavailable;
+              if (unavailable != null) {
+                double up = unavailable.get().isEmpty() ? 1 : 0;
+                for (String host : controlled) {
+                  cb.call(up, host);
+                }
+              }
+            })
+        .register(registry);
+    Gauge buildInfo =
+        Gauge.builder()
+            .name("vpanel_build_info")
+            .help("Always 1; the agent's version and the Java runtime in labels")
+            .labelNames("version", "java_version")
+            .register(registry);
+    buildInfo.labelValues(version(), System.getProperty("java.version", "unknown")).set(1);
     GaugeWithCallback.builder()
         .name("vpanel_sse_clients")
         .help("Connected server-sent-event clients")
@@ -121,9 +209,41 @@ public final class Metrics implements ClusterListener {
         .register(registry);
   }
 
+  /** The agent's version: the jar's Implementation-Version, else the project's. */
+  static String version() {
+    String version = Metrics.class.getPackage().getImplementationVersion();
+    return version != null ? version : VERSION;
+  }
+
+  /** The project version when no jar manifest says otherwise. */
+  static final String VERSION = "0.1.0";
+
+  /** Reports {@code vpanel_journal_up} from {@code unavailable} (why it cannot record, if so). */
+  void journal(java.util.function.Supplier<java.util.Optional<String>> unavailable) {
+    this.journalUnavailable = unavailable;
+  }
+
   @Override
   public void onSnapshot(ClusterSnapshot snapshot) {
+    controlled =
+        snapshot.hosts().stream().filter(HostStatus::controlled).map(HostStatus::name).toList();
     for (HostStatus host : snapshot.hosts()) {
+      maintenanceSince
+          .labelValues(host.name())
+          .set(host.maintenance().since().toEpochMilli() / 1000.0);
+      for (HaStatus status : HaStatus.values()) {
+        haStatus.labelValues(host.name(), status.name()).set(host.ha() == status ? 1 : 0);
+      }
+      ProgressView progress = host.maintenance().progress().orElse(null);
+      evacuationVmsLeft.labelValues(host.name()).set(progress == null ? 0 : progress.vmsLeft());
+      evacuationBytesLeft.labelValues(host.name()).set(progress == null ? 0 : progress.bytesLeft());
+      evacuationRunning.labelValues(host.name()).set(progress == null ? 0 : progress.running());
+      evacuationFailedVms.labelValues(host.name()).set(progress == null ? 0 : progress.failed());
+      if (progress != null && progress.etaSeconds().isPresent()) {
+        evacuationEta.labelValues(host.name()).set(progress.etaSeconds().get());
+      } else {
+        evacuationEta.remove(host.name());
+      }
       runningVms.labelValues(host.name()).set(host.runningVms());
       hypervisorConnected.labelValues(host.name()).set(host.hypervisorConnected() ? 1 : 0);
       for (MaintenanceState state : MaintenanceState.values()) {
@@ -152,6 +272,9 @@ public final class Metrics implements ClusterListener {
     switch (activity.kind()) {
       case "migration" -> {
         Object event = activity.fields().get("event");
+        if ("started".equals(event)) {
+          migrationsStarted.labelValues(activity.host()).inc();
+        }
         if ("completed".equals(event) || "failed".equals(event)) {
           String outcome = "completed".equals(event) ? "success" : "failure";
           migrations.labelValues(activity.host(), outcome).inc();
