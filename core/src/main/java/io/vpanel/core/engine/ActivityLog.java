@@ -30,7 +30,13 @@ final class ActivityLog {
 
   void record(String kind, String host, String message, Map<String, Object> fields) {
     Activity activity = new Activity(kind, host, scheduler.now(), message, fields);
-    log.log(System.Logger.Level.INFO, message);
+    // A migration's progress samples are for the journal and the event stream; the log keeps to
+    // what changed (its start and end are logged).
+    log.log(
+        "progress".equals(fields.get("event"))
+            ? System.Logger.Level.DEBUG
+            : System.Logger.Level.INFO,
+        message);
     try {
       journal.record(activity);
     } catch (RuntimeException e) {
