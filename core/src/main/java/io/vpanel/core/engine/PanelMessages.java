@@ -5,9 +5,7 @@ import io.vpanel.spi.Scheduler;
 import io.vpanel.spi.management.Notice;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -213,19 +211,13 @@ final class PanelMessages {
    * kind newest first, marked {@code CRIT:} and {@code WARN:}.
    */
   static List<String> lines(HostRecord host) {
-    List<HostRecord.PostedNotice> open = new ArrayList<>();
-    Map<String, Integer> order = new HashMap<>();
-    for (HostRecord.PostedNotice notice : host.notices) {
-      if (notice.acknowledgement() == null) {
-        order.put(notice.id(), open.size());
-        open.add(notice);
-      }
-    }
-    open.sort(
-        Comparator.comparing((HostRecord.PostedNotice n) -> n.notice().severity())
-            .reversed()
-            .thenComparing(n -> order.get(n.id())));
-    return open.stream().map(PanelMessages::line).toList();
+    // host.notices is newest first and the sort is stable: each severity stays newest first.
+    return host.notices.stream()
+        .filter(n -> n.acknowledgement() == null)
+        .sorted(
+            Comparator.comparing((HostRecord.PostedNotice n) -> n.notice().severity()).reversed())
+        .map(PanelMessages::line)
+        .toList();
   }
 
   private static String line(HostRecord.PostedNotice posted) {

@@ -201,29 +201,22 @@ final class PeerMembership {
     if (closeables.isEmpty()) {
       return;
     }
-    parts.blockingIo.execute(
-        () -> {
-          for (AutoCloseable closeable : closeables) {
-            try {
-              closeable.close();
-            } catch (Exception e) {
-              log.log(System.Logger.Level.DEBUG, "closing a departed peer failed", e);
-            }
-          }
-        });
+    parts.blockingIo.execute(() -> closeNow(closeables));
+  }
+
+  private static void closeNow(List<AutoCloseable> closeables) {
+    for (AutoCloseable closeable : closeables) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.log(System.Logger.Level.DEBUG, "closing a peer's connection failed", e);
+      }
+    }
   }
 
   /** Closes every peer connected here, at once (the engine is closing). */
   void closeAll() {
-    for (List<AutoCloseable> closeables : opened.values()) {
-      for (AutoCloseable closeable : closeables) {
-        try {
-          closeable.close();
-        } catch (Exception e) {
-          log.log(System.Logger.Level.DEBUG, "closing a peer failed", e);
-        }
-      }
-    }
+    opened.values().forEach(PeerMembership::closeNow);
     opened.clear();
   }
 }
