@@ -1,8 +1,11 @@
 package io.vpanel.agent;
 
 import io.vpanel.agent.ApiClient.CliException;
+import io.vpanel.agent.config.AgentConfig;
 import io.vpanel.agent.config.ConfigException;
 import io.vpanel.agent.config.ConfigLoader;
+import io.vpanel.agent.logging.LogSettings;
+import io.vpanel.agent.logging.LogSetup;
 import io.vpanel.core.engine.EngineSettings;
 import io.vpanel.core.plan.Sizes;
 import io.vpanel.driver.sim.SimSettings;
@@ -121,10 +124,29 @@ public final class Main implements Runnable {
                 + " demo stops)")
     Path journal;
 
+    @Option(
+        names = "--log-format",
+        defaultValue = "text",
+        paramLabel = "FORMAT",
+        description = "Log lines as text or json (one JSON object per line), on standard error")
+    String logFormat;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
+      LogSettings.Format format =
+          LogSettings.Format.parse(logFormat)
+              .orElseThrow(
+                  () ->
+                      new CommandLine.ParameterException(
+                          spec.commandLine(),
+                          "unknown --log-format '"
+                              + logFormat
+                              + "' (known: "
+                              + LogSettings.FORMATS
+                              + ")"));
+      LogSetup.apply(new LogSettings(format, LogSettings.defaults().level()));
       SimSettings defaults = SimSettings.defaults();
       SimSettings sim =
           new SimSettings(
@@ -199,7 +221,9 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(config));
+      AgentConfig loaded = new ConfigLoader().load(config);
+      LogSetup.apply(loaded.logging());
+      RunningAgent agent = Wiring.startAgent(loaded);
       spec.commandLine().getOut().println("vpanel agent: serving " + agent.url() + "/");
       spec.commandLine().getOut().flush();
       awaitShutdown(agent);

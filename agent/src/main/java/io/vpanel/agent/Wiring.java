@@ -3,6 +3,7 @@ package io.vpanel.agent;
 import io.vpanel.agent.config.AgentConfig;
 import io.vpanel.agent.config.ConfigException;
 import io.vpanel.agent.config.DriverChoice;
+import io.vpanel.agent.logging.ActivityLogger;
 import io.vpanel.core.RealTimeScheduler;
 import io.vpanel.core.engine.ClusterEngine;
 import io.vpanel.core.engine.EngineSettings;
@@ -108,6 +109,7 @@ public final class Wiring {
       ClusterEngine engine =
           new ClusterEngine(
               scheduler, io, options.engine(), management, bindings, journal.writer());
+      engine.addListener(new ActivityLogger());
       engine.start();
       api.start(engine, options.listenHost(), options.port());
       resources.add(() -> closeAll(scheduler, io));
@@ -224,6 +226,7 @@ public final class Wiring {
       // A peer that registers later (a registry such as etcd) is connected like those above.
       // The engine closes those connections itself.
       engine.connectPeersWith(driver::connect);
+      engine.addListener(new ActivityLogger());
       engine.start();
       api.start(engine, config.listenHost(), config.listenPort());
       resources.add(() -> closeAll(scheduler, io));

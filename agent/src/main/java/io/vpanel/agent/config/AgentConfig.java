@@ -1,5 +1,6 @@
 package io.vpanel.agent.config;
 
+import io.vpanel.agent.logging.LogSettings;
 import io.vpanel.core.engine.EngineSettings;
 import io.vpanel.web.ApiSettings;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * @param journalRetentionDays entries older than this are deleted (0: kept until the size cap)
  * @param hostNameSource where {@code hostName} came from, for errors about it: {@code file:line} of
  *     {@code host.name}, or the file and a note that the machine's name was taken
+ * @param logging the log format and level ({@code logging:})
  */
 public record AgentConfig(
     String hostName,
@@ -47,4 +49,5 @@ public record AgentConfig(
     ApiSettings api,
     long journalMaxSizeMb,
     int journalRetentionDays,
-    String hostNameSource) {}
+    String hostNameSource,
+    LogSettings logging) {}

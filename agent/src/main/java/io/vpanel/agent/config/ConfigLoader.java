@@ -1,5 +1,6 @@
 package io.vpanel.agent.config;
 
+import io.vpanel.agent.logging.LogSettings;
 import io.vpanel.core.DriverRegistry;
 import io.vpanel.core.engine.EngineSettings;
 import io.vpanel.core.engine.PfaSettings;
@@ -57,7 +58,15 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 public final class ConfigLoader {
   private static final Set<String> TOP_KEYS =
       Set.of(
-          "host", "hypervisor", "panels", "alerts", "management", "api", "journal", "maintenance");
+          "host",
+          "hypervisor",
+          "panels",
+          "alerts",
+          "management",
+          "api",
+          "journal",
+          "maintenance",
+          "logging");
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of(
           "confirmHoldSeconds",
@@ -328,6 +337,7 @@ public final class ConfigLoader {
         (int) number(yaml, "journal", journal, "retentionDays", 90, 0, 36_500);
 
     EngineSettings engine = engine(yaml, section(yaml, root, "maintenance"));
+    LogSettings logging = logging(yaml, section(yaml, root, "logging"));
     return new AgentConfig(
         hostName,
         hypervisor,
@@ -346,7 +356,47 @@ public final class ConfigLoader {
         apiSettings,
         journalMaxSizeMb,
         journalRetentionDays,
-        hostNameSource);
+        hostNameSource,
+        logging);
+  }
+
+  /** {@code logging}: the line format and vpanel's log level. */
+  private static LogSettings logging(LocatedYaml yaml, JsonNode node) {
+    onlyKeys(yaml, node, "/logging", Set.of("format", "level"));
+    LogSettings defaults = LogSettings.defaults();
+    return new LogSettings(
+        choice(yaml, node, "/logging", "format", LogSettings.Format::parse, LogSettings.FORMATS)
+            .orElse(defaults.format()),
+        choice(yaml, node, "/logging", "level", LogSettings.Level::parse, LogSettings.LEVELS)
+            .orElse(defaults.level()));
+  }
+
+  /** One of a few words, or a refusal that lists them. */
+  private static <T> Optional<T> choice(
+      LocatedYaml yaml,
+      JsonNode node,
+      String pointer,
+      String key,
+      java.util.function.Function<String, Optional<T>> parse,
+      String known) {
+    Optional<String> text = string(yaml, node, pointer, key);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        parse
+            .apply(text.get())
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        yaml.where(pointer + "/" + key)
+                            + ": unknown "
+                            + key
+                            + " '"
+                            + text.get()
+                            + "' (known: "
+                            + known
+                            + ")")));
   }
 
   /** {@code api.alertmanager}: which labels name the host, how long a notice is shown. */

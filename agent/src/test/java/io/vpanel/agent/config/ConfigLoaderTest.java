@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
+import io.vpanel.agent.logging.LogSettings;
 import io.vpanel.core.engine.EngineSettings;
 import io.vpanel.core.engine.PfaSettings;
 import io.vpanel.core.management.BuiltinSettings;
@@ -197,12 +198,39 @@ class ConfigLoaderTest {
               driver: sim
             api:
               listen: 127.0.0.1:8080
-            logging: debug
+            logs: debug
             """);
     assertThat(message)
         .contains("unknown-top.yaml:5:")
-        .contains("'logging'")
-        .contains("alerts, api, host, hypervisor, journal, maintenance, management, panels");
+        .contains("'logs'")
+        .contains(
+            "alerts, api, host, hypervisor, journal, logging, maintenance, management, panels");
+  }
+
+  @Test
+  void loggingTakesItsFormatAndLevel() throws IOException {
+    AgentConfig config =
+        loader.load(
+            write(
+                "logging.yaml",
+                "hypervisor:\n  driver: sim\nlogging:\n  format: json\n  level: debug\n"));
+    assertThat(config.logging())
+        .isEqualTo(new LogSettings(LogSettings.Format.JSON, LogSettings.Level.DEBUG));
+    AgentConfig plain = loader.load(write("plain.yaml", "hypervisor:\n  driver: sim\n"));
+    assertThat(plain.logging().format()).isEqualTo(LogSettings.Format.TEXT);
+  }
+
+  @Test
+  void anUnknownLogFormatOrLevelIsRefusedAtItsLineWithTheKnownOnes() throws IOException {
+    assertThat(refusal("format.yaml", "hypervisor:\n  driver: sim\nlogging:\n  format: xml\n"))
+        .contains("format.yaml:4:")
+        .contains("unknown format 'xml' (known: text, json)");
+    assertThat(refusal("level.yaml", "hypervisor:\n  driver: sim\nlogging:\n  level: loud\n"))
+        .contains("level.yaml:4:")
+        .contains("unknown level 'loud' (known: error, warn, info, debug)");
+    assertThat(refusal("key.yaml", "hypervisor:\n  driver: sim\nlogging:\n  colour: red\n"))
+        .contains("key.yaml:4:")
+        .contains("unknown key 'colour' in 'logging'; known keys: format, level");
   }
 
   @Test

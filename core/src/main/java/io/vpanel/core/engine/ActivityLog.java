@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * What happened, once: each activity goes to the log, the journal and the engine's listeners (the
- * event stream, metrics). Owner thread only.
+ * What happened, once: each activity goes to the journal and the engine's listeners (the event
+ * stream, metrics, the agent's log). Owner thread only.
  */
 final class ActivityLog {
   private static final System.Logger log = System.getLogger(ClusterEngine.class.getName());
@@ -29,14 +29,9 @@ final class ActivityLog {
   }
 
   void record(String kind, String host, String message, Map<String, Object> fields) {
+    // The process log is one of the listeners (the agent's ActivityLogger), so each activity is
+    // logged once, with its fields.
     Activity activity = new Activity(kind, host, scheduler.now(), message, fields);
-    // A migration's progress samples are for the journal and the event stream; the log keeps to
-    // what changed (its start and end are logged).
-    log.log(
-        "progress".equals(fields.get("event"))
-            ? System.Logger.Level.DEBUG
-            : System.Logger.Level.INFO,
-        message);
     try {
       journal.record(activity);
     } catch (RuntimeException e) {

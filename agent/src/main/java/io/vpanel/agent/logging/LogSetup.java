@@ -1,0 +1,80 @@
+package io.vpanel.agent.logging;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts the logging in the shape {@link LogSettings} asks for, on standard error: text lines or JSON
+ * lines; under systemd (journald) without a timestamp of our own and with the syslog priority
+ * prefix. vpanel's loggers ({@code io.vpanel}) log at the chosen level, libraries at WARN.
+ *
+ * <p>{@code logback.xml} gives the same text shape before the configuration is read.
+ */
+public final class LogSetup {
+  static final String TEXT_PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
+  static final String JOURNAL_PATTERN = "%priority%logger{0} - %msg%n";
+
+  private LogSetup() {}
+
+  /** Applies {@code settings}; journald is detected from the environment. */
+  public static void apply(LogSettings settings) {
+    apply(settings, JournalStream.stderrIsJournal());
+  }
+
+  static void apply(LogSettings settings, boolean journald) {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return; // another SLF4J binding (tests of other modules): leave it alone
+    }
+    context.reset();
+    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+    stderr.setContext(context);
+    stderr.setName("STDERR");
+    stderr.setTarget("System.err");
+    stderr.setEncoder(encoder(settings.format(), journald, context));
+    stderr.start();
+
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.WARN);
+    root.addAppender(stderr);
+    context.getLogger("io.vpanel").setLevel(level(settings.level()));
+    context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+    context.getLogger("io.javalin").setLevel(Level.WARN);
+  }
+
+  private static Encoder<ILoggingEvent> encoder(
+      LogSettings.Format format, boolean journald, LoggerContext context) {
+    if (format == LogSettings.Format.JSON) {
+      JsonLinesEncoder json = new JsonLinesEncoder();
+      json.setContext(context);
+      json.setPriorityPrefix(journald);
+      json.start();
+      return json;
+    }
+    PatternLayout layout = new PatternLayout();
+    layout.setContext(context);
+    layout.getInstanceConverterMap().put("priority", SyslogPriority::new);
+    layout.setPattern(journald ? JOURNAL_PATTERN : TEXT_PATTERN);
+    layout.start();
+    LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
+    text.setContext(context);
+    text.setLayout(layout);
+    text.start();
+    return text;
+  }
+
+  private static Level level(LogSettings.Level level) {
+    return switch (level) {
+      case ERROR -> Level.ERROR;
+      case WARN -> Level.WARN;
+      case INFO -> Level.INFO;
+      case DEBUG -> Level.DEBUG;
+    };
+  }
+}
