@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -33,10 +34,13 @@ import tools.jackson.databind.json.JsonMapper;
  * A real Prometheus (Debian {@code prometheus}) on a free loopback port scrapes a running agent
  * every second with the shipped rules loaded; an evacuation that cannot finish (guests that never
  * converge, no auto-converge, one pre-copy round) ends FAILED, and Prometheus fires {@code
- * VpanelMaintenanceFailed} for the host, read through its HTTP API.
+ * VpanelMaintenanceFailed} for the host, read through its HTTP API. An evacuation whose guests
+ * never converge (the sim's {@code neverConverge}) stays ENTERING, and Prometheus fires {@code
+ * VpanelHostStuckEntering}.
  *
  * <p>The rules are a test copy of {@code docs/prometheus/vpanel-rules.yml} in which every {@code
- * for:} is 1 s (the shipped durations are minutes); the expressions are the shipped ones.
+ * for:} is 1 s (the shipped durations are minutes) and the stuck rule's 5 min allowance is 3 s; the
+ * expressions are otherwise the shipped ones.
  */
 class PrometheusScrapeTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -97,17 +101,141 @@ class PrometheusScrapeTest {
     }
   }
 
+  /**
+   * Starts the agent from {@code agentYaml} (its {@code tokenFile: %s} filled in) and a Prometheus
+   * that scrapes it every second with the shipped rules, every {@code for:} at 1 s and then {@code
+   * rules} applied; returns Prometheus' port once it answers.
+   */
+  private int startAgentAndPrometheus(Path binary, String agentYaml, UnaryOperator<String> rules)
+      throws Exception {
+    Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path config = Files.writeString(temp.resolve("agent.yaml"), agentYaml.formatted(token));
+    agent = Wiring.startAgent(new ConfigLoader().load(config));
+    Duration wait = Duration.ofSeconds(60);
+    await().atMost(wait).until(() -> host().state() == MaintenanceState.OPERATIONAL);
+
+    String shipped =
+        Files.readString(Promtool.docs().resolve("vpanel-rules.yml"))
+            .replaceAll("(?m)^(\\s+)for: \\S+$", "$1for: 1s");
+    Path rulesFile = Files.writeString(temp.resolve("vpanel-rules.yml"), rules.apply(shipped));
+    URI agentUri = URI.create(agent.url());
+    Path promConfig =
+        Files.writeString(
+            temp.resolve("prometheus.yml"),
+            """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            rule_files:
+              - %s
+            scrape_configs:
+              - job_name: vpanel
+                static_configs:
+                  - targets: ['127.0.0.1:%d']
+            """
+                .formatted(rulesFile, agentUri.getPort()));
+    int port = AgentApi.freePort();
+    Path promLog = temp.resolve("prometheus.log");
+    prometheus =
+        new ProcessBuilder(
+                binary.toString(),
+                "--config.file=" + promConfig,
+                "--storage.tsdb.path=" + temp.resolve("tsdb"),
+                "--web.listen-address=127.0.0.1:" + port)
+            .redirectErrorStream(true)
+            .redirectOutput(promLog.toFile())
+            .start();
+    try {
+      await()
+          .atMost(wait)
+          .pollInterval(Duration.ofMillis(100))
+          .failFast("prometheus exited", () -> !prometheus.isAlive())
+          .ignoreExceptions()
+          .until(() -> api(port, "/api/v1/status/runtimeinfo") != null);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("prometheus did not start:\n" + log(promLog), e);
+    }
+    return port;
+  }
+
+  /** Prometheus scrapes the agent: {@code up} is 1. */
+  private void awaitScraped(int port) {
+    String up = URLEncoder.encode("up{job=\"vpanel\"}", StandardCharsets.UTF_8);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> api(port, "/api/v1/query?query=" + up).at("/data/result/0/value/1").asString(),
+            "1"::equals);
+  }
+
+  @Test
+  void anEvacuationStuckOnGuestsThatNeverConvergeFiresVpanelHostStuckEntering() throws Exception {
+    Optional<Path> binary = Promtool.onPath("prometheus");
+    Assumptions.assumeTrue(
+        binary.isPresent(),
+        "no prometheus on PATH (Debian package prometheus; ./test installs it): skipped");
+    // Every guest re-dirties its working set each round: the migrations keep sending and never
+    // switch over, so the host stays ENTERING while its ETA stays a few seconds. The test copy of
+    // the rule allows 3 s beyond 1.5 x the ETA instead of 5 min.
+    int port =
+        startAgentAndPrometheus(
+            binary.get(),
+            """
+            host:
+              name: sim-01
+            hypervisor:
+              driver: sim
+              seed: 5
+              hosts: 3
+              vms: 6
+              tickMillis: 50
+              nicGbps: 40
+              streamGbps: 40
+              neverConverge: [vm-01, vm-02, vm-03, vm-04, vm-05, vm-06]
+            panels:
+              - driver: web
+            api:
+              listen: 127.0.0.1:0
+              tokenFile: %s
+            """,
+            rules -> {
+              String changed = rules.replace("+ 300)", "+ 3)");
+              assertThat(changed).as("the rule's 5 min allowance").isNotEqualTo(rules);
+              return changed;
+            });
+    awaitScraped(port);
+    assertThat(firing(port, "VpanelHostStuckEntering")).isEmpty();
+
+    AgentApi agentApi = new AgentApi(http, agent.url(), "sim-01", agent.token(), () -> "");
+    assertThat(agentApi.maintenance("enter").statusCode()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(30)).until(() -> host().state() == MaintenanceState.ENTERING);
+    long enteredAt = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(50))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> firing(port, "VpanelHostStuckEntering"), hosts -> hosts.contains("sim-01"));
+    System.out.printf(
+        "PrometheusScrapeTest: VpanelHostStuckEntering firing %d ms after the host went ENTERING%n",
+        (System.nanoTime() - enteredAt) / 1_000_000);
+    assertThat(host().state()).as("still stuck").isEqualTo(MaintenanceState.ENTERING);
+    var progress = agent.engine().snapshot().host("sim-01").orElseThrow().maintenance().progress();
+    assertThat(progress).isPresent();
+    assertThat(progress.get().vmsLeft())
+        .as("nothing has arrived")
+        .isEqualTo(progress.get().vmsTotal());
+    assertThat(firing(port, "VpanelMaintenanceFailed")).isEmpty();
+  }
+
   @Test
   void prometheusScrapesTheAgentLoadsTheRulesAndFiresMaintenanceFailed() throws Exception {
     Optional<Path> binary = Promtool.onPath("prometheus");
     Assumptions.assumeTrue(
         binary.isPresent(),
         "no prometheus on PATH (Debian package prometheus; ./test installs it): skipped");
-    Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
-    Path config =
-        Files.writeString(
-            temp.resolve("agent.yaml"),
+    int port =
+        startAgentAndPrometheus(
+            binary.get(),
             """
             host:
               name: sim-01
@@ -129,54 +257,9 @@ class PrometheusScrapeTest {
               autoConverge: false
               destinationsPerVm: 1
               maxDowntimeMillis: 1
-            """
-                .formatted(token));
-    agent = Wiring.startAgent(new ConfigLoader().load(config));
+            """,
+            UnaryOperator.identity());
     Duration wait = Duration.ofSeconds(60);
-    await().atMost(wait).until(() -> host().state() == MaintenanceState.OPERATIONAL);
-
-    // The shipped rules with every for: at 1 s.
-    String rules =
-        Files.readString(Promtool.docs().resolve("vpanel-rules.yml"))
-            .replaceAll("(?m)^(\\s+)for: \\S+$", "$1for: 1s");
-    Path rulesFile = Files.writeString(temp.resolve("vpanel-rules.yml"), rules);
-    URI agentUri = URI.create(agent.url());
-    Path promConfig =
-        Files.writeString(
-            temp.resolve("prometheus.yml"),
-            """
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            rule_files:
-              - %s
-            scrape_configs:
-              - job_name: vpanel
-                static_configs:
-                  - targets: ['127.0.0.1:%d']
-            """
-                .formatted(rulesFile, agentUri.getPort()));
-    int port = AgentApi.freePort();
-    Path promLog = temp.resolve("prometheus.log");
-    prometheus =
-        new ProcessBuilder(
-                binary.get().toString(),
-                "--config.file=" + promConfig,
-                "--storage.tsdb.path=" + temp.resolve("tsdb"),
-                "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true)
-            .redirectOutput(promLog.toFile())
-            .start();
-    try {
-      await()
-          .atMost(wait)
-          .pollInterval(Duration.ofMillis(100))
-          .failFast("prometheus exited", () -> !prometheus.isAlive())
-          .ignoreExceptions()
-          .until(() -> api(port, "/api/v1/status/runtimeinfo") != null);
-    } catch (RuntimeException e) {
-      throw new IllegalStateException("prometheus did not start:\n" + log(promLog), e);
-    }
 
     // The shipped rules loaded, every one of them.
     JsonNode groups = api(port, "/api/v1/rules").at("/data/groups");
@@ -202,12 +285,7 @@ class PrometheusScrapeTest {
                             .isIn("ok", "unknown")));
 
     // It scrapes the agent.
-    String up = URLEncoder.encode("up{job=\"vpanel\"}", StandardCharsets.UTF_8);
-    await()
-        .atMost(wait)
-        .until(
-            () -> api(port, "/api/v1/query?query=" + up).at("/data/result/0/value/1").asString(),
-            "1"::equals);
+    awaitScraped(port);
     assertThat(firing(port, "VpanelMaintenanceFailed")).isEmpty();
 
     AgentApi agentApi = new AgentApi(http, agent.url(), "sim-01", agent.token(), () -> "");

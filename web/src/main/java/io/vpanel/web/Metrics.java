@@ -11,6 +11,7 @@ import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.HaStatus;
 import io.vpanel.core.model.HostStatus;
+import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.core.model.ProgressView;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.alert.SourceHealth;
@@ -40,6 +41,7 @@ public final class Metrics implements ClusterListener {
   private final Gauge evacuationRunning;
   private final Gauge evacuationFailedVms;
   private final Counter migrationsStarted;
+  private final Counter migrationFailures;
   private volatile java.util.List<String> controlled = java.util.List.of();
   private volatile java.util.function.Supplier<java.util.Optional<String>> journalUnavailable;
 
@@ -163,6 +165,14 @@ public final class Metrics implements ClusterListener {
             .help("Live migrations started (each attempt on a destination counts)")
             .labelNames("host")
             .register(registry);
+    migrationFailures =
+        Counter.builder()
+            .name("vpanel_migration_failures_total")
+            .help(
+                "Live migrations failed, by cause: hypervisor, start_failed, cancelled, timeout,"
+                    + " no_progress, destination_maintenance, no_room, coordinator")
+            .labelNames("host", "cause")
+            .register(registry);
     GaugeWithCallback.builder()
         .name("vpanel_journal_up")
         .help(
@@ -278,6 +288,14 @@ public final class Metrics implements ClusterListener {
         if ("completed".equals(event) || "failed".equals(event)) {
           String outcome = "completed".equals(event) ? "success" : "failure";
           migrations.labelValues(activity.host(), outcome).inc();
+          if ("failed".equals(event)) {
+            // A bounded label: the cause the engine gave, never the free-text reason.
+            String cause =
+                MigrationFailureCause.parse(activity.fields().get("cause"))
+                    .orElse(MigrationFailureCause.HYPERVISOR)
+                    .label();
+            migrationFailures.labelValues(activity.host(), cause).inc();
+          }
           if (activity.fields().get("bytesSent") instanceof Number bytes) {
             migrationBytes.labelValues(activity.host()).inc(bytes.doubleValue());
           }

@@ -1,5 +1,6 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.VmInfo;
@@ -68,6 +69,13 @@ final class Batch {
     Instant lastProgressAt;
     long lastProcessed = -1;
     String abortReason;
+
+    /** Why it was aborted, set with {@link #abortReason}. */
+    MigrationFailureCause abortCause;
+
+    /** Why it failed when it was not aborted: the hypervisor, unless the engine knows better. */
+    MigrationFailureCause failureCause = MigrationFailureCause.HYPERVISOR;
+
     boolean finished;
     Instant lastSampleAt;
     int lastSampleTenth;

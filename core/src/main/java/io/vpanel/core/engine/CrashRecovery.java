@@ -1,6 +1,7 @@
 package io.vpanel.core.engine;
 
 import io.vpanel.core.journal.HostMemory;
+import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationListener;
@@ -311,7 +312,8 @@ final class CrashRecovery {
               "destination",
               destination));
       if (batch.cancelled) {
-        parts.migrations.abort(run, "cancelled by " + batch.cancelledBy);
+        parts.migrations.abort(
+            run, MigrationFailureCause.CANCELLED, "cancelled by " + batch.cancelledBy);
       }
       if (earlyProgress != null) {
         parts.migrations.progressed(run, earlyProgress);

@@ -1,6 +1,7 @@
 package io.vpanel.core.engine;
 
 import io.vpanel.core.model.CommandResult;
+import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.core.plan.ConcurrencyPolicy;
 import io.vpanel.core.plan.EvacuationPlanner;
 import io.vpanel.core.plan.Move;
@@ -288,7 +289,10 @@ final class MaintenanceCommands {
         host, MaintenanceState.ENTERING, origin, "requested by " + origin.describe());
     // A host that starts entering receives nothing more: moves on their way to it go elsewhere.
     for (Batch.Run run : parts.hosts.runsTo(host.name())) {
-      parts.migrations.abort(run, "destination " + host.name() + " is entering maintenance");
+      parts.migrations.abort(
+          run,
+          MigrationFailureCause.DESTINATION_MAINTENANCE,
+          "destination " + host.name() + " is entering maintenance");
     }
     List<Runnable> local = new ArrayList<>();
     for (VmInfo vm : plan.shutdowns()) {
@@ -323,7 +327,8 @@ final class MaintenanceCommands {
     batch.cancelledBy = origin.label();
     batch.pending.clear();
     for (Batch.Run run : List.copyOf(batch.running.values())) {
-      parts.migrations.abort(run, "cancelled by " + origin.label());
+      parts.migrations.abort(
+          run, MigrationFailureCause.CANCELLED, "cancelled by " + origin.label());
     }
     parts.completion.check(host);
     return CommandResult.accepted("evacuation of " + host.name() + " cancelled");

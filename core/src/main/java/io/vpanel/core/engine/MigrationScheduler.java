@@ -1,5 +1,6 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.core.plan.EvacuationPlanner;
 import io.vpanel.core.plan.Sizes;
 import io.vpanel.core.plan.TargetHost;
@@ -172,11 +173,13 @@ final class MigrationScheduler {
     try {
       reservation = answer.join();
     } catch (RuntimeException e) {
+      run.failureCause = MigrationFailureCause.COORDINATOR;
       finished(
           batch, run, MigrationOutcome.failure("no reservation: " + ActivityLog.reason(e), 0, 0));
       return;
     }
     if (!reservation.granted()) {
+      run.failureCause = MigrationFailureCause.NO_ROOM;
       finished(batch, run, MigrationOutcome.failure("no room: " + reservation.reason(), 0, 0));
       return;
     }
@@ -217,7 +220,10 @@ final class MigrationScheduler {
           } catch (RuntimeException e) {
             String reason = ActivityLog.reason(e);
             parts.scheduler.execute(
-                () -> finished(batch, run, MigrationOutcome.failure(reason, 0, 0)));
+                () -> {
+                  run.failureCause = MigrationFailureCause.START_FAILED;
+                  finished(batch, run, MigrationOutcome.failure(reason, 0, 0));
+                });
             return;
           }
           parts.scheduler.execute(() -> attach(run, handle));
@@ -346,6 +352,7 @@ final class MigrationScheduler {
               took.toMillis() / 1000.0));
     } else {
       String reason = run.abortReason != null ? run.abortReason : outcome.reason();
+      MigrationFailureCause cause = run.abortReason != null ? run.abortCause : run.failureCause;
       item.tried.add(run.destination);
       item.failures.add("to " + run.destination + ": " + reason);
       parts.activity.record(
@@ -363,6 +370,8 @@ final class MigrationScheduler {
               run.destination,
               "reason",
               reason,
+              "cause",
+              cause.label(),
               "bytesSent",
               outcome.bytesSent(),
               "seconds",
@@ -417,11 +426,12 @@ final class MigrationScheduler {
   }
 
   /** Asks the hypervisor to stop a migration; its outcome arrives through the listener. */
-  void abort(Batch.Run run, String reason) {
+  void abort(Batch.Run run, MigrationFailureCause cause, String reason) {
     if (run.abortReason != null || run.finished) {
       return;
     }
     run.abortReason = reason;
+    run.abortCause = cause;
     MigrationHandle handle = run.handle;
     if (handle != null) {
       parts.blockingIo.execute(handle::abort);

@@ -1,5 +1,6 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.spi.Scheduler;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,9 +46,15 @@ final class MigrationWatchdog {
         Duration running = Duration.between(run.startedAt, now);
         Duration stalled = Duration.between(run.lastProgressAt, now);
         if (running.compareTo(run.timeout) > 0) {
-          parts.migrations.abort(run, "timed out after " + run.timeout.toSeconds() + " s");
+          parts.migrations.abort(
+              run,
+              MigrationFailureCause.TIMEOUT,
+              "timed out after " + run.timeout.toSeconds() + " s");
         } else if (stalled.compareTo(parts.settings.noProgressTimeout()) > 0) {
-          parts.migrations.abort(run, "no progress for " + stalled.toSeconds() + " s");
+          parts.migrations.abort(
+              run,
+              MigrationFailureCause.NO_PROGRESS,
+              "no progress for " + stalled.toSeconds() + " s");
         }
       }
     }

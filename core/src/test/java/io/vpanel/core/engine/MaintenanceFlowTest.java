@@ -205,7 +205,11 @@ class MaintenanceFlowTest {
       String finalHost = h.cluster.hostOf(h.cluster.allVms().get(0).uuid()).orElseThrow();
       assertThat(finalHost).isNotEqualTo(firstDestination).isNotEqualTo("h1");
       assertThat(h.activities)
-          .anyMatch(a -> "failed".equals(a.fields().get("event")) && a.message().contains("died"));
+          .anyMatch(
+              a ->
+                  "failed".equals(a.fields().get("event"))
+                      && a.message().contains("died")
+                      && "hypervisor".equals(a.fields().get("cause")));
       h.assertNoViolations();
     }
   }
@@ -238,6 +242,28 @@ class MaintenanceFlowTest {
   }
 
   @Test
+  void aCancelledMigrationIsCountedAsCancelledNotAsAHypervisorFailure() {
+    try (SimHarness h = new SimHarness(small(idle("big", 12)))) {
+      h.request("h1", MaintenanceAction.ENTER);
+      h.scheduler.runUntil(() -> h.cluster.activeMigrations() == 1, Duration.ofSeconds(5));
+      h.scheduler.advance(Duration.ofSeconds(1));
+
+      assertThat(h.request("h1", MaintenanceAction.CANCEL).accepted()).isTrue();
+      h.runUntilState("h1", HOUR, MaintenanceState.OPERATIONAL);
+
+      assertThat(h.activities)
+          .filteredOn(a -> "failed".equals(a.fields().get("event")))
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.fields().get("cause")).isEqualTo("cancelled");
+                assertThat(String.valueOf(a.fields().get("reason"))).startsWith("cancelled by");
+              });
+      h.assertNoViolations();
+    }
+  }
+
+  @Test
   void aMigrationThatNeverConvergesIsAbortedByItsTimeoutAndReported() {
     VmSpec busy = VmSpec.running("busy", 2 * GIB, 2, 400 * MB, GIB);
     try (SimHarness h = new SimHarness(small(busy, idle("quiet", 1)))) {
@@ -262,6 +288,10 @@ class MaintenanceFlowTest {
       List<Activity> failures =
           h.activities.stream().filter(a -> "failed".equals(a.fields().get("event"))).toList();
       assertThat(failures).hasSize(2);
+      assertThat(failures)
+          .extracting(a -> a.fields().get("cause"))
+          .as("the bounded cause beside the free-text reason")
+          .isSubsetOf("timeout", "no_progress");
       h.assertNoViolations();
     }
   }

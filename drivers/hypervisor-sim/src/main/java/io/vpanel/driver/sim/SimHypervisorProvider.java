@@ -4,6 +4,8 @@ import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.hypervisor.HypervisorDriver;
 import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
+import io.vpanel.spi.hypervisor.VmInfo;
+import java.util.List;
 
 /** Registers the simulated hypervisor as {@code driver: sim}. */
 public final class SimHypervisorProvider implements HypervisorDriverProvider<SimSettings> {
@@ -31,6 +33,30 @@ public final class SimHypervisorProvider implements HypervisorDriverProvider<Sim
     if (settings == null || context == null || context.scheduler() == null) {
       throw new DriverException("the sim driver needs settings and a scheduler");
     }
-    return new SimHypervisorDriver(SimCluster.generate(settings, context.scheduler()), true);
+    SimCluster cluster = SimCluster.generate(settings, context.scheduler());
+    for (String name : settings.neverConverge()) {
+      String uuid =
+          cluster.allVms().stream()
+              .filter(vm -> vm.name().equals(name))
+              .map(VmInfo::uuid)
+              .findFirst()
+              .orElseThrow(
+                  () -> {
+                    cluster.close();
+                    return new DriverException(
+                        "neverConverge: the simulator has no guest '"
+                            + name
+                            + "' (it has "
+                            + guestRange(cluster)
+                            + ")");
+                  });
+      cluster.neverConverge(uuid);
+    }
+    return new SimHypervisorDriver(cluster, true);
+  }
+
+  private static String guestRange(SimCluster cluster) {
+    List<String> names = cluster.allVms().stream().map(VmInfo::name).sorted().toList();
+    return names.isEmpty() ? "none" : names.getFirst() + " ... " + names.getLast();
   }
 }

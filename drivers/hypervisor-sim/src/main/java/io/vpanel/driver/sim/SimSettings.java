@@ -15,6 +15,9 @@ import io.vpanel.spi.DriverSettings;
  * @param streamGbps the most one migration stream reaches on its own, in gigabits per second
  * @param tickMillis how often running migrations advance and report progress
  * @param maxRounds pre-copy rounds before the migration throttles the guest or gives up
+ * @param neverConverge names of generated guests ({@code vm-03}) that re-dirty their working set
+ *     every round and so never finish migrating: a stuck evacuation on demand, for trying alerts
+ *     and runbooks
  */
 public record SimSettings(
     long seed,
@@ -23,7 +26,8 @@ public record SimSettings(
     double nicGbps,
     double streamGbps,
     long tickMillis,
-    int maxRounds)
+    int maxRounds,
+    java.util.List<String> neverConverge)
     implements DriverSettings {
 
   public static final long DEFAULT_SEED = 1;
@@ -41,6 +45,24 @@ public record SimSettings(
     requireBandwidth("streamGbps", streamGbps);
     between("tickMillis", tickMillis, 1, 60_000);
     between("maxRounds", maxRounds, 1, 1000);
+    neverConverge =
+        neverConverge == null ? java.util.List.of() : java.util.List.copyOf(neverConverge);
+    if (neverConverge.size() > 1000) {
+      throw new IllegalArgumentException(
+          "neverConverge names at most 1000 guests, was " + neverConverge.size());
+    }
+  }
+
+  /** Settings in which every guest converges as its dirty rate allows. */
+  public SimSettings(
+      long seed,
+      int hosts,
+      int vms,
+      double nicGbps,
+      double streamGbps,
+      long tickMillis,
+      int maxRounds) {
+    this(seed, hosts, vms, nicGbps, streamGbps, tickMillis, maxRounds, java.util.List.of());
   }
 
   public static SimSettings defaults() {
@@ -55,15 +77,18 @@ public record SimSettings(
   }
 
   public SimSettings withSeed(long newSeed) {
-    return new SimSettings(newSeed, hosts, vms, nicGbps, streamGbps, tickMillis, maxRounds);
+    return new SimSettings(
+        newSeed, hosts, vms, nicGbps, streamGbps, tickMillis, maxRounds, neverConverge);
   }
 
   public SimSettings withHosts(int newHosts) {
-    return new SimSettings(seed, newHosts, vms, nicGbps, streamGbps, tickMillis, maxRounds);
+    return new SimSettings(
+        seed, newHosts, vms, nicGbps, streamGbps, tickMillis, maxRounds, neverConverge);
   }
 
   public SimSettings withVms(int newVms) {
-    return new SimSettings(seed, hosts, newVms, nicGbps, streamGbps, tickMillis, maxRounds);
+    return new SimSettings(
+        seed, hosts, newVms, nicGbps, streamGbps, tickMillis, maxRounds, neverConverge);
   }
 
   private static void requireBandwidth(String key, double gbps) {

@@ -67,6 +67,70 @@ class SimHypervisorProviderTest {
   }
 
   @Test
+  void aGuestNamedInNeverConvergeNeverFinishesMigrating() {
+    SimSettings d = SimSettings.defaults();
+    SimHypervisorDriver driver =
+        create(
+            new SimSettings(
+                d.seed(),
+                d.hosts(),
+                d.vms(),
+                d.nicGbps(),
+                d.streamGbps(),
+                d.tickMillis(),
+                d.maxRounds(),
+                java.util.List.of("vm-01")));
+    var stuck =
+        driver.cluster().allVms().stream()
+            .filter(v -> v.name().equals("vm-01"))
+            .findFirst()
+            .orElseThrow();
+    var other =
+        driver.cluster().allVms().stream()
+            .filter(v -> !v.name().equals("vm-01"))
+            .findFirst()
+            .orElseThrow();
+    MigrationRecorder stuckMove = move(driver, stuck);
+    MigrationRecorder otherMove = move(driver, other);
+
+    scheduler.runUntil(otherMove::finished, Duration.ofHours(1));
+    scheduler.advance(Duration.ofMinutes(30));
+
+    assertThat(otherMove.outcome().succeeded()).isTrue();
+    assertThat(stuckMove.finished()).as("vm-01 is still migrating after 30 min").isFalse();
+  }
+
+  @Test
+  void neverConvergeNamingAnUnknownGuestIsRefusedWithTheGuestsItHas() {
+    SimSettings d = SimSettings.defaults();
+    SimSettings settings =
+        new SimSettings(
+            d.seed(),
+            2,
+            6,
+            d.nicGbps(),
+            d.streamGbps(),
+            d.tickMillis(),
+            d.maxRounds(),
+            java.util.List.of("vm-99"));
+    assertThatThrownBy(() -> create(settings))
+        .isInstanceOf(DriverException.class)
+        .hasMessage("neverConverge: the simulator has no guest 'vm-99' (it has vm-01 ... vm-06)");
+  }
+
+  private static MigrationRecorder move(
+      SimHypervisorDriver driver, io.vpanel.spi.hypervisor.VmInfo vm) {
+    String from = driver.cluster().hostOf(vm.uuid()).orElseThrow();
+    String to = from.equals("sim-01") ? "sim-02" : "sim-01";
+    MigrationRecorder migration = new MigrationRecorder();
+    driver
+        .connect(SimHypervisorDriver.endpointOf(from))
+        .migrate(
+            vm.uuid(), SimHypervisorDriver.endpointOf(to), MigrationOptions.DEFAULTS, migration);
+    return migration;
+  }
+
+  @Test
   void closingTheDriverItCreatedEndsRunningMigrations() {
     SimHypervisorDriver driver = create(SimSettings.defaults());
     var vm = driver.cluster().vmsOn("sim-01").get(0);
