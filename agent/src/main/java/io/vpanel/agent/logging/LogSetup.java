@@ -6,8 +6,10 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import java.io.OutputStream;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -29,14 +31,26 @@ public final class LogSetup {
   }
 
   static void apply(LogSettings settings, boolean journald) {
+    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+    stderr.setTarget("System.err");
+    apply(settings, journald, stderr);
+  }
+
+  /** As {@link #apply(LogSettings, boolean)}, writing to {@code out} instead (for tests). */
+  static void apply(LogSettings settings, boolean journald, OutputStream out) {
+    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    appender.setOutputStream(out);
+    apply(settings, journald, appender);
+  }
+
+  private static void apply(
+      LogSettings settings, boolean journald, OutputStreamAppender<ILoggingEvent> stderr) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return; // another SLF4J binding (tests of other modules): leave it alone
     }
     context.reset();
-    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
     stderr.setContext(context);
     stderr.setName("STDERR");
-    stderr.setTarget("System.err");
     stderr.setEncoder(encoder(settings.format(), journald, context));
     stderr.start();
 

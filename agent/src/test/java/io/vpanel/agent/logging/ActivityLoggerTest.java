@@ -4,37 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.core.model.Activity;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The logging that {@link LogSetup} puts in place, read back from standard error. */
+/**
+ * The logging that {@link LogSetup} puts in place, read back from the stream it writes (standard
+ * error in the agent; here a buffer, as other tools in this JVM write to standard error too).
+ */
 class ActivityLoggerTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-  private PrintStream original;
-
-  @BeforeEach
-  void capture() {
-    original = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-  }
 
   @AfterEach
   void restore() {
-    System.setErr(original);
     LogSetup.apply(LogSettings.defaults(), false);
   }
 
+  private void apply(LogSettings.Format format, LogSettings.Level level, boolean journald) {
+    LogSetup.apply(new LogSettings(format, level), journald, captured);
+  }
+
   private List<String> lines() {
-    System.err.flush();
     return captured.toString(StandardCharsets.UTF_8).lines().toList();
   }
 
@@ -73,7 +69,7 @@ class ActivityLoggerTest {
 
   @Test
   void jsonLinesCarryEachActivitysKindHostAndFields() {
-    LogSetup.apply(new LogSettings(LogSettings.Format.JSON, LogSettings.Level.INFO), false);
+    apply(LogSettings.Format.JSON, LogSettings.Level.INFO, false);
     ActivityLogger logger = new ActivityLogger();
     logger.onActivity(transition());
     logger.onActivity(progress());
@@ -99,7 +95,7 @@ class ActivityLoggerTest {
 
   @Test
   void atDebugTheProgressSamplesAreLoggedToo() {
-    LogSetup.apply(new LogSettings(LogSettings.Format.JSON, LogSettings.Level.DEBUG), false);
+    apply(LogSettings.Format.JSON, LogSettings.Level.DEBUG, false);
     new ActivityLogger().onActivity(progress());
     List<String> lines = lines();
     assertThat(lines).hasSize(1);
@@ -111,7 +107,7 @@ class ActivityLoggerTest {
 
   @Test
   void textLinesAreTheMessageWithATimeAndUnderJournaldThePriorityInstead() {
-    LogSetup.apply(new LogSettings(LogSettings.Format.TEXT, LogSettings.Level.INFO), false);
+    apply(LogSettings.Format.TEXT, LogSettings.Level.INFO, false);
     new ActivityLogger().onActivity(transition());
     assertThat(lines())
         .singleElement()
@@ -119,7 +115,7 @@ class ActivityLoggerTest {
         .matches(
             "\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  activity - sim-01: OPERATIONAL -> ENTERING \\(button\\)");
     captured.reset();
-    LogSetup.apply(new LogSettings(LogSettings.Format.TEXT, LogSettings.Level.INFO), true);
+    apply(LogSettings.Format.TEXT, LogSettings.Level.INFO, true);
     new ActivityLogger().onActivity(transition());
     assertThat(lines())
         .singleElement()
@@ -128,7 +124,7 @@ class ActivityLoggerTest {
 
   @Test
   void librariesStayAtWarnWhateverVpanelsLevel() {
-    LogSetup.apply(new LogSettings(LogSettings.Format.JSON, LogSettings.Level.DEBUG), false);
+    apply(LogSettings.Format.JSON, LogSettings.Level.DEBUG, false);
     org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty.server.Server").info("started");
     org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty.server.Server").warn("trouble");
     assertThat(lines())

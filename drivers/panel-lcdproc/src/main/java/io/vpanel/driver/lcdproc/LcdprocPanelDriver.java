@@ -213,7 +213,11 @@ final class LcdprocPanelDriver implements PanelDriver {
         backoff = timing.backoffStart();
         problem = serve(connection);
       } catch (IOException e) {
-        problem = describe(e);
+        // The reader's reason wins over what a write to the socket it closed says.
+        problem =
+            connection != null && connection.endedBecause != null
+                ? connection.endedBecause
+                : describe(e);
       } catch (InterruptedException e) {
         problem = null;
       } catch (RuntimeException e) {
@@ -628,6 +632,12 @@ final class LcdprocPanelDriver implements PanelDriver {
     private final long id;
     private final Writer out;
 
+    /**
+     * Why the reader ended the connection, set before it closes the socket: a write the owner makes
+     * meanwhile fails with a bare "Socket closed", and this is the reason to report instead.
+     */
+    private volatile String endedBecause;
+
     Connection(Socket socket, long id) throws IOException {
       this.socket = socket;
       this.id = id;
@@ -684,6 +694,7 @@ final class LcdprocPanelDriver implements PanelDriver {
       } catch (IOException e) {
         why = describe(e);
       }
+      endedBecause = why;
       closeQuietly(socket);
       post(new Ended(this, why));
     }
