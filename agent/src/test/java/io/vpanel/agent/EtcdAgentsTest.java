@@ -10,10 +10,10 @@ import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.testkit.EtcdCluster;
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,8 +61,7 @@ class EtcdAgentsTest {
 
   private RunningAgent agent(String host, int simHosts) throws IOException {
     Path token = dir.resolve(host + ".token");
-    Files.writeString(token, "etcd-agents-test-token-" + host);
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, "etcd-agents-test-token-" + host);
     Path file = dir.resolve(host + ".yaml");
     Files.writeString(
         file,

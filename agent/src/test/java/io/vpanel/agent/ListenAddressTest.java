@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vpanel.agent.config.AgentConfig;
 import io.vpanel.agent.config.ConfigException;
 import io.vpanel.agent.config.ConfigLoader;
+import io.vpanel.testkit.SecretFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,9 +64,7 @@ class ListenAddressTest {
 
   private AgentConfig config(String listen) throws Exception {
     Path token = dir.resolve("token");
-    Files.writeString(token, "listen-test-token-0123456789\n");
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, "listen-test-token-0123456789\n");
     Path file = dir.resolve("agent.yaml");
     Files.writeString(file, yaml(listen) + "  tokenFile: " + token + "\n");
     return new ConfigLoader().load(file);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vpanel.agent.config.ConfigException;
 import io.vpanel.agent.config.ConfigLoader;
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +18,7 @@ class WiringTest {
   @Test
   void aHostNameTheHypervisorDoesNotKnowIsRefusedWithItsLine() throws IOException {
     Path token = dir.resolve("token");
-    Files.writeString(token, "wiring-test-token-0123456789");
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, "wiring-test-token-0123456789");
     Path file = dir.resolve("agent.yaml");
     Files.writeString(
         file,
@@ -118,9 +117,7 @@ class WiringTest {
   @Test
   void aJournalThatCannotOpenIsReportedDownInMetrics() throws Exception {
     Path token = dir.resolve("token");
-    Files.writeString(token, "wiring-test-token-0123456789");
-    Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, "wiring-test-token-0123456789");
     Path broken = Files.writeString(dir.resolve("broken.db"), "not a database, ".repeat(512));
     Path good = dir.resolve("good.db");
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();

@@ -2,6 +2,7 @@ package io.vpanel.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vpanel.testkit.SecretFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,9 +45,7 @@ class AgentProcessKillTest {
         .isRegularFile();
     int port = AgentApi.freePort();
     Path token = dir.resolve("token");
-    Files.writeString(token, TOKEN);
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, TOKEN);
     Path config = dir.resolve("vpanel.yaml");
     Files.writeString(
         config,

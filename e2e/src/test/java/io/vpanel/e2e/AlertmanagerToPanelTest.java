@@ -7,6 +7,7 @@ import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.SecretFile;
 import io.vpanel.web.ApiTokens;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,8 +59,7 @@ class AlertmanagerToPanelTest {
   }
 
   private static Path secret(Path file, String text) throws Exception {
-    Files.writeString(file, text);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(file, text);
     return file;
   }
 

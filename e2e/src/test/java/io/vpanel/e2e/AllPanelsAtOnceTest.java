@@ -10,6 +10,7 @@ import io.vpanel.driver.sysfs.FakeSysfs;
 import io.vpanel.driver.sysfs.FifoInput;
 import io.vpanel.driver.tui.TmuxPane;
 import io.vpanel.testkit.LcddFixture;
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -120,9 +121,7 @@ class AllPanelsAtOnceTest {
     sysfs.led(RED);
     sysfs.led(GREEN);
     button = FifoInput.create(dir.resolve("event-kbd"));
-    Path token = Files.writeString(dir.resolve("token"), TOKEN);
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path token = SecretFile.write(dir.resolve("token"), TOKEN);
     Path config =
         Files.writeString(
             dir.resolve("agent.yaml"),

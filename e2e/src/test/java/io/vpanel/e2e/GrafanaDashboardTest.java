@@ -7,13 +7,13 @@ import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.SecretFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,8 +118,7 @@ class GrafanaDashboardTest {
     }
     assertThat(referenced).hasSizeGreaterThan(15);
 
-    Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path token = SecretFile.write(temp.resolve("token"), "e2e-token-0123456789abcdef");
     Path config =
         Files.writeString(
             temp.resolve("agent.yaml"),

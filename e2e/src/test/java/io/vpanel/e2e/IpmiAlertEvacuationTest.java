@@ -9,10 +9,10 @@ import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.driver.ipmi.IpmiSimBmc;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.SecretFile;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +58,7 @@ class IpmiAlertEvacuationTest {
   @Test
   void aPredictiveMemoryFailureAtTheBmcEvacuatesTheHostAndLightsIdentify() throws Exception {
     bmc = IpmiSimBmc.start(temp.resolve("bmc"));
-    Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path token = SecretFile.write(temp.resolve("token"), "e2e-token-0123456789abcdef");
     Path config =
         Files.writeString(
             temp.resolve("agent.yaml"),

@@ -3,12 +3,12 @@ package io.vpanel.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +37,7 @@ class JsonLogsTest {
         .as("the packaged agent; build it with ./mvnw -pl agent -am package")
         .isRegularFile();
     int port = AgentApi.freePort();
-    Path token = Files.writeString(dir.resolve("token"), TOKEN);
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path token = SecretFile.write(dir.resolve("token"), TOKEN);
     Path config =
         Files.writeString(
             dir.resolve("vpanel.yaml"),

@@ -7,6 +7,7 @@ import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.testkit.LcddFixture;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -41,9 +42,7 @@ class LcdprocPanelEvacuationTest {
     lcdd = LcddFixture.start(dir, 20, 4);
     int port = AgentApi.freePort();
     Path token = dir.resolve("token");
-    Files.writeString(token, TOKEN);
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, TOKEN);
     Path config = dir.resolve("vpanel.yaml");
     String yaml =
         """

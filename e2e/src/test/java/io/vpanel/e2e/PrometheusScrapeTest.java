@@ -7,6 +7,7 @@ import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,8 +108,7 @@ class PrometheusScrapeTest {
    */
   private int startAgentAndPrometheus(Path binary, String agentYaml, UnaryOperator<String> rules)
       throws Exception {
-    Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path token = SecretFile.write(temp.resolve("token"), "e2e-token-0123456789abcdef");
     Path config = Files.writeString(temp.resolve("agent.yaml"), agentYaml.formatted(token));
     agent = Wiring.startAgent(new ConfigLoader().load(config));
     Duration wait = Duration.ofSeconds(60);

@@ -7,6 +7,7 @@ import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.SecretFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -64,8 +64,7 @@ class PromtoolMetricsTest {
     Assumptions.assumeTrue(
         promtool.isPresent(),
         "no promtool on PATH (Debian package prometheus; ./test installs it): skipped");
-    Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path token = SecretFile.write(temp.resolve("token"), "e2e-token-0123456789abcdef");
     Path config =
         Files.writeString(
             temp.resolve("agent.yaml"),

@@ -9,6 +9,7 @@ import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.driver.sysfs.FakeSysfs;
 import io.vpanel.driver.sysfs.FifoInput;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.testkit.SecretFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,9 +58,7 @@ class SysfsPanelEvacuationTest {
     sysfs.led(RED);
     sysfs.led(GREEN);
     button = FifoInput.create(temp.resolve("event-kbd"));
-    Path token = Files.writeString(temp.resolve("token"), "e2e-token-0123456789abcdef");
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path token = SecretFile.write(temp.resolve("token"), "e2e-token-0123456789abcdef");
     Path config =
         Files.writeString(
             temp.resolve("agent.yaml"),

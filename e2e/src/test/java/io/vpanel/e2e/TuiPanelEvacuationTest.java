@@ -7,6 +7,7 @@ import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.AgentConfig;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.driver.tui.TmuxPane;
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,9 +59,7 @@ class TuiPanelEvacuationTest {
   void keyThenKeyEvacuatesTheHostAndKeyThenKeyBringsItBack() throws IOException {
     pane = TmuxPane.start(80, 24);
     Path token = dir.resolve("token");
-    Files.writeString(token, "tui-e2e-token-0123456789");
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, "tui-e2e-token-0123456789");
     Path config = dir.resolve("vpanel.yaml");
     Files.writeString(
         config,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -77,8 +78,7 @@ class ApiRolesTest {
       text.append(line).append('\n');
     }
     Path next = dir.resolve("tokens.new");
-    Files.writeString(next, text);
-    Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(next, text);
     Files.move(
         next,
         file,
@@ -337,8 +337,7 @@ class ApiRolesTest {
           {"# only comments\n", "no token in the file"}
         }) {
       Path f = dir.resolve("bad-tokens");
-      Files.writeString(f, bad[0]);
-      Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+      SecretFile.write(f, bad[0]);
       assertThatThrownBy(() -> ApiTokens.fromFile(f))
           .as(bad[0])
           .isInstanceOf(IllegalArgumentException.class)

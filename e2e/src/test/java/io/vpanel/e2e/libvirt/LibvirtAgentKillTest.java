@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.e2e.AgentApi;
+import io.vpanel.testkit.SecretFile;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -62,9 +63,7 @@ class LibvirtAgentKillTest {
     hosts.startIdleGuest('a', "idle2");
     int port = AgentApi.freePort();
     Path token = dir.resolve("token");
-    Files.writeString(token, TOKEN);
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, TOKEN);
     Path config = dir.resolve("vpanel.yaml");
     Files.writeString(
         config,

@@ -7,6 +7,7 @@ import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.SecretFile;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -68,9 +69,7 @@ class LibvirtEvacuationTest {
       hosts.startIdleGuest('a', name);
     }
     Path token = temp.resolve("token");
-    Files.writeString(token, "e2e-libvirt-token-0123456789abcdef\n");
-    java.nio.file.Files.setPosixFilePermissions(
-        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(token, "e2e-libvirt-token-0123456789abcdef\n");
     Path config = temp.resolve("vpanel.yaml");
     double nicGbps = BANDWIDTH_MIB * MIB * 2 * 8 / 1e9; // room for two capped streams
     double streamGbps = BANDWIDTH_MIB * MIB * 8 / 1e9;

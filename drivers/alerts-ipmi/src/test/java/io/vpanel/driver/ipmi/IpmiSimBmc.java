@@ -1,5 +1,6 @@
 package io.vpanel.driver.ipmi;
 
+import io.vpanel.testkit.SecretFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,8 +57,7 @@ public final class IpmiSimBmc implements AutoCloseable {
     Path hook = copy("chassis-control.sh");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
     Path password = dir.resolve("password");
-    Files.writeString(password, PASSWORD);
-    Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(password, PASSWORD);
     String lan = resource("lan.conf");
     lan =
         lan.replace("@UDP_PORT@", Integer.toString(udpPort))

@@ -15,6 +15,7 @@ import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.PanelDriver;
 import io.vpanel.spi.panel.PanelState;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.SecretFile;
 import io.vpanel.testkit.WallClockScheduler;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,8 +172,7 @@ class IpmiSimBmcTest {
   @Test
   void aWrongPasswordIsAHealthWithItsReason() throws Exception {
     Path wrong = dir.resolve("wrong-password");
-    Files.writeString(wrong, "not-the-password");
-    Files.setPosixFilePermissions(wrong, PosixFilePermissions.fromString("rw-------"));
+    SecretFile.write(wrong, "not-the-password");
     Reports r =
         start(
             IpmiSettings.lan("127.0.0.1", bmc.udpPort(), "admin", wrong.toString())

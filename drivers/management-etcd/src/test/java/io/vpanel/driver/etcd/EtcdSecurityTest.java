@@ -8,6 +8,7 @@ import io.vpanel.driver.etcd.EtcdAgents.Agent;
 import io.vpanel.spi.management.Coordinator.AdmissionRequest;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.testkit.EtcdCluster;
+import io.vpanel.testkit.SecretFile;
 import io.vpanel.testkit.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,8 +100,7 @@ class EtcdSecurityTest {
       etcd.etcdctl("user", "grant-role", "agent", "vpanel");
       etcd.etcdctl("auth", "enable");
       Path password = dir.resolve("etcd-password");
-      Files.writeString(password, "agent-secret-123\n");
-      Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+      SecretFile.write(password, "agent-secret-123\n");
       EtcdSettings withUser = plain.withSecurity("", "", "", "agent", password.toString());
       try (EtcdAgents agents = new EtcdAgents(etcd, withUser)) {
         Agent a = agents.start("host-a", 64, 32);
