@@ -445,6 +445,41 @@ class ApiIntegrationTest {
   }
 
   @Test
+  void aNoticeIsWithdrawnByItsIdAndABadOrUnknownIdIsAJsonError() {
+    TestHttp.Reply posted =
+        api.post(
+            "/api/v1/hosts/sim-04/notices", "{\"text\":\"CABLING AT U12\",\"ttlSeconds\":600}");
+    assertThat(posted.status()).as(posted.body()).isEqualTo(202);
+    String id = posted.json().get("id").asString();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> api.host("sim-04").get("notices").toString().contains("CABLING AT U12"));
+
+    String path = "/api/v1/hosts/sim-04/notices/" + id;
+    TestHttp.Reply withdrawn = api.method("DELETE", path, "");
+    assertThat(withdrawn.status()).as(withdrawn.body()).isEqualTo(200);
+    assertThat(withdrawn.json().get("id").asString()).isEqualTo(id);
+    assertThat(withdrawn.json().get("withdrawn").asBoolean()).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              JsonNode host = api.host("sim-04");
+              assertThat(host.get("notices").toString()).doesNotContain("CABLING AT U12");
+              assertThat(host.path("panel").path("lines").toString()).doesNotContain("CABLING");
+            });
+
+    TestHttp.Reply again = api.method("DELETE", path, "");
+    assertJsonError(again, 404);
+    assertThat(again.json().get("error").asString()).contains("no notice " + id + " on sim-04");
+    assertJsonError(api.method("DELETE", "/api/v1/hosts/sim-99/notices/" + id, ""), 404);
+    assertJsonError(
+        api.method("DELETE", "/api/v1/hosts/sim-04/notices/" + "x".repeat(65), ""), 400);
+    assertJsonError(api.method("DELETE", "/api/v1/hosts/sim-04/notices/a%20b", ""), 400);
+    assertJsonError(api.withoutToken("DELETE", path), 401);
+  }
+
+  @Test
   void aLongNoticeIsClippedToTheDisplayWidth() {
     String text = "RACK 12 POWER WORK TONIGHT FROM 22:00";
     assertThat(api.post("/api/v1/hosts/sim-03/notices", "{\"text\":\"" + text + "\"}").status())

@@ -97,6 +97,12 @@ final class TestHttp implements AutoCloseable {
             .method(method, HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /** {@code method} on {@code path} without the token. */
+  Reply withoutToken(String method, String path) {
+    return send(
+        HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody()));
+  }
+
   JsonNode host(String name) {
     Reply reply = get("/api/v1/hosts/" + name);
     assertThat(reply.status()).as("GET host %s: %s", name, reply.body()).isEqualTo(200);

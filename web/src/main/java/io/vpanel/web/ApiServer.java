@@ -209,6 +209,7 @@ public final class ApiServer implements AutoCloseable {
               config.routes.get("/api/v1/hosts/{host}/panel", this::panel);
               config.routes.post("/api/v1/hosts/{host}/maintenance", this::maintenance);
               config.routes.post("/api/v1/hosts/{host}/notices", this::notice);
+              config.routes.delete("/api/v1/hosts/{host}/notices/{id}", this::withdrawNotice);
               config.routes.post("/api/v1/hosts/{host}/panel/button", this::button);
               config.routes.post("/api/v1/alertmanager", this::alertmanager);
               config.routes.post("/api/v1/events/tickets", this::ticket);
@@ -509,6 +510,9 @@ public final class ApiServer implements AutoCloseable {
     throw new ApiError(400, name + " must be an entry id (a whole number)");
   }
 
+  private static final java.util.regex.Pattern NOTICE_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
   private void notice(Context ctx) {
     mutation(ctx, Role.NOTIFIER);
     HostStatus host = knownHost(ctx);
@@ -542,6 +546,33 @@ public final class ApiServer implements AutoCloseable {
       node.put("message", result.message());
     }
     send(ctx, result.accepted() ? 202 : 409, node);
+  }
+
+  /**
+   * Takes a notice off a host's panels and its list by the id its post answered: {@code 200} with
+   * the id, {@code 404} when the host shows no such notice (expired, withdrawn or never shown),
+   * {@code 409} for a peer's host (its own agent holds its notices).
+   */
+  private void withdrawNotice(Context ctx) {
+    Caller caller = mutation(ctx, Role.NOTIFIER);
+    HostStatus host = knownHost(ctx);
+    String id = ctx.pathParam("id");
+    if (!NOTICE_ID.matcher(id).matches()) {
+      throw new ApiError(
+          400,
+          "a notice id is 1 to 64 letters, digits or . _ - (was '" + ApiLimits.quote(id) + "')");
+    }
+    CommandResult result =
+        await(engine.withdrawNoticeById(host.name(), id, "api:" + caller.name()));
+    if (!result.accepted()) {
+      throw new ApiError(result.message().startsWith("no notice ") ? 404 : 409, result.message());
+    }
+    ObjectNode node = json.mapper().createObjectNode();
+    node.put("host", host.name());
+    node.put("id", id);
+    node.put("withdrawn", true);
+    node.put("message", "notice " + id + " withdrawn from " + host.name());
+    send(ctx, 200, node);
   }
 
   /**

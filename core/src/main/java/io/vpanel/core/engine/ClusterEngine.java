@@ -399,17 +399,41 @@ public final class ClusterEngine implements AutoCloseable {
    * shows none under that key (never posted, expired or withdrawn already).
    */
   public CompletableFuture<CommandResult> withdrawNotice(String host, String key, String from) {
+    return withdrawNotice(
+        host,
+        record -> parts.messages.withdraw(record, key, from),
+        record -> "no notice under that key on " + host);
+  }
+
+  /**
+   * Removes the notice with identity {@code id} (as its post answered) from a host's panels and its
+   * list, recorded as {@code from}'s. Accepted with the id, or refused when the host shows no such
+   * notice (never posted here, expired or withdrawn already); a peer's notices are its own agent's.
+   */
+  public CompletableFuture<CommandResult> withdrawNoticeById(String host, String id, String from) {
+    return withdrawNotice(
+        host,
+        record -> parts.messages.withdrawById(record, id, from),
+        record ->
+            record.controlled
+                ? "no notice " + id + " on " + host + " (expired, withdrawn or never shown)"
+                : "host " + host + " is not controlled by this agent; ask its own agent");
+  }
+
+  private CompletableFuture<CommandResult> withdrawNotice(
+      String host,
+      java.util.function.Function<HostRecord, Optional<String>> withdraw,
+      java.util.function.Function<HostRecord, String> missing) {
     return call(
         () -> {
           HostRecord record = parts.hosts.get(host);
           if (record == null) {
             return CommandResult.refused("unknown host " + host);
           }
-          return parts
-              .messages
-              .withdraw(record, key, from)
+          return withdraw
+              .apply(record)
               .map(CommandResult::accepted)
-              .orElseGet(() -> CommandResult.refused("no notice under that key on " + host));
+              .orElseGet(() -> CommandResult.refused(missing.apply(record)));
         });
   }
 

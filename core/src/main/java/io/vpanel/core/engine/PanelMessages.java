@@ -154,17 +154,37 @@ final class PanelMessages {
    * alert resolved); its id, or empty when there is none (never posted, expired, withdrawn).
    */
   Optional<String> withdraw(HostRecord host, String key, String from) {
-    int index = indexOf(host, key);
+    return withdraw(host, indexOf(host, key), from, Map.of("key", key));
+  }
+
+  /**
+   * Removes the notice of {@code host} with identity {@code id}, at {@code from}'s request; its id,
+   * or empty when there is none (never posted, expired, withdrawn).
+   */
+  Optional<String> withdrawById(HostRecord host, String id, String from) {
+    int index = -1;
+    for (int i = 0; i < host.notices.size() && index < 0; i++) {
+      if (host.notices.get(i).id().equals(id)) {
+        index = i;
+      }
+    }
+    return withdraw(host, index, from, Map.of());
+  }
+
+  private Optional<String> withdraw(
+      HostRecord host, int index, String from, Map<String, Object> extra) {
     if (index < 0) {
       return Optional.empty();
     }
     HostRecord.PostedNotice notice = host.notices.remove(index);
     notice.expiry().cancel();
+    Map<String, Object> fields = new java.util.HashMap<>(extra);
+    fields.putAll(Map.of("from", from, "id", notice.id(), "withdrawn", true));
     parts.activity.record(
         "notice",
         host.name(),
         "notice withdrawn by " + from + ": " + notice.notice().text(),
-        Map.of("from", from, "id", notice.id(), "key", key, "withdrawn", true));
+        fields);
     parts.publish();
     return Optional.of(notice.id());
   }

@@ -181,6 +181,36 @@ class KeyedNoticesTest {
   }
 
   @Test
+  void aNoticeIsWithdrawnByTheIdItsPostAnswered() {
+    try (SimHarness h = new SimHarness(cluster())) {
+      String keep =
+          post(h, "call NOC first", NoticeSeverity.WARNING, Duration.ofHours(1), Optional.empty());
+      String gone =
+          post(h, "rack door open", NoticeSeverity.CRITICAL, Duration.ofHours(1), Optional.empty());
+
+      CommandResult withdrawn = done(h, h.engine.withdrawNoticeById("h1", gone, "api:ops"));
+
+      assertThat(withdrawn.accepted()).as(withdrawn.message()).isTrue();
+      assertThat(withdrawn.message()).isEqualTo(gone);
+      assertThat(h.status("h1").notices()).extracting(NoticeView::id).containsExactly(keep);
+      assertThat(shown(h)).doesNotContain("rack door open").contains("call NOC first");
+      assertThat(notices(h, "withdrawn"))
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.fields()).containsEntry("id", gone).containsEntry("from", "api:ops");
+                assertThat(a.fields()).doesNotContainKey("key");
+              });
+      // Twice, unknown, or on a host this agent does not control: refused with the reason.
+      assertThat(done(h, h.engine.withdrawNoticeById("h1", gone, "api:ops")).message())
+          .isEqualTo("no notice " + gone + " on h1 (expired, withdrawn or never shown)");
+      assertThat(done(h, h.engine.withdrawNoticeById("nohost", keep, "api:ops")).message())
+          .isEqualTo("unknown host nohost");
+      assertThat(h.status("h1").notices()).hasSize(1);
+    }
+  }
+
+  @Test
   void aWithdrawnNoticesExpiryTimerIsCalledOffAndAnExpiredKeyedNoticeIsGone() {
     try (SimHarness h = new SimHarness(cluster())) {
       post(h, "short", NoticeSeverity.INFO, Duration.ofMinutes(1), KEY);
