@@ -50,7 +50,9 @@ record Guest(
           switch (c.name()) {
             case "name" -> g.with(n -> n.name = orEmpty(Xml.text(v)));
             case "config.instanceUuid" -> g.with(n -> n.instanceUuid = orEmpty(Xml.text(v)));
-            case "config.hardware.memoryMB" -> g.with(n -> n.memoryMiB = Xml.number(v).orElse(0L));
+            case "config.hardware.memoryMB" ->
+                g.with(
+                    n -> n.memoryMiB = Math.max(0, Math.min(1L << 40, Xml.number(v).orElse(0L))));
             case "config.hardware.numCPU" ->
                 g.with(
                     n ->

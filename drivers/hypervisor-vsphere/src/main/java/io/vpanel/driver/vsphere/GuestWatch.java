@@ -55,7 +55,10 @@ final class GuestWatch implements AutoCloseable {
   private final ExecutorService events;
   private final List<Registration> sinks = new CopyOnWriteArrayList<>();
   private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
+
+  /** Completes with the first full state, or with the first failure to get one. */
   private final CompletableFuture<Void> firstSync = new CompletableFuture<>();
+
   private final Object sleepLock = new Object();
   private final List<Consumer<Map<MoRef, HostState>>> hostListeners = new CopyOnWriteArrayList<>();
 
@@ -264,6 +267,7 @@ final class GuestWatch implements AutoCloseable {
                               new HypervisorEvent.ConnectionChanged(
                                   r.hostName(), clock.instant(), false, why))));
     }
+    firstSync.complete(null);
     waiters.forEach(w -> w.done().completeExceptionally(new DriverException(why)));
   }
 

@@ -101,8 +101,8 @@ final class VsphereConnection implements HypervisorConnection {
     int vcpus = (int) Math.min(Integer.MAX_VALUE, Math.round(threads * settings.vcpuOvercommit()));
     HostCapacity capacity =
         new HostCapacity(usable, vcpus, settings.nicBytesPerSec(), settings.streamBytesPerSec());
-    int key =
-        watch.connected() ? watch.policyFieldKey() : vim.customFieldKey(settings.policyField());
+    // read each time: the field may have been added since the change stream started
+    int key = vim.customFieldKey(settings.policyField());
     List<VmInfo> vms = new ArrayList<>();
     for (ObjectUpdate u : vim.all("VirtualMachine", Guest.PATHS).values()) {
       Guest g = Guest.empty(u.obj()).apply(u.changes());
