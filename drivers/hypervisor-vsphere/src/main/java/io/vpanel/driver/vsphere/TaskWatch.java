@@ -50,17 +50,18 @@ final class TaskWatch {
       IntConsumer onProgress,
       BooleanSupplier stop) {
     long unreachableSince = -1;
+    int notFound = 0; // ManagedObjectNotFound in a row, each with a fresh collector
     long backoffMillis = 100;
     while (true) {
       if (stop.getAsBoolean()) {
         return new End(false, "Stopped", "stopped waiting for " + task);
       }
       MoRef collector = null;
+      boolean filtered = false;
       try {
         collector = vim.createPropertyCollector();
         vim.createFilter(collector, PATHS, task, false);
-        unreachableSince = -1;
-        backoffMillis = 100;
+        filtered = true;
         String version = "";
         String state = "";
         Element error = null;
@@ -69,11 +70,28 @@ final class TaskWatch {
             return new End(false, "Stopped", "stopped waiting for " + task);
           }
           Optional<Element> set = vim.waitForUpdates(collector, version, Math.min(waitSeconds, 2));
+          List<ObjectUpdate> updates =
+              set.map(ObjectUpdate::ofUpdateSet).orElse(List.of()).stream()
+                  .filter(u -> u.obj().equals(task))
+                  .toList();
+          unreachableSince = -1; // a wait answered: the server is there
+          notFound = 0;
+          backoffMillis = 100;
+          if (version.isEmpty() && updates.isEmpty()) {
+            // the first answer holds the task's whole state; none means the server does not know
+            // it (a restarted server: vcsim accepts a filter on a missing object)
+            return new End(
+                false,
+                "ManagedObjectNotFound",
+                "vSphere no longer knows "
+                    + task
+                    + " (restarted?); the guest stays where vSphere has it");
+          }
           if (set.isEmpty()) {
             continue;
           }
           version = String.valueOf(Xml.text(Xml.child(set.get(), "version")));
-          for (ObjectUpdate update : ObjectUpdate.ofUpdateSet(set.get())) {
+          for (ObjectUpdate update : updates) {
             for (ObjectUpdate.Change c : update.changes()) {
               switch (c.name()) {
                 case "info.state" -> state = String.valueOf(Xml.text(c.val()));
@@ -97,7 +115,8 @@ final class TaskWatch {
           throw fault;
         }
         // the collector went with its session, or the task is gone (server restarted)
-        if (collector == null) {
+        // once may be our collector gone with its session; twice with a fresh one is the task
+        if (!fault.notAuthenticated() && (++notFound >= 2 || (collector != null && !filtered))) {
           return new End(
               false,
               "ManagedObjectNotFound",
