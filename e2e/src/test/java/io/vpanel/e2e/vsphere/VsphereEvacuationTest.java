@@ -222,6 +222,37 @@ class VsphereEvacuationTest {
     awaitTrue(() -> guestsOn(placement(), host).containsAll(before), "the guests back on " + host);
   }
 
+  /**
+   * Prints the time from a govc power change in vcsim to the API (the panel's source) showing it.
+   */
+  @Test
+  @Order(6)
+  void latencyFromAPowerChangeInVcsimToTheApi() throws Exception {
+    api.await(AgentApi.inState("OPERATIONAL"), 60);
+    JsonNode now = api.await(h -> h.path("runningVms").asInt() >= 1, 60);
+    String vm = now.path("vms").get(0).path("name").asString();
+    List<Double> millis = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      int want = api.read().path("runningVms").asInt() + (i % 2 == 0 ? -1 : 1);
+      long start = System.nanoTime();
+      sim.govc("vm.power", i % 2 == 0 ? "-off" : "-on", "/DC0/vm/" + vm);
+      io.vpanel.testkit.Poll.atMost(Duration.ofSeconds(30))
+          .every(Duration.ofMillis(5))
+          .ignoring(IOException.class)
+          .until("runningVms " + want, () -> api.read().path("runningVms").asInt() == want);
+      millis.add((System.nanoTime() - start) / 1e6);
+    }
+    List<Double> sorted = millis.stream().sorted().toList();
+    System.out.printf(
+        Locale.ROOT,
+        "LATENCY vsphere change-to-API (govc vm.power incl. its start -> GET runningVms), n=%d: p50 %.0f ms p99 %.0f ms max %.0f ms%n",
+        sorted.size(),
+        sorted.get(sorted.size() / 2),
+        sorted.get(sorted.size() - 1),
+        sorted.get(sorted.size() - 1));
+    assertThat(millis).hasSize(20);
+  }
+
   @Test
   @Order(2)
   void aHeldButtonOnTheWebPanelEmptiesTheHostAndAnotherHoldBringsThemBack() throws Exception {
