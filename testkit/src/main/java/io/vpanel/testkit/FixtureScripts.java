@@ -21,6 +21,7 @@ final class FixtureScripts {
           throw new IOException("test resource " + folder + "/" + script + " is missing");
         }
         Path target = bin.resolve(script);
+        Files.createDirectories(target.getParent());
         Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
       }
