@@ -36,6 +36,7 @@ import tools.jackson.databind.JsonNode;
     subcommands = {
       Main.Demo.class,
       Main.Agent.class,
+      Main.Ready.class,
       Main.TokenCommand.class,
       Main.Status.class,
       Main.PlanCommand.class,
@@ -228,6 +229,46 @@ public final class Main implements Runnable {
       spec.commandLine().getOut().flush();
       awaitShutdown(agent);
       return 0;
+    }
+  }
+
+  @Command(
+      name = "ready",
+      mixinStandardHelpOptions = true,
+      description =
+          "Wait until the agent of a configuration answers on its API address (the systemd"
+              + " unit's readiness check); exit 0 once it does, 1 at the timeout.")
+  static final class Ready implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "The agent's YAML configuration")
+    Path config;
+
+    @Option(
+        names = "--timeout",
+        defaultValue = "60",
+        description = "Seconds to wait (default ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      if (timeoutSeconds < 0 || timeoutSeconds > 3600) {
+        throw new IllegalArgumentException("--timeout must be from 0 to 3600 seconds");
+      }
+      io.vpanel.agent.config.AgentConfig agent = new ConfigLoader().load(config);
+      if (new ReadyCheck(java.time.Clock.systemUTC())
+          .await(agent, Duration.ofSeconds(timeoutSeconds))) {
+        return 0;
+      }
+      spec.commandLine()
+          .getErr()
+          .println(
+              "vpanel: the agent did not answer at "
+                  + ReadyCheck.describe(ReadyCheck.target(agent))
+                  + " within "
+                  + timeoutSeconds
+                  + " s");
+      return 1;
     }
   }
 

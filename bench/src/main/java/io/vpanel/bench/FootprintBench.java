@@ -31,10 +31,114 @@ final class FootprintBench {
 
   record Footprint(String name, double startMillis, double rssMiB, double idleCpuPercent) {}
 
-  record Result(Footprint agent, Footprint reference) {}
+  /**
+   * The Debian package's staged tree (packaging/target/deb-root), which the packaging module builds
+   * before this one: its own runtime, jar, options and class-data archive.
+   */
+  static final Path PACKAGE_LIB = Path.of("packaging/target/deb-root/usr/lib/vpanel");
+
+  /**
+   * @param agent the demo (four simulated hosts) from the launcher
+   * @param packaged the agent of one host as the Debian package runs it; null without the package
+   * @param reference prometheus-node-exporter; null when it is not installed
+   */
+  record Result(Footprint agent, Footprint packaged, Footprint reference) {}
 
   Result run(Duration idle) throws Exception {
-    return new Result(agent(idle), nodeExporter(idle));
+    return new Result(agent(idle), packaged(idle), nodeExporter(idle));
+  }
+
+  /**
+   * The packaged agent of one host (sim driver, web panel, journal on) started with the package's
+   * runtime, JVM options and class-data archive, from the staged tree (the installed paths
+   * rewritten to it).
+   */
+  private Footprint packaged(Duration idle) throws Exception {
+    Path runtimeJava = PACKAGE_LIB.resolve("runtime/bin/java");
+    if (!Files.isExecutable(runtimeJava)) {
+      return null;
+    }
+    Path dir = Files.createTempDirectory("vpanel-bench-package");
+    try {
+      Path lib = PACKAGE_LIB.toAbsolutePath();
+      Path options = dir.resolve("jvm.options");
+      Files.writeString(
+          options,
+          Files.readString(lib.resolve("jvm.options")).replace("/usr/lib/vpanel/", lib + "/"));
+      Path token = dir.resolve("token");
+      Files.writeString(token, "footprint-token-0123456789");
+      Files.setPosixFilePermissions(
+          token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      int port;
+      try (ServerSocket socket = new ServerSocket(0)) {
+        port = socket.getLocalPort();
+      }
+      Path config = dir.resolve("vpanel.yaml");
+      Files.writeString(
+          config,
+          """
+          host:
+            name: sim-01
+          hypervisor:
+            driver: sim
+          panels:
+            - driver: web
+          api:
+            listen: 127.0.0.1:%d
+            tokenFile: %s
+          journal:
+            path: %s
+          """
+              .formatted(port, token, dir.resolve("journal.db")));
+      long t0 = System.nanoTime();
+      Process process =
+          new ProcessBuilder(
+                  runtimeJava.toAbsolutePath().toString(),
+                  "@" + options,
+                  "-jar",
+                  lib.resolve("vpanel.jar").toString(),
+                  "agent",
+                  "--config",
+                  config.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      try {
+        String url = "http://127.0.0.1:" + port;
+        CompletableFuture<Long> firstFrame = new CompletableFuture<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+          try (SseProbe probe =
+              new SseProbe(
+                  url,
+                  (event, data) -> {
+                    if ("host".equals(event)) {
+                      firstFrame.complete(System.nanoTime());
+                    }
+                  })) {
+            double start = (firstFrame.get(60, TimeUnit.SECONDS) - t0) / 1e6;
+            return idleMeasure(
+                "vpanel agent (Debian package: jlink, AppCDS; one host, sim, web panel, journal)",
+                process.pid(),
+                start,
+                idle);
+          } catch (java.io.IOException notYet) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+              throw notYet;
+            }
+            Thread.sleep(5);
+          }
+        }
+      } finally {
+        process.destroy();
+        process.waitFor(10, TimeUnit.SECONDS);
+        process.destroyForcibly();
+      }
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
   }
 
   private Footprint agent(Duration idle) throws Exception {

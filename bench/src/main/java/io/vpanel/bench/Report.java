@@ -115,10 +115,16 @@ final class Report {
             + " prometheus-node-exporter (Debian package), the reference for a host agent,"
             + " measured the same way. Start to first frame: process start until an SSE client"
             + " receives the first panel state (node-exporter: the first answered scrape). RSS"
-            + " and CPU over an idle window.\n\n");
+            + " and CPU over an idle window. The Debian package's agent (one host) runs from the"
+            + " staged package (packaging/target/deb-root) with its own runtime, JVM options and"
+            + " class-data archive; what each of those gives: packaging/README.md. libvirtd is not"
+            + " measured here (no system daemon on the benchmark machine).\n\n");
     md.append(
         "| process | start to first frame ms | RSS MiB | idle CPU % |\n|---|---:|---:|---:|\n");
     md.append(footprintRow(footprint.agent()));
+    if (footprint.packaged() != null) {
+      md.append(footprintRow(footprint.packaged()));
+    }
     if (footprint.reference() != null) {
       md.append(footprintRow(footprint.reference()));
       md.append(

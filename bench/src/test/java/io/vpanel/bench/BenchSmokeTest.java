@@ -28,6 +28,8 @@ class BenchSmokeTest {
         .contains("- VMs the planner left behind: 0")
         .contains("dropped by the server: 0")
         .contains("| vpanel agent (demo, 4 hosts) |")
+        .contains(
+            "| vpanel agent (Debian package: jlink, AppCDS; one host, sim, web panel, journal) |")
         .contains("| prometheus-node-exporter |");
     assertThat(Path.of("bench/target/report/bench/evacuation-by-mix.svg")).exists();
     assertThat(Path.of("bench/target/report/bench/planner-scale.svg")).exists();
