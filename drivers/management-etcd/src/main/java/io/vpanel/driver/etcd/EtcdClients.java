@@ -34,6 +34,14 @@ final class EtcdClients {
 
   /** A client for {@code settings}; checks the TLS and password files first. */
   static Client create(EtcdSettings settings) {
+    return builder(settings).build();
+  }
+
+  /**
+   * The builder of a client for {@code settings}, to be built as it is or with shared resources
+   * ({@link EtcdClientPool}); checks the TLS and password files first.
+   */
+  static ClientBuilder builder(EtcdSettings settings) {
     ClientBuilder builder =
         Client.builder()
             .endpoints(settings.endpoints().toArray(String[]::new))
@@ -74,7 +82,7 @@ final class EtcdClients {
       }
       builder.user(EtcdKeys.bytes(settings.user())).password(EtcdKeys.bytes(password.strip()));
     }
-    return builder.build();
+    return builder;
   }
 
   /**

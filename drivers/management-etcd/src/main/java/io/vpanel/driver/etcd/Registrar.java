@@ -87,9 +87,10 @@ final class Registrar implements AutoCloseable {
     return leaseId;
   }
 
-  /** The newest value of the host's key; written from the registrar's thread. */
+  /** The newest value of the host's key; written from the registrar's thread, woken for it. */
   void publish(String value) {
     pending.set(value);
+    java.util.concurrent.locks.LockSupport.unpark(thread);
   }
 
   /**
@@ -162,9 +163,9 @@ final class Registrar implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("etcd registrar: {}", e.toString(), e);
       }
-      try {
-        Thread.sleep(TICK_MILLIS);
-      } catch (InterruptedException e) {
+      // A tick, or sooner when a report is to be written (publish wakes the thread).
+      java.util.concurrent.locks.LockSupport.parkNanos(TICK_MILLIS * 1_000_000L);
+      if (Thread.interrupted() || closed) {
         return;
       }
     }
