@@ -70,7 +70,7 @@ final class EtcdScaleBench {
     static Sizes of(boolean smoke) {
       return smoke
           ? new Sizes(5, 20, 2, 10, Duration.ofSeconds(2), Duration.ofSeconds(1), 4)
-          : new Sizes(100, 1000, 3, 20, Duration.ofSeconds(12), Duration.ofSeconds(6), 32);
+          : new Sizes(100, 1000, 3, 10, Duration.ofSeconds(12), Duration.ofSeconds(6), 32);
     }
   }
 
@@ -87,6 +87,7 @@ final class EtcdScaleBench {
       int linksNotConnected,
       double admissionsPerSecond,
       double slotsTakenPerSecond,
+      long admissionsUndecided,
       long maxSlotsHeld,
       double etcdCpuPercent,
       double etcdRssMiB,
@@ -261,6 +262,7 @@ final class EtcdScaleBench {
         notConnected,
         admissions[0],
         admissions[1],
+        (long) admissions[3],
         (long) admissions[2],
         (cpu1 - cpu0) / seconds * 100,
         etcdRss(etcd),
@@ -280,6 +282,7 @@ final class EtcdScaleBench {
     int threads = Math.min(sizes.admissionThreads(), n);
     AtomicLong decisions = new AtomicLong();
     AtomicLong taken = new AtomicLong();
+    AtomicLong unavailable = new AtomicLong();
     AtomicLong maxHeld = new AtomicLong();
     long end = System.nanoTime() + sizes.admissionWindow().toNanos();
     long t0 = System.nanoTime();
@@ -299,6 +302,10 @@ final class EtcdScaleBench {
                             .admit(new Coordinator.AdmissionRequest(host, GIB, 1, "bench"))
                             .get(30, TimeUnit.SECONDS);
                     decisions.incrementAndGet();
+                    if (answer.unavailable()) {
+                      unavailable.incrementAndGet();
+                      Thread.sleep(50); // the coordinator could not decide: its link is down
+                    }
                     if (answer.granted() && !answer.reason().contains("already held")) {
                       taken.incrementAndGet();
                     }
@@ -328,7 +335,9 @@ final class EtcdScaleBench {
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    return new double[] {decisions.get() / seconds, taken.get() / seconds, maxHeld.get()};
+    return new double[] {
+      decisions.get() / seconds, taken.get() / seconds, maxHeld.get(), unavailable.get()
+    };
   }
 
   private static boolean holdsSlot(Client probe, String host) throws Exception {
@@ -595,6 +604,12 @@ final class EtcdScaleBench {
         "%.0f");
     row(
         md,
+        "agents whose link was not CONNECTED after the reports",
+        b.linksNotConnected(),
+        f.linksNotConnected(),
+        "%.0f");
+    row(
+        md,
         "admission decisions per second",
         b.admissionsPerSecond(),
         f.admissionsPerSecond(),
@@ -605,6 +620,12 @@ final class EtcdScaleBench {
         b.slotsTakenPerSecond(),
         f.slotsTakenPerSecond(),
         "%.1f");
+    row(
+        md,
+        "admissions not decided (link down)",
+        b.admissionsUndecided(),
+        f.admissionsUndecided(),
+        "%.0f");
     row(md, "most slots held at once (of 10)", b.maxSlotsHeld(), f.maxSlotsHeld(), "%.0f");
     row(md, "etcd CPU, 3 members (% of a core)", b.etcdCpuPercent(), f.etcdCpuPercent(), "%.1f");
     row(md, "etcd RSS per member (MiB)", b.etcdRssMiB(), f.etcdRssMiB(), "%.0f");
@@ -655,6 +676,7 @@ final class EtcdScaleBench {
           "agents whose link was not CONNECTED after the reports",
           "admission decisions per second",
           "slots taken per second (CAS committed)",
+          "admissions not decided (link down)",
           "most slots held at once (of 10)",
           "etcd CPU, 3 members (% of a core)",
           "etcd RSS per member (MiB)",

@@ -46,7 +46,11 @@ final class EtcdClients {
         Client.builder()
             .endpoints(settings.endpoints().toArray(String[]::new))
             .interceptor(new DeadlineInterceptor(settings.requestTimeout()))
-            .connectTimeout(settings.requestTimeout());
+            .connectTimeout(settings.requestTimeout())
+            // jetcd pings idle connections too (round-robin keeps one to every member); etcd
+            // counts a ping on a connection without streams as a strike and, after two, closes it
+            // with GOAWAY ENHANCE_YOUR_CALM "too_many_pings", failing every stream on it.
+            .keepaliveWithoutCalls(false);
     if (!settings.caFile().isEmpty()) {
       Path ca = readable("caFile", settings.caFile());
       Path cert = settings.certFile().isEmpty() ? null : readable("certFile", settings.certFile());

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Registrar implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Registrar.class);
-  private static final long TICK_MILLIS = 100;
+  private static final long TICK_MILLIS = 250;
 
   /** Where link changes go; called from the registrar's thread, must return quickly. */
   interface LinkListener {
