@@ -127,6 +127,16 @@ class EtcdMemberDiesMidEvacuationTest {
                                     .filter(HostStatus::controlled)
                                     .allMatch(h -> h.managementLink() == LinkStatus.CONNECTED))
                     && hostsRegistered() == 3);
+    // sim-02's agent has read every host's guests (its peers come from the registry).
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                placement(two).size() == 24
+                    && two.engine().snapshot().hosts().stream()
+                            .filter(h -> h.hypervisorConnected() && h.capacity().isPresent())
+                            .count()
+                        == 3);
     Map<String, String> before = placement(two);
     int leaving = (int) before.values().stream().filter("sim-02"::equals).count();
     assertThat(leaving).as("guests on sim-02 to move").isGreaterThanOrEqualTo(3);
