@@ -103,7 +103,18 @@ final class EtcdScaleBench {
       Phase full,
       double heapKiBPerHost,
       double rssKiBPerHost,
-      String dataDir) {}
+      String dataDir,
+      double minutes,
+      String load) {}
+
+  /** The machine's 1-minute load average, as /proc/loadavg has it. */
+  private static String loadAverage() {
+    try {
+      return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
 
   private final Sizes sizes;
   private final List<EtcdManagement> agents = new ArrayList<>();
@@ -137,6 +148,8 @@ final class EtcdScaleBench {
 
   Result run(Path dir) throws Exception {
     this.dataDir = dir.toString();
+    long started = System.nanoTime();
+    String loadBefore = loadAverage();
     java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.SEVERE);
     // A thousand agents each saying it registered: only warnings.
     if (org.slf4j.LoggerFactory.getLogger("io.vpanel.driver.etcd")
@@ -162,7 +175,9 @@ final class EtcdScaleBench {
             full,
             (after[0] - before[0]) * 1024 / added,
             (after[1] - before[1]) * 1024 / added,
-            dataDir.startsWith("/dev/shm") ? "tmpfs (/dev/shm)" : "disk");
+            dataDir.startsWith("/dev/shm") ? "tmpfs (/dev/shm)" : "disk",
+            (System.nanoTime() - started) / 60e9,
+            loadBefore + " at the start, " + loadAverage() + " at the end");
       } finally {
         closeAgents();
       }
@@ -576,6 +591,13 @@ final class EtcdScaleBench {
             r.sizes().reportsPerSecond(),
             r.sizes().admissionThreads(),
             (double) r.sizes().admissionWindow().toSeconds()));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "Run: %.1f minutes; the machine's load average %s (other processes share its 2"
+                + " cores).%n%n",
+            r.minutes(),
+            r.load()));
     md.append(
         String.format(
             Locale.ROOT,
