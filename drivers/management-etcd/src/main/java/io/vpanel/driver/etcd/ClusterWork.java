@@ -44,7 +44,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class ClusterWork implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterWork.class);
-  private static final long ROUND_MILLIS = 250;
+  private static final long ROUND_MILLIS = 1000;
 
   /**
    * What the leader publishes about the cluster (JSON under {@code leader/status}).
@@ -141,9 +141,16 @@ final class ClusterWork implements AutoCloseable {
   }
 
   private void run() {
+    long roundTerm = 0;
+    long roundNanos = 0;
     while (!closed) {
       Optional<LeaderElection.Fence> fence = election.fence();
-      if (fence.isPresent()) {
+      // A round a second, and one at once when this agent has just become leader.
+      if (fence.isPresent()
+          && (fence.get().term() != roundTerm
+              || System.nanoTime() - roundNanos >= ROUND_MILLIS * 1_000_000L)) {
+        roundTerm = fence.get().term();
+        roundNanos = System.nanoTime();
         try {
           round(fence.get());
         } catch (EtcdUnavailable e) {
@@ -153,7 +160,7 @@ final class ClusterWork implements AutoCloseable {
         }
       }
       try {
-        Thread.sleep(ROUND_MILLIS);
+        Thread.sleep(100);
       } catch (InterruptedException e) {
         return;
       }
