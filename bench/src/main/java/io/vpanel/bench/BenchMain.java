@@ -28,6 +28,13 @@ public final class BenchMain {
     Path charts = docs.resolve("bench");
     Files.createDirectories(charts);
     long started = System.nanoTime();
+    Path out = docs.resolve(smoke ? "BENCHMARKS-smoke.md" : "BENCHMARKS.md");
+    if (List.of(args).contains("--etcd")) {
+      // Only section 6, put in place of the one the report has (or appended).
+      Files.writeString(out, EtcdSections.splice(readOrEmpty(out), etcd(smoke)));
+      System.out.printf(Locale.ROOT, "wrote section 6 of %s%n", out);
+      return;
+    }
 
     System.out.println("1/5 evacuation makespan on the simulator");
     List<EvacuationBench.Row> rows = new ArrayList<>();
@@ -75,8 +82,37 @@ public final class BenchMain {
             smoke,
             charts,
             docs);
-    Files.writeString(docs.resolve(smoke ? "BENCHMARKS-smoke.md" : "BENCHMARKS.md"), report);
+    // The smoke run leaves etcd to its own smoke test (EtcdScaleSmokeTest).
+    if (!smoke && !List.of(args).contains("--no-etcd")) {
+      report = EtcdSections.splice(report, etcd(smoke));
+    }
+    Files.writeString(out, report);
     System.out.printf(Locale.ROOT, "wrote %s in %.1f min%n", docs, minutes);
+  }
+
+  /** Section 6: simulated agents against a real 3-member etcd; a note when etcd is missing. */
+  static String etcd(boolean smoke) throws Exception {
+    System.out.println("6/6 etcd scale");
+    if (!EtcdSections.etcdInstalled()) {
+      return EtcdScaleBench.SECTION
+          + "\n\nNot measured: etcd is not installed (apt-get install etcd-server etcd-client).\n";
+    }
+    // etcd's data on tmpfs where there is one: on a shared box other processes' disk writes would
+    // stall etcd's fsync and show in every figure (the section says where the data was).
+    Path shm = Path.of("/dev/shm");
+    Path dir =
+        Files.isDirectory(shm) && Files.isWritable(shm)
+            ? Files.createTempDirectory(shm, "vpanel-etcd-bench")
+            : Files.createTempDirectory("vpanel-etcd-bench");
+    try {
+      return EtcdScaleBench.markdown(new EtcdScaleBench(EtcdScaleBench.Sizes.of(smoke)).run(dir));
+    } finally {
+      EtcdSections.deleteTree(dir);
+    }
+  }
+
+  private static String readOrEmpty(Path file) throws java.io.IOException {
+    return Files.exists(file) ? Files.readString(file) : "# Benchmarks\n\n";
   }
 
   /** Rows of {vms on the cluster, hosts, microseconds per plan}. */

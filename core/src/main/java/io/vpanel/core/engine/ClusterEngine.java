@@ -234,6 +234,11 @@ public final class ClusterEngine implements AutoCloseable {
       }
 
       @Override
+      public void onClusterStatus() {
+        parts.scheduler.execute(parts::publish);
+      }
+
+      @Override
       public void onPeersChanged(List<HostEndpoint> peers) {
         List<HostEndpoint> copy = List.copyOf(peers);
         parts.scheduler.execute(() -> parts.peers.changed(copy));

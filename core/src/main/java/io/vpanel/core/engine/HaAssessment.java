@@ -11,7 +11,9 @@ import java.util.Map;
 /**
  * HA: could this host's running guests restart elsewhere if it failed now? Plans them all as
  * movable against the other hosts; cached until an inventory changes. Worked out for the hosts this
- * agent runs only: a peer's own agent shows its own. Owner thread only.
+ * agent runs only: a peer's own agent shows its own. A management backend that gives its own
+ * verdict for the whole cluster ({@code ManagementBackend.haProtected}, etcd's leader) is shown
+ * instead. Owner thread only.
  */
 final class HaAssessment {
   private final EngineParts parts;
@@ -28,6 +30,11 @@ final class HaAssessment {
     }
     if (!host.connected) {
       return HaStatus.FAULT;
+    }
+    // A backend that works HA out once for the cluster (etcd's leader) is what every agent shows.
+    java.util.Optional<Boolean> cluster = parts.management.haProtected(host.name());
+    if (cluster.isPresent()) {
+      return cluster.get() ? HaStatus.PROTECTED : HaStatus.INSUFFICIENT;
     }
     if (cachedFor != parts.inventory.version()) {
       cache.clear();

@@ -20,6 +20,15 @@ public interface ManagementBackend extends AutoCloseable {
   /** True when the backend restarts guests of a failed host elsewhere. */
   boolean haEnabled();
 
+  /**
+   * The management side's HA verdict for {@code host}, worked out once for the whole cluster (by a
+   * leader): true when the other hosts could take its guests, false when not; empty to leave it to
+   * core's own assessment (the default). Core asks it on every redraw; it must return at once.
+   */
+  default Optional<Boolean> haProtected(String host) {
+    return Optional.empty();
+  }
+
   /** Starts reporting link status, notices and requests to {@code listener}. */
   void start(ManagementListener listener);
 

@@ -27,4 +27,10 @@ public interface ManagementListener {
    * nothing on a peer that is not operational.
    */
   default void onPeerReports(List<HostReport> reports) {}
+
+  /**
+   * What the management side says about the whole cluster changed ({@link
+   * ManagementBackend#haProtected}, {@link ManagementBackend#drsMode}): the panels are drawn again.
+   */
+  default void onClusterStatus() {}
 }

@@ -34,11 +34,23 @@ final class EtcdClients {
 
   /** A client for {@code settings}; checks the TLS and password files first. */
   static Client create(EtcdSettings settings) {
+    return builder(settings).build();
+  }
+
+  /**
+   * The builder of a client for {@code settings}, to be built as it is or with shared resources
+   * ({@link EtcdClientPool}); checks the TLS and password files first.
+   */
+  static ClientBuilder builder(EtcdSettings settings) {
     ClientBuilder builder =
         Client.builder()
             .endpoints(settings.endpoints().toArray(String[]::new))
             .interceptor(new DeadlineInterceptor(settings.requestTimeout()))
-            .connectTimeout(settings.requestTimeout());
+            .connectTimeout(settings.requestTimeout())
+            // jetcd pings idle connections too (round-robin keeps one to every member); etcd
+            // counts a ping on a connection without streams as a strike and, after two, closes it
+            // with GOAWAY ENHANCE_YOUR_CALM "too_many_pings", failing every stream on it.
+            .keepaliveWithoutCalls(false);
     if (!settings.caFile().isEmpty()) {
       Path ca = readable("caFile", settings.caFile());
       Path cert = settings.certFile().isEmpty() ? null : readable("certFile", settings.certFile());
@@ -74,7 +86,7 @@ final class EtcdClients {
       }
       builder.user(EtcdKeys.bytes(settings.user())).password(EtcdKeys.bytes(password.strip()));
     }
-    return builder.build();
+    return builder;
   }
 
   /**

@@ -583,7 +583,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
         }
       }
       try {
-        Thread.sleep(100);
+        Thread.sleep(250);
       } catch (InterruptedException e) {
         return;
       }

@@ -1,8 +1,6 @@
 package io.vpanel.driver.etcd;
 
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.PutOption;
 import io.vpanel.driver.etcd.EtcdClients.EtcdUnavailable;
 import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.MaintenanceState;
@@ -41,11 +39,13 @@ public final class EtcdManagement implements ManagementBackend {
   private final EtcdKeys keys;
   private final JsonMapper json = JsonMapper.builder().build();
   private final Client client;
+  private final Optional<EtcdClientPool> pool;
   private final HostDirectory directory;
   private final Registrar registrar;
   private final EtcdCoordinator coordinator;
   private final LeaderElection election;
-  private final Thread leaderWork;
+  private final ClusterWork clusterWork;
+  private final ClusterStatusView clusterStatus;
   private final AtomicReference<ManagementListener> listener = new AtomicReference<>();
 
   /** Where notices and requests for other hosts are written to etcd from (blocking calls). */
@@ -80,7 +80,9 @@ public final class EtcdManagement implements ManagementBackend {
             reachable,
             settings.migrationUri().isEmpty() ? own.migrationUri() : settings.migrationUri());
     this.keys = new EtcdKeys(settings.cluster());
-    this.client = EtcdClients.create(settings);
+    // Many agents in one JVM (a simulation, the benchmark) share one Vert.x and executor.
+    this.pool = context.service(EtcdClientPool.class);
+    this.client = pool.map(p -> p.create(settings)).orElseGet(() -> EtcdClients.create(settings));
     this.directory = new HostDirectory(client, settings, keys, json, "etcd-registry-" + host);
     this.registrar =
         new Registrar(
@@ -94,8 +96,9 @@ public final class EtcdManagement implements ManagementBackend {
     this.coordinator =
         new EtcdCoordinator(client, settings, keys, json, registrar, directory, agent);
     this.election = new LeaderElection(client, settings, keys, agent, this::leadershipChanged);
-    this.leaderWork =
-        Thread.ofVirtual().name("etcd-leader-work-" + host).unstarted(this::leaderLoop);
+    this.clusterWork = new ClusterWork(client, settings, keys, json, election, agent);
+    this.clusterStatus =
+        new ClusterStatusView(client, settings, keys, json, this::clusterStatusChanged);
     directory.start();
   }
 
@@ -107,19 +110,52 @@ public final class EtcdManagement implements ManagementBackend {
         .toList();
   }
 
+  /**
+   * {@code listener} hears every registration this agent's watch delivers, as it arrives (empty:
+   * the host's key is gone), on jetcd's thread; it must return at once. Diagnostics and benchmarks
+   * (the time from one agent's write to the others' watches).
+   */
+  public void watchRegistry(
+      java.util.function.BiConsumer<String, Optional<Registration>> listener) {
+    directory.onEvent(listener);
+  }
+
   /** Every host registered in the cluster now, this one included, by name. */
   public Map<String, Registration> hosts() {
     return directory.view();
   }
 
+  /** The cluster's DRS mode as the leader published it; this agent's own setting until then. */
   @Override
   public DrsMode drsMode() {
-    return settings.drs();
+    return clusterStatus.status().map(ClusterWork.ClusterStatus::drs).orElse(settings.drs());
   }
 
   @Override
   public boolean haEnabled() {
     return settings.ha();
+  }
+
+  /**
+   * The leader's HA verdict for {@code host} (PROTECTED: true, INSUFFICIENT: false); empty before a
+   * leader published one for it, or for FAULT (core tells a hypervisor it cannot reach itself).
+   */
+  @Override
+  public Optional<Boolean> haProtected(String host) {
+    return clusterStatus
+        .status()
+        .map(s -> s.ha().get(host))
+        .filter(v -> v.equals("PROTECTED") || v.equals("INSUFFICIENT"))
+        .map(v -> v.equals("PROTECTED"));
+  }
+
+  /** What the leader last published about the cluster (tests, diagnostics). */
+  Optional<ClusterWork.ClusterStatus> clusterStatus() {
+    return clusterStatus.status();
+  }
+
+  ClusterWork clusterWork() {
+    return clusterWork;
   }
 
   @Override
@@ -141,8 +177,11 @@ public final class EtcdManagement implements ManagementBackend {
     inbox.start();
     registrar.start();
     coordinator.start();
-    election.start();
-    leaderWork.start();
+    clusterStatus.start();
+    if (settings.leaderCandidate()) {
+      election.start();
+      clusterWork.start();
+    }
   }
 
   @Override
@@ -307,60 +346,11 @@ public final class EtcdManagement implements ManagementBackend {
     log.info("{} {} cluster work", agent, leads ? "leads" : "stopped leading");
   }
 
-  /**
-   * The leader's cluster work: the cluster's summary under {@code leader/status}, fenced on the
-   * leader's election key.
-   */
-  private void leaderLoop() {
-    while (!closed) {
-      if (election.isLeader()) {
-        try {
-          election.asLeader(
-              Op.put(
-                  EtcdKeys.bytes(keys.leaderStatus()),
-                  EtcdKeys.bytes(json.writeValueAsString(summary())),
-                  PutOption.DEFAULT));
-        } catch (EtcdUnavailable e) {
-          log.debug("cluster status not written: {}", e.getMessage());
-        }
-      }
-      try {
-        Thread.sleep(1000);
-      } catch (InterruptedException e) {
-        return;
-      }
+  private void clusterStatusChanged() {
+    ManagementListener current = listener.get();
+    if (!closed && current != null) {
+      current.onClusterStatus();
     }
-  }
-
-  /** What the leader publishes about the cluster. */
-  record ClusterStatus(
-      String leader,
-      int hosts,
-      List<String> inMaintenance,
-      long largestUsedMemoryBytes,
-      long freeMemoryBytesOfOthers,
-      boolean haReserveKept,
-      Instant at) {}
-
-  private ClusterStatus summary() {
-    Map<String, Registration> view = directory.view();
-    List<String> out =
-        view.values().stream()
-            .filter(r -> r.state() != MaintenanceState.OPERATIONAL)
-            .map(Registration::host)
-            .toList();
-    Registration largest =
-        view.values().stream()
-            .filter(r -> r.state() == MaintenanceState.OPERATIONAL)
-            .max(java.util.Comparator.comparingLong(Registration::usedMemoryBytes))
-            .orElse(null);
-    long others =
-        view.values().stream()
-            .filter(r -> r.state() == MaintenanceState.OPERATIONAL && r != largest)
-            .mapToLong(Registration::freeMemoryBytes)
-            .sum();
-    long need = largest == null ? 0 : largest.usedMemoryBytes();
-    return new ClusterStatus(agent, view.size(), out, need, others, others >= need, Instant.now());
   }
 
   private void closeInbox() {
@@ -373,14 +363,23 @@ public final class EtcdManagement implements ManagementBackend {
   /** Stops as a crashed agent would: no resign, no revoke; its lease runs out (tests). */
   void abandon() {
     closed = true;
-    leaderWork.interrupt();
+    clusterWork.close();
+    clusterStatus.close();
     sends.shutdownNow();
     closeInbox();
     election.abandon();
     registrar.abandon();
     coordinator.close();
     directory.close();
-    client.close();
+    closeClient();
+  }
+
+  private void closeClient() {
+    if (pool.isPresent()) {
+      pool.get().release(client);
+    } else {
+      client.close();
+    }
   }
 
   @Override
@@ -389,13 +388,14 @@ public final class EtcdManagement implements ManagementBackend {
       return;
     }
     closed = true;
-    leaderWork.interrupt();
+    clusterWork.close();
+    clusterStatus.close();
     sends.shutdownNow();
     closeInbox();
     election.close();
     coordinator.close();
     registrar.close();
     directory.close();
-    client.close();
+    closeClient();
   }
 }

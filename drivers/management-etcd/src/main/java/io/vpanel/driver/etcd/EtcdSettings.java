@@ -44,6 +44,9 @@ import java.util.List;
  *     wait} (the default) queues it until the link is back; {@code local} admits it at once against
  *     the peers this agent last saw, and takes the slot in etcd when the link returns (two hosts
  *     may then be in maintenance where one was allowed: the risk is the operator's)
+ * @param leaderCandidate whether this agent stands for leader of cluster work (default true); in a
+ *     large cluster a few candidates are enough, and every candidate keeps a short lease of its own
+ *     alive (a keep-alive about every second)
  */
 public record EtcdSettings(
     List<String> endpoints,
@@ -64,7 +67,8 @@ public record EtcdSettings(
     DrsMode drs,
     Boolean ha,
     Boolean haReserve,
-    String whenUnreachable)
+    String whenUnreachable,
+    Boolean leaderCandidate)
     implements DriverSettings {
 
   public EtcdSettings {
@@ -114,6 +118,7 @@ public record EtcdSettings(
       throw new IllegalArgumentException(
           "whenUnreachable must be wait or local, was '" + whenUnreachable + "'");
     }
+    leaderCandidate = leaderCandidate == null ? Boolean.TRUE : leaderCandidate;
   }
 
   /** True when a request is admitted locally while etcd cannot be reached. */
@@ -142,7 +147,8 @@ public record EtcdSettings(
         DrsMode.AUTOMATIC,
         true,
         false,
-        "wait");
+        "wait",
+        true);
   }
 
   /** These settings against other endpoints and cluster. */
@@ -166,7 +172,8 @@ public record EtcdSettings(
         drs,
         ha,
         haReserve,
-        whenUnreachable);
+        whenUnreachable,
+        leaderCandidate);
   }
 
   /** These settings with other times and another maintenance limit. */
@@ -194,7 +201,8 @@ public record EtcdSettings(
         drs,
         ha,
         haReserve,
-        whenUnreachable);
+        whenUnreachable,
+        leaderCandidate);
   }
 
   /** These settings with TLS files and credentials. */
@@ -223,7 +231,8 @@ public record EtcdSettings(
         drs,
         ha,
         haReserve,
-        whenUnreachable);
+        whenUnreachable,
+        leaderCandidate);
   }
 
   /** These settings publishing other addresses for this host. */
@@ -248,7 +257,8 @@ public record EtcdSettings(
         drs,
         ha,
         haReserve,
-        whenUnreachable);
+        whenUnreachable,
+        leaderCandidate);
   }
 
   /** These settings with another answer to an unreachable etcd ({@code wait} or {@code local}). */
@@ -272,7 +282,8 @@ public record EtcdSettings(
         drs,
         ha,
         haReserve,
-        answer);
+        answer,
+        leaderCandidate);
   }
 
   /** These settings with the HA reserve kept or not. */
@@ -296,7 +307,33 @@ public record EtcdSettings(
         drs,
         ha,
         keep,
-        whenUnreachable);
+        whenUnreachable,
+        leaderCandidate);
+  }
+
+  /** These settings standing for leader of cluster work or not. */
+  public EtcdSettings asCandidate(boolean stands) {
+    return new EtcdSettings(
+        endpoints,
+        cluster,
+        leaseTtlSeconds,
+        electionTtlSeconds,
+        maxHostsInMaintenance,
+        requestTimeoutMillis,
+        releaseGraceMillis,
+        caFile,
+        certFile,
+        keyFile,
+        user,
+        passwordFile,
+        apiAddress,
+        hypervisorUri,
+        migrationUri,
+        drs,
+        ha,
+        haReserve,
+        whenUnreachable,
+        stands);
   }
 
   Duration requestTimeout() {

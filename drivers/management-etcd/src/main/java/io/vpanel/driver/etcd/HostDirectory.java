@@ -36,10 +36,25 @@ final class HostDirectory implements AutoCloseable {
   private final JsonMapper json;
   private final Map<String, Entry> hosts = new ConcurrentHashMap<>();
   private final List<Consumer<Map<String, Registration>>> listeners = new CopyOnWriteArrayList<>();
+  private final List<java.util.function.BiConsumer<String, Optional<Registration>>> events =
+      new CopyOnWriteArrayList<>();
   private final Thread resync;
   private volatile boolean closed;
   private volatile Watch.Watcher watcher;
   private volatile boolean stale = true;
+
+  /**
+   * A host joined or left, changed its addresses or its maintenance state since the listeners were
+   * last told: they are told from the directory's thread, at most every {@link #COALESCE_MILLIS}. A
+   * report that changes only the host's guests and room tells them nothing (the coordinator reads
+   * those from etcd itself), so a thousand hosts reporting cost no thousand copies of the view.
+   */
+  private volatile boolean dirty;
+
+  private long toldNanos;
+
+  /** How often the listeners hear of changes at most. */
+  static final long COALESCE_MILLIS = 1000;
 
   /** A registration and the revision it was written at. */
   record Entry(Registration registration, long modRevision) {}
@@ -62,8 +77,20 @@ final class HostDirectory implements AutoCloseable {
     resync.start();
   }
 
+  /**
+   * {@code listener} hears the whole view when a host joined or left or changed its addresses or
+   * maintenance state (at most every {@link #COALESCE_MILLIS}, from the directory's thread).
+   */
   void onChange(Consumer<Map<String, Registration>> listener) {
     listeners.add(listener);
+  }
+
+  /**
+   * {@code listener} hears every registration the watch delivers, as it arrives (empty: the host's
+   * key is gone), on jetcd's thread: it must return at once. For diagnostics and benchmarks.
+   */
+  void onEvent(java.util.function.BiConsumer<String, Optional<Registration>> listener) {
+    events.add(listener);
   }
 
   /** Every registered host by name, sorted. */
@@ -78,20 +105,35 @@ final class HostDirectory implements AutoCloseable {
   }
 
   private void run() {
+    long lastLoad = 0;
     while (!closed) {
-      if (stale) {
+      long now = System.nanoTime();
+      if (stale && now - lastLoad >= 500_000_000L) {
+        lastLoad = now;
         try {
           load();
         } catch (EtcdUnavailable e) {
           log.debug("etcd registry not read: {}", e.getMessage());
         }
       }
-      try {
-        Thread.sleep(stale ? 500 : 1000);
-      } catch (InterruptedException e) {
+      long coalesce = COALESCE_MILLIS * 1_000_000L;
+      if (dirty && (toldNanos == 0 || now - toldNanos >= coalesce)) {
+        dirty = false;
+        toldNanos = now;
+        changed();
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(
+          dirty ? Math.max(1_000_000L, coalesce - (System.nanoTime() - toldNanos)) : 500_000_000L);
+      if (Thread.interrupted()) {
         return;
       }
     }
+  }
+
+  /** Something the listeners hear of changed: they are told soon, from the directory's thread. */
+  private void markDirty() {
+    dirty = true;
+    java.util.concurrent.locks.LockSupport.unpark(resync);
   }
 
   private synchronized void load() throws EtcdUnavailable {
@@ -124,29 +166,83 @@ final class HostDirectory implements AutoCloseable {
                 WatchOption.builder().isPrefix(true).withRevision(revision + 1).build(),
                 Watch.listener(this::onEvents, this::onError, this::onCompleted));
     stale = false;
-    changed();
+    if (resync.isAlive()) {
+      markDirty();
+    } else {
+      changed(); // the first read, before the thread runs: the view is complete at once
+    }
   }
 
   private void onEvents(WatchResponse response) {
+    boolean material = false;
     for (WatchEvent event : response.getEvents()) {
       KeyValue kv = event.getKeyValue();
       String host = keys.hostOf(EtcdKeys.text(kv.getKey()));
       switch (event.getEventType()) {
-        case PUT -> parse(kv).ifPresent(e -> hosts.put(host, e));
-        case DELETE -> hosts.remove(host);
+        case PUT -> {
+          Optional<Entry> parsed = parse(kv);
+          if (parsed.isPresent()) {
+            Entry before = hosts.put(host, parsed.get());
+            material |=
+                before == null || differs(before.registration(), parsed.get().registration());
+            tell(host, Optional.of(parsed.get().registration()));
+          }
+        }
+        case DELETE -> {
+          material |= hosts.remove(host) != null;
+          tell(host, Optional.empty());
+        }
         default -> {}
       }
     }
-    changed();
+    if (material) {
+      markDirty();
+    }
+  }
+
+  /** Whether a new registration of a host matters to the listeners (see {@link #dirty}). */
+  private static boolean differs(Registration before, Registration after) {
+    return before.state() != after.state()
+        || before.capacityKnown() != after.capacityKnown()
+        || !before.endpoint().equals(after.endpoint())
+        || !before.agent().equals(after.agent());
+  }
+
+  private void tell(String host, Optional<Registration> registration) {
+    for (var listener : events) {
+      try {
+        listener.accept(host, registration);
+      } catch (RuntimeException e) {
+        log.warn("registry event listener failed: {}", e.toString());
+      }
+    }
   }
 
   private void onError(Throwable failure) {
-    // Read and watch afresh rather than trust that jetcd resumes this one: a load replaces the
-    // whole view, so nothing missed in between stays missed.
-    if (!closed) {
-      log.debug("etcd registry watch: {}", EtcdClients.reason(failure));
-      stale = true;
+    if (closed) {
+      return;
     }
+    log.debug("etcd registry watch: {}", EtcdClients.reason(failure));
+    if (!jetcdResumes(failure)) {
+      stale = true; // jetcd closes this watch: read and watch afresh
+    }
+  }
+
+  /**
+   * Whether jetcd resumes a watch after {@code failure} by itself, from the revision after the last
+   * it delivered, so nothing is missed: it does after UNAVAILABLE and INTERNAL (a member died, a
+   * connection closed), except "no leader" (its own {@code Errors.isHaltError} and {@code
+   * isNoLeaderError}). Reading the whole registry again after every such error would make every
+   * agent of a large cluster read it at once whenever a member dies.
+   */
+  static boolean jetcdResumes(Throwable failure) {
+    if (failure instanceof io.etcd.jetcd.common.exception.EtcdException etcd) {
+      io.etcd.jetcd.common.exception.ErrorCode code = etcd.getErrorCode();
+      return (code == io.etcd.jetcd.common.exception.ErrorCode.UNAVAILABLE
+              || code == io.etcd.jetcd.common.exception.ErrorCode.INTERNAL)
+          && !String.valueOf(etcd.getMessage()).contains("no leader");
+    }
+    return false;
   }
 
   private void onCompleted() {
@@ -184,6 +280,7 @@ final class HostDirectory implements AutoCloseable {
   public void close() {
     closed = true;
     resync.interrupt();
+    java.util.concurrent.locks.LockSupport.unpark(resync);
     Watch.Watcher current = watcher;
     if (current != null) {
       current.close();

@@ -84,6 +84,41 @@ final class LeaderElection implements AutoCloseable {
   }
 
   /**
+   * What a leader's writes are fenced on: its election key and the revision it won at (its term).
+   */
+  record Fence(ByteSequence key, long term) {}
+
+  /** This agent's fence while it leads; empty when it does not. */
+  Optional<Fence> fence() {
+    LeaderKey key = leaderKey;
+    if (key == null || !healthy()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Fence(key.getKey(), key.getRevision()));
+  }
+
+  /**
+   * Commits {@code op} only while the term of {@code fence} lasts (its election key still exists
+   * with the revision it won at) and {@code also} holds; false when either does not.
+   */
+  boolean asLeader(Fence fence, Cmp also, Op op) throws EtcdUnavailable {
+    if (fence().filter(fence::equals).isEmpty()) {
+      return false;
+    }
+    return EtcdClients.await(
+            client
+                .getKVClient()
+                .txn()
+                .If(
+                    new Cmp(fence.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(fence.term())),
+                    also)
+                .Then(op)
+                .commit(),
+            settings)
+        .isSucceeded();
+  }
+
+  /**
    * Commits {@code ops} only while this agent is still the leader (its election key still exists
    * with the revision it won at); false when it is not.
    */

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Registrar implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Registrar.class);
-  private static final long TICK_MILLIS = 100;
+  private static final long TICK_MILLIS = 250;
 
   /** Where link changes go; called from the registrar's thread, must return quickly. */
   interface LinkListener {
@@ -87,9 +87,10 @@ final class Registrar implements AutoCloseable {
     return leaseId;
   }
 
-  /** The newest value of the host's key; written from the registrar's thread. */
+  /** The newest value of the host's key; written from the registrar's thread, woken for it. */
   void publish(String value) {
     pending.set(value);
+    java.util.concurrent.locks.LockSupport.unpark(thread);
   }
 
   /**
@@ -162,9 +163,9 @@ final class Registrar implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("etcd registrar: {}", e.toString(), e);
       }
-      try {
-        Thread.sleep(TICK_MILLIS);
-      } catch (InterruptedException e) {
+      // A tick, or sooner when a report is to be written (publish wakes the thread).
+      java.util.concurrent.locks.LockSupport.parkNanos(TICK_MILLIS * 1_000_000L);
+      if (Thread.interrupted() || closed) {
         return;
       }
     }

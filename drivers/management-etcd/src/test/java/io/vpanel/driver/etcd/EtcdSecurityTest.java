@@ -59,6 +59,7 @@ class EtcdSecurityTest {
               null,
               null,
               null,
+              null,
               null);
       try (EtcdAgents agents = new EtcdAgents(etcd, tls)) {
         Agent a = agents.start("host-a", 64, 32);

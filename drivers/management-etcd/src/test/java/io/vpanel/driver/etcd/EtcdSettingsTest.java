@@ -88,6 +88,7 @@ class EtcdSettingsTest {
                     null,
                     null,
                     null,
+                    null,
                     null))
         .hasMessage("certFile and keyFile go together");
     assertThatThrownBy(() -> defaults().withSecurity("", "/c.pem", "/k.pem", "", ""))
