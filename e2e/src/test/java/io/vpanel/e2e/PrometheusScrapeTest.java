@@ -102,14 +102,37 @@ class PrometheusScrapeTest {
   }
 
   /**
-   * Starts the agent from {@code agentYaml} (its {@code tokenFile: %s} filled in) and a Prometheus
-   * that scrapes it every second with the shipped rules, every {@code for:} at 1 s and then {@code
+   * Starts the agent of sim-01 in a fast 3-host simulated cluster, its {@code hypervisor:} section
+   * ending with {@code hypervisorKeys} and {@code sections} added at the end, and a Prometheus that
+   * scrapes it every second with the shipped rules, every {@code for:} at 1 s and then {@code
    * rules} applied; returns Prometheus' port once it answers.
    */
-  private int startAgentAndPrometheus(Path binary, String agentYaml, UnaryOperator<String> rules)
+  private int startAgentAndPrometheus(
+      Path binary, String hypervisorKeys, String sections, UnaryOperator<String> rules)
       throws Exception {
     Path token = SecretFile.write(temp.resolve("token"), "e2e-token-0123456789abcdef");
-    Path config = Files.writeString(temp.resolve("agent.yaml"), agentYaml.formatted(token));
+    String agentYaml =
+        """
+        host:
+          name: sim-01
+        hypervisor:
+          driver: sim
+          seed: 5
+          hosts: 3
+          vms: 6
+          tickMillis: 50
+          nicGbps: 40
+          streamGbps: 40
+        %s
+        panels:
+          - driver: web
+        api:
+          listen: 127.0.0.1:0
+          tokenFile: %s
+        %s
+        """
+            .formatted(hypervisorKeys.indent(2).stripTrailing(), token, sections);
+    Path config = Files.writeString(temp.resolve("agent.yaml"), agentYaml);
     agent = Wiring.startAgent(new ConfigLoader().load(config));
     Duration wait = Duration.ofSeconds(60);
     await().atMost(wait).until(() -> host().state() == MaintenanceState.OPERATIONAL);
@@ -180,24 +203,8 @@ class PrometheusScrapeTest {
     int port =
         startAgentAndPrometheus(
             binary.get(),
-            """
-            host:
-              name: sim-01
-            hypervisor:
-              driver: sim
-              seed: 5
-              hosts: 3
-              vms: 6
-              tickMillis: 50
-              nicGbps: 40
-              streamGbps: 40
-              neverConverge: [vm-01, vm-02, vm-03, vm-04, vm-05, vm-06]
-            panels:
-              - driver: web
-            api:
-              listen: 127.0.0.1:0
-              tokenFile: %s
-            """,
+            "neverConverge: [vm-01, vm-02, vm-03, vm-04, vm-05, vm-06]",
+            "",
             rules -> {
               String changed = rules.replace("+ 300)", "+ 3)");
               assertThat(changed).as("the rule's 5 min allowance").isNotEqualTo(rules);
@@ -235,23 +242,8 @@ class PrometheusScrapeTest {
     int port =
         startAgentAndPrometheus(
             binary.get(),
+            "maxRounds: 1",
             """
-            host:
-              name: sim-01
-            hypervisor:
-              driver: sim
-              seed: 5
-              hosts: 3
-              vms: 6
-              tickMillis: 50
-              nicGbps: 40
-              streamGbps: 40
-              maxRounds: 1
-            panels:
-              - driver: web
-            api:
-              listen: 127.0.0.1:0
-              tokenFile: %s
             maintenance:
               autoConverge: false
               destinationsPerVm: 1

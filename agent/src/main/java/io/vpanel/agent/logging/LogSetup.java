@@ -57,7 +57,8 @@ public final class LogSetup {
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.WARN);
     root.addAppender(stderr);
-    context.getLogger("io.vpanel").setLevel(level(settings.level()));
+    // The operator's levels carry logback's names.
+    context.getLogger("io.vpanel").setLevel(Level.toLevel(settings.level().name()));
     context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
     context.getLogger("io.javalin").setLevel(Level.WARN);
   }
@@ -81,14 +82,5 @@ public final class LogSetup {
     text.setLayout(layout);
     text.start();
     return text;
-  }
-
-  private static Level level(LogSettings.Level level) {
-    return switch (level) {
-      case ERROR -> Level.ERROR;
-      case WARN -> Level.WARN;
-      case INFO -> Level.INFO;
-      case DEBUG -> Level.DEBUG;
-    };
   }
 }

@@ -53,7 +53,7 @@ final class PanelMessages {
           Map.of("from", notice.from(), "expired", true));
       return Optional.empty();
     }
-    int index = key.map(k -> indexOf(host, k)).orElse(-1);
+    int index = key.map(k -> indexOf(host, n -> k.equals(n.key()))).orElse(-1);
     if (index >= 0) {
       HostRecord.PostedNotice before = host.notices.get(index);
       before.expiry().cancel();
@@ -154,7 +154,7 @@ final class PanelMessages {
    * alert resolved); its id, or empty when there is none (never posted, expired, withdrawn).
    */
   Optional<String> withdraw(HostRecord host, String key, String from) {
-    return withdraw(host, indexOf(host, key), from, Map.of("key", key));
+    return withdraw(host, indexOf(host, n -> key.equals(n.key())), from, Map.of("key", key));
   }
 
   /**
@@ -162,13 +162,7 @@ final class PanelMessages {
    * or empty when there is none (never posted, expired, withdrawn).
    */
   Optional<String> withdrawById(HostRecord host, String id, String from) {
-    int index = -1;
-    for (int i = 0; i < host.notices.size() && index < 0; i++) {
-      if (host.notices.get(i).id().equals(id)) {
-        index = i;
-      }
-    }
-    return withdraw(host, index, from, Map.of());
+    return withdraw(host, indexOf(host, n -> n.id().equals(id)), from, Map.of());
   }
 
   private Optional<String> withdraw(
@@ -189,9 +183,10 @@ final class PanelMessages {
     return Optional.of(notice.id());
   }
 
-  private static int indexOf(HostRecord host, String key) {
+  private static int indexOf(
+      HostRecord host, java.util.function.Predicate<HostRecord.PostedNotice> wanted) {
     for (int i = 0; i < host.notices.size(); i++) {
-      if (key.equals(host.notices.get(i).key())) {
+      if (wanted.test(host.notices.get(i))) {
         return i;
       }
     }
