@@ -4,6 +4,7 @@ import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.management.HostReport;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,13 @@ final class PeerMembership {
 
   /** The peers last listed, by name. */
   private Map<String, HostEndpoint> listed;
+
+  /**
+   * What each peer's agent last reported, by host: a report that arrives while the peer is still
+   * being connected (or before it is in the table at all) is applied when it joins, so a host that
+   * (re)joins in maintenance is never taken for an operational one.
+   */
+  private final Map<String, HostReport> lastReports = new HashMap<>();
 
   /** Peers being connected now. */
   private final Set<String> connecting = new HashSet<>();
@@ -85,25 +93,40 @@ final class PeerMembership {
   /** The peers' agents reported their hosts: a peer's maintenance state is what its agent says. */
   void reported(List<HostReport> reports) {
     boolean changed = false;
+    lastReports.clear(); // every report of the registry's view: the peers that left drop out
     for (HostReport report : reports) {
+      lastReports.put(report.host(), report);
       HostRecord host = parts.hosts.get(report.host());
-      if (host == null || host.controlled || host.state == report.state()) {
-        continue;
+      if (host != null) {
+        changed |= apply(host, report, true);
       }
-      MaintenanceState before = host.state;
-      host.state = report.state();
-      host.since = report.at();
-      host.reason = "reported by its agent";
-      parts.activity.record(
-          "peer",
-          host.name(),
-          "peer " + host.name() + " is " + report.state() + " (was " + before + "), its agent says",
-          Map.of("state", report.state().name()));
-      changed = true;
     }
     if (changed) {
       parts.publish();
     }
+  }
+
+  /**
+   * Takes the peer's state from its agent's report; true when it changed. {@code announce}: the
+   * change is recorded as an activity (not when the peer is joining: its join says its state).
+   */
+  private boolean apply(HostRecord host, HostReport report, boolean announce) {
+    if (host.controlled || host.state == report.state()) {
+      return false;
+    }
+    MaintenanceState before = host.state;
+    host.state = report.state();
+    host.since = report.at();
+    host.reason = "reported by its agent";
+    if (!announce) {
+      return true;
+    }
+    parts.activity.record(
+        "peer",
+        host.name(),
+        "peer " + host.name() + " is " + report.state() + " (was " + before + "), its agent says",
+        Map.of("state", report.state().name()));
+    return true;
   }
 
   private void join(HostEndpoint peer) {
@@ -155,11 +178,18 @@ final class PeerMembership {
         connection.subscribe(
             event -> parts.scheduler.execute(() -> parts.inventory.onEvent(event)));
     opened.put(peer.name(), List.of(subscription, connection));
+    HostReport report = lastReports.get(peer.name());
+    if (report != null) {
+      apply(host, report, false);
+    }
     parts.activity.record(
         "peer",
         peer.name(),
-        "peer " + peer.name() + " joined the cluster",
-        Map.of("uri", peer.uri()));
+        "peer "
+            + peer.name()
+            + " joined the cluster"
+            + (host.state == MaintenanceState.OPERATIONAL ? "" : " (" + host.state + ")"),
+        Map.of("uri", peer.uri(), "state", host.state.name()));
     parts.inventory.refresh(host);
     parts.publish();
   }

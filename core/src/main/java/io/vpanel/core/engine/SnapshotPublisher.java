@@ -200,7 +200,9 @@ final class SnapshotPublisher {
             safe,
             Optional.ofNullable(host.planSummary),
             Optional.ofNullable(host.batch).map(this::progress));
-    LinkStatus link = managementLink();
+    // A peer whose agent left the registry is out of reach of the management side, whatever this
+    // agent's own link says.
+    LinkStatus link = host.departed && !host.controlled ? LinkStatus.LOST : managementLink();
     PfaStatus pfa = parts.pfa.status(host);
     DrsMode drs = parts.management == null ? DrsMode.OFF : parts.management.drsMode();
     HaStatus ha = parts.ha.status(host);

@@ -160,6 +160,36 @@ class PeerMembershipTest {
   }
 
   @Test
+  void aPeerThatJoinsInMaintenanceIsShownSoAndTakesNoGuestsFromItsFirstSnapshot() {
+    try (ClusterEngine engine = agent()) {
+      // The registry names h3 and, before h3 is connected here, says it is in maintenance (a host
+      // whose agent comes back after a cut-off, or one that is in maintenance when this agent
+      // starts): the report waits for the peer and is its state once it joins.
+      registry.listener.onPeersChanged(
+          List.of(SimHypervisorDriver.endpointOf("h2"), SimHypervisorDriver.endpointOf("h3")));
+      registry.listener.onPeerReports(
+          List.of(
+              new HostReport(
+                  "h3",
+                  MaintenanceState.IN_MAINTENANCE,
+                  true,
+                  true,
+                  0,
+                  java.util.Optional.empty(),
+                  0,
+                  0,
+                  scheduler.now())));
+      List<MaintenanceState> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      engine.addListener(
+          snapshot -> snapshot.host("h3").ifPresent(h -> seen.add(h.maintenance().state())));
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(hosts(engine)).contains("h3");
+      assertThat(seen).isNotEmpty().containsOnly(MaintenanceState.IN_MAINTENANCE);
+      assertThat(destinations(engine)).containsOnly("h2");
+    }
+  }
+
+  @Test
   void aPeersStateIsWhatItsAgentReportsAndOneInMaintenanceTakesNoGuests() {
     try (ClusterEngine engine = agent()) {
       registry.listener.onPeersChanged(
