@@ -240,6 +240,21 @@ final class ClusterWork implements AutoCloseable {
             "ended stale reservation {} (its agent {} is no longer registered)",
             EtcdKeys.text(key),
             held.get().agent());
+        // The guest's claim, if it is still this reservation's, goes with it.
+        ByteSequence claim = EtcdKeys.bytes(keys.guest(held.get().vm()));
+        election.asLeader(
+            fence,
+            new Cmp(
+                claim,
+                Cmp.Op.EQUAL,
+                CmpTarget.value(
+                    EtcdKeys.bytes(
+                        json.writeValueAsString(
+                            new EtcdCoordinator.Claim(
+                                EtcdKeys.text(key),
+                                held.get().destination(),
+                                held.get().agent()))))),
+            Op.delete(claim, DeleteOption.DEFAULT));
       }
     }
   }

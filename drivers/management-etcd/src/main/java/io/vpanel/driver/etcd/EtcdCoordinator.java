@@ -65,6 +65,9 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
       String agent,
       Instant at) {}
 
+  /** Which reservation moves a guest now, and whose it is (JSON, under {@code guests/}). */
+  record Claim(String reservation, String destination, String agent) {}
+
   /** A reservation whose move ended, deleted once the destination reported since. */
   private record Ending(
       String key, String value, String destination, long seenRevision, long due) {}
@@ -350,6 +353,7 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
   private Reservation reserveNow(PlacementRequest request) {
     String destination = request.destination();
     String key = keys.reservation(destination, request.vm());
+    String guestKey = keys.guest(request.vm());
     long deadline = deadline();
     EtcdUnavailable lastFailure = null;
     for (int attempt = 0; attempt < ATTEMPTS && !closed; attempt++) {
@@ -369,7 +373,8 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
                         Op.get(EtcdKeys.bytes(keys.host(destination)), GetOption.DEFAULT),
                         Op.get(EtcdKeys.bytes(keys.guard(destination)), GetOption.DEFAULT),
                         prefix(keys.reservationsOn(destination)),
-                        prefix(keys.slots()))
+                        prefix(keys.slots()),
+                        Op.get(EtcdKeys.bytes(guestKey), GetOption.DEFAULT))
                     .commit(),
                 settings);
         List<GetResponse> got = snapshot.getGetResponses();
@@ -426,6 +431,24 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
           heldVcpus += held.get().vcpus();
           count++;
         }
+        Optional<Claim> claim =
+            got.get(4).getKvs().isEmpty()
+                ? Optional.empty()
+                : read(got.get(4).getKvs().get(0), Claim.class);
+        if (claim.isPresent()
+            && !claim.get().reservation().equals(key)
+            && !(claim.get().agent().equals(agent)
+                && registrar.heldValue(claim.get().reservation()).isEmpty())) {
+          // Another move of this guest is in flight (this agent's own ended ones are taken over).
+          return refused(
+              request,
+              request.vmName()
+                  + " is already on its way to "
+                  + claim.get().destination()
+                  + " ("
+                  + claim.get().agent()
+                  + ")");
+        }
         long freeMemory = dest.memoryBytes() - dest.usedMemoryBytes() - heldMemory;
         long freeVcpus = (long) dest.vcpus() - dest.usedVcpus() - heldVcpus;
         if (request.memoryBytes() > freeMemory || request.vcpus() > freeVcpus) {
@@ -456,7 +479,9 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
                     request.vcpus(),
                     agent,
                     Instant.now()));
+        String claimValue = write(new Claim(key, destination, agent));
         registrar.hold(key, value);
+        registrar.hold(guestKey, claimValue);
         TxnResponse taken;
         try {
           taken =
@@ -472,11 +497,19 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
                           new Cmp(
                               EtcdKeys.bytes(keys.host(destination)),
                               Cmp.Op.EQUAL,
-                              CmpTarget.modRevision(hostKv.getModRevision())))
+                              CmpTarget.modRevision(hostKv.getModRevision())),
+                          new Cmp(
+                              EtcdKeys.bytes(guestKey),
+                              Cmp.Op.EQUAL,
+                              CmpTarget.modRevision(modRevision(got.get(4)))))
                       .Then(
                           Op.put(
                               EtcdKeys.bytes(key),
                               EtcdKeys.bytes(value),
+                              PutOption.builder().withLeaseId(lease).build()),
+                          Op.put(
+                              EtcdKeys.bytes(guestKey),
+                              EtcdKeys.bytes(claimValue),
                               PutOption.builder().withLeaseId(lease).build()),
                           Op.put(
                               EtcdKeys.bytes(keys.guard(destination)),
@@ -486,12 +519,14 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
                   settings);
         } catch (EtcdUnavailable e) {
           registrar.drop(key);
+          registrar.drop(guestKey);
           throw e;
         }
         if (taken.isSucceeded()) {
           return new Reservation(request, true, "");
         }
         registrar.drop(key);
+        registrar.drop(guestKey);
       } catch (EtcdUnavailable e) {
         // Safe to repeat: a reservation this agent already holds for the guest is granted again.
         lastFailure = e;
@@ -516,6 +551,16 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
    * risk: another agent that still reaches etcd may fill the same room meanwhile.
    */
   private Reservation locally(PlacementRequest request, String key) {
+    Optional<Claim> mine = registrar.heldValue(keys.guest(request.vm())).flatMap(this::claimed);
+    if (mine.isPresent()
+        && !mine.get().reservation().equals(key)
+        && registrar.heldValue(mine.get().reservation()).isPresent()) {
+      return refused(
+          request,
+          request.vmName() + " is already on its way to " + mine.get().destination() + " (here)");
+    }
+    registrar.holdUnwritten(
+        keys.guest(request.vm()), write(new Claim(key, request.destination(), agent)));
     registrar.holdUnwritten(
         key,
         write(
@@ -549,6 +594,17 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
     if (value == null) {
       return;
     }
+    // The guest is no longer in flight: its claim goes at once; the room it took on the
+    // destination is held until the destination has reported it (or the grace ran out).
+    String guestKey = keys.guest(request.vm());
+    registrar
+        .heldValue(guestKey)
+        .filter(claim -> claimed(claim).map(c -> c.reservation().equals(key)).orElse(false))
+        .ifPresent(
+            claim -> {
+              registrar.drop(guestKey);
+              ending.add(new Ending(guestKey, claim, destination, 0, System.nanoTime()));
+            });
     long seen = directory.entry(destination).map(HostDirectory.Entry::modRevision).orElse(0L);
     ending.add(
         new Ending(
@@ -659,6 +715,15 @@ final class EtcdCoordinator implements Coordinator, AutoCloseable {
 
   private static long modRevision(GetResponse response) {
     return response.getKvs().isEmpty() ? 0 : response.getKvs().get(0).getModRevision();
+  }
+
+  /** The claim this agent wrote, read back from its own text. */
+  private Optional<Claim> claimed(String text) {
+    try {
+      return Optional.of(json.readValue(text, Claim.class));
+    } catch (JacksonException e) {
+      return Optional.empty();
+    }
   }
 
   private <T> Optional<T> read(KeyValue kv, Class<T> type) {

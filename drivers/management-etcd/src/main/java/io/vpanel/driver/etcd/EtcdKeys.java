@@ -68,6 +68,14 @@ final class EtcdKeys {
     return reservationsOn(destination) + encode(vm);
   }
 
+  /**
+   * The claim on one guest: which reservation moves it now. One key per guest across every
+   * destination, so a guest is never in flight to two hosts at once.
+   */
+  String guest(String vm) {
+    return root + "guests/" + encode(vm);
+  }
+
   String guard(String host) {
     return root + "guards/" + encode(host);
   }

@@ -49,6 +49,42 @@ class EtcdPlacementTest extends RealEtcdTest {
   }
 
   @Test
+  void aGuestOnItsWayToOneHostIsNeverGrantedASecondOne() throws Exception {
+    try (EtcdAgents agents = EtcdAgents.on(etcd)) {
+      Agent source = connected(agents, "src", 64, 32);
+      Agent other = connected(agents, "other", 64, 32); // a second agent asking for the same guest
+      connected(agents, "dst-1", 64, 32);
+      connected(agents, "dst-2", 64, 32);
+      seenEverywhere("dst-1", source, other);
+      seenEverywhere("dst-2", source, other);
+
+      Reservation first = reserve(source, move("vm-1", "src", "dst-1", 4, 2));
+      assertThat(first.granted()).as(first.reason()).isTrue();
+      assertThat(agents.count(agents.keys().guest("vm-1"))).isEqualTo(1);
+
+      Reservation again = reserve(source, move("vm-1", "src", "dst-2", 4, 2));
+      assertThat(again.granted()).isFalse();
+      assertThat(again.reason())
+          .isEqualTo(
+              "guest-vm-1 is already on its way to dst-1 (" + source.management().agent() + ")");
+      Reservation byOther = reserve(other, move("vm-1", "src", "dst-2", 4, 2));
+      assertThat(byOther.granted()).isFalse();
+      assertThat(byOther.reason()).startsWith("guest-vm-1 is already on its way to dst-1");
+      // Asking again for the same destination is the same reservation (a retry after a timeout).
+      assertThat(reserve(source, move("vm-1", "src", "dst-1", 4, 2)).granted()).isTrue();
+
+      // The move ends: the claim goes at once, the room on dst-1 once dst-1 reported; the guest
+      // may go on elsewhere, by any agent.
+      source.coordinator().unreserve(first);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> agents.count(agents.keys().guest("vm-1")) == 0);
+      Reservation next = reserve(other, move("vm-1", "dst-1", "dst-2", 4, 2));
+      assertThat(next.granted()).as(next.reason()).isTrue();
+    }
+  }
+
+  @Test
   void evacuationsPlannedAtOnceByThreeAgentsNeverOverCommitADestination() throws Exception {
     try (EtcdAgents agents = EtcdAgents.on(etcd)) {
       List<Agent> sources =
@@ -70,7 +106,12 @@ class EtcdPlacementTest extends RealEtcdTest {
                 source
                     .coordinator()
                     .reserve(
-                        move(source.host() + "-vm" + guest, source.host(), destination, 2, 1)));
+                        move(
+                            source.host() + "-r" + round + "-vm" + guest,
+                            source.host(),
+                            destination,
+                            2,
+                            1)));
           }
         }
         long grantedMemory = 0;
