@@ -42,6 +42,15 @@ import tools.jackson.databind.JsonNode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VsphereEvacuationTest {
   private static final int TASK_MILLIS = 1000;
+
+  /**
+   * {@code -Dvpanel.e2e.vcsimMethodDelayMs=N}: stock vcsim with {@code -method-delay
+   * RelocateVM_Task:N} instead of vcsim-vpanel's running tasks (for the makespan with a method
+   * delay).
+   */
+  private static final int METHOD_DELAY_MILLIS =
+      Integer.getInteger("vpanel.e2e.vcsimMethodDelayMs", 0);
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -57,18 +66,18 @@ class VsphereEvacuationTest {
   @BeforeAll
   static void start(@TempDir Path dir) throws Exception {
     temp = dir;
+    List<String> flags =
+        new ArrayList<>(
+            List.of("-cluster", "1", "-host", "3", "-standalone-host", "0", "-vm", "4"));
+    if (METHOD_DELAY_MILLIS > 0) {
+      // stock vcsim: each RelocateVM_Task call is held METHOD_DELAY_MILLIS, its task instant
+      flags.addAll(List.of("-method-delay", "RelocateVM_Task:" + METHOD_DELAY_MILLIS));
+    }
     sim =
         VcsimFixture.start(
             dir.resolve("vcsim"),
-            TASK_MILLIS,
-            "-cluster",
-            "1",
-            "-host",
-            "3",
-            "-standalone-host",
-            "0",
-            "-vm",
-            "4");
+            METHOD_DELAY_MILLIS > 0 ? 0 : TASK_MILLIS,
+            flags.toArray(String[]::new));
     host = busiestHost();
     agent = startAgent("main", sim.writePasswordFile(dir.resolve("password")), sim.caFile());
     api = new AgentApi(HTTP, agent.url(), host, agent.token(), () -> "");
@@ -210,9 +219,10 @@ class VsphereEvacuationTest {
     awaitTrue(() -> inMaintenanceMode(host), "vcsim has " + host + " in maintenance mode");
     System.out.printf(
         Locale.ROOT,
-        "MAKESPAN vsphere evacuation of %d guests (RelocateVM_Task %d ms each in vcsim-vpanel): %.2f s%n",
+        "MAKESPAN vsphere evacuation of %d guests (RelocateVM_Task %d ms each, %s): %.2f s%n",
         before.size(),
-        TASK_MILLIS,
+        METHOD_DELAY_MILLIS > 0 ? METHOD_DELAY_MILLIS : TASK_MILLIS,
+        METHOD_DELAY_MILLIS > 0 ? "stock vcsim -method-delay" : "vcsim-vpanel running task",
         makespan);
 
     HttpResponse<String> exit = api.maintenance("exit");
