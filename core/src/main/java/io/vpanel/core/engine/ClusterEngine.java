@@ -228,6 +228,22 @@ public final class ClusterEngine implements AutoCloseable {
       }
 
       @Override
+      public void onNotice(Notice notice, String key) {
+        parts.scheduler.execute(() -> parts.messages.addNotice(notice, Optional.of(key)));
+      }
+
+      @Override
+      public void onNoticeWithdrawn(String host, String key, String from) {
+        parts.scheduler.execute(
+            () -> {
+              HostRecord record = parts.hosts.get(host);
+              if (record != null) {
+                parts.messages.withdraw(record, key, from);
+              }
+            });
+      }
+
+      @Override
       public void onPeerReports(List<HostReport> reports) {
         List<HostReport> copy = List.copyOf(reports);
         parts.scheduler.execute(() -> parts.peers.reported(copy));

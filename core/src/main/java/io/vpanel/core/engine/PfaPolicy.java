@@ -359,8 +359,16 @@ final class PfaPolicy {
 
   /** How PFA protect stands on {@code host}, for its light. */
   PfaStatus status(HostRecord host) {
-    if (host.alertSources.isEmpty() || !parts.settings.pfaProtect()) {
+    if (!parts.settings.pfaProtect()) {
       return PfaStatus.DISABLED;
+    }
+    if (host.alertSources.isEmpty()) {
+      // The management side's own protection (vCenter's Proactive HA) arms the light.
+      boolean managed =
+          parts.management != null
+              && parts.management.pfaProtected(host.name()).orElse(false)
+              && host.controlled;
+      return managed ? PfaStatus.ARMED : PfaStatus.DISABLED;
     }
     boolean acting =
         host.pfaInForce.values().stream().anyMatch(a -> action(a).quarantines())

@@ -132,6 +132,7 @@ class EngineSeamsTest {
     final List<HostReport> reports = new CopyOnWriteArrayList<>();
     final Coordinator coordinator;
     ManagementListener listener;
+    volatile Optional<Boolean> pfa = Optional.empty();
 
     ScriptedBackend(Coordinator coordinator) {
       this.coordinator = coordinator;
@@ -161,6 +162,11 @@ class EngineSeamsTest {
     @Override
     public void publish(HostReport report) {
       reports.add(report);
+    }
+
+    @Override
+    public Optional<Boolean> pfaProtected(String host) {
+      return pfa;
     }
 
     @Override
@@ -197,6 +203,57 @@ class EngineSeamsTest {
     assertThat(backend.reports)
         .anyMatch(r -> r.host().equals("h1") && r.state() == MaintenanceState.ENTERING)
         .anyMatch(r -> r.host().equals("h1") && r.safeToService());
+  }
+
+  /**
+   * A backend's keyed notice replaces the one it posted under the same key and can be withdrawn;
+   * its own PFA protection (vCenter's Proactive HA) arms the PFA light of a host without alert
+   * source, and its absence leaves it disabled.
+   */
+  @Test
+  void keyedNoticesFromTheBackendAndItsOwnPfaProtection() {
+    ScriptedBackend backend = new ScriptedBackend(null);
+    start(backend);
+    assertThat(engine.snapshot().host("h1").orElseThrow().pfaProtect())
+        .isEqualTo(io.vpanel.core.model.PfaStatus.DISABLED);
+
+    backend.pfa = Optional.of(true);
+    backend.listener.onClusterStatus();
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(engine.snapshot().host("h1").orElseThrow().pfaProtect())
+        .isEqualTo(io.vpanel.core.model.PfaStatus.ARMED);
+    backend.pfa = Optional.of(false);
+    backend.listener.onClusterStatus();
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(engine.snapshot().host("h1").orElseThrow().pfaProtect())
+        .isEqualTo(io.vpanel.core.model.PfaStatus.DISABLED);
+
+    java.time.Instant now = scheduler.now();
+    backend.listener.onNotice(
+        new io.vpanel.spi.management.Notice(
+            "h1",
+            "VC UNREACHABLE: lost",
+            io.vpanel.spi.management.NoticeSeverity.CRITICAL,
+            "scripted",
+            now,
+            HOUR),
+        "link");
+    backend.listener.onNotice(
+        new io.vpanel.spi.management.Notice(
+            "h1",
+            "VC LINK OK: restored",
+            io.vpanel.spi.management.NoticeSeverity.INFO,
+            "scripted",
+            now,
+            HOUR),
+        "link");
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(engine.snapshot().host("h1").orElseThrow().notices())
+        .extracting(n -> n.text())
+        .containsExactly("VC LINK OK: restored");
+    backend.listener.onNoticeWithdrawn("h1", "link", "scripted");
+    scheduler.advance(Duration.ofMillis(10));
+    assertThat(engine.snapshot().host("h1").orElseThrow().notices()).isEmpty();
   }
 
   /** Refuses admission while told to, and placement on {@code refusedHost}; counts the rest. */

@@ -42,6 +42,15 @@ import tools.jackson.databind.JsonNode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VsphereEvacuationTest {
   private static final int TASK_MILLIS = 1000;
+
+  /**
+   * {@code -Dvpanel.e2e.vcsimMethodDelayMs=N}: stock vcsim with {@code -method-delay
+   * RelocateVM_Task:N} instead of vcsim-vpanel's running tasks (for the makespan with a method
+   * delay).
+   */
+  private static final int METHOD_DELAY_MILLIS =
+      Integer.getInteger("vpanel.e2e.vcsimMethodDelayMs", 0);
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -57,18 +66,18 @@ class VsphereEvacuationTest {
   @BeforeAll
   static void start(@TempDir Path dir) throws Exception {
     temp = dir;
+    List<String> flags =
+        new ArrayList<>(
+            List.of("-cluster", "1", "-host", "3", "-standalone-host", "0", "-vm", "4"));
+    if (METHOD_DELAY_MILLIS > 0) {
+      // stock vcsim: each RelocateVM_Task call is held METHOD_DELAY_MILLIS, its task instant
+      flags.addAll(List.of("-method-delay", "RelocateVM_Task:" + METHOD_DELAY_MILLIS));
+    }
     sim =
         VcsimFixture.start(
             dir.resolve("vcsim"),
-            TASK_MILLIS,
-            "-cluster",
-            "1",
-            "-host",
-            "3",
-            "-standalone-host",
-            "0",
-            "-vm",
-            "4");
+            METHOD_DELAY_MILLIS > 0 ? 0 : TASK_MILLIS,
+            flags.toArray(String[]::new));
     host = busiestHost();
     agent = startAgent("main", sim.writePasswordFile(dir.resolve("password")), sim.caFile());
     api = new AgentApi(HTTP, agent.url(), host, agent.token(), () -> "");
@@ -210,9 +219,10 @@ class VsphereEvacuationTest {
     awaitTrue(() -> inMaintenanceMode(host), "vcsim has " + host + " in maintenance mode");
     System.out.printf(
         Locale.ROOT,
-        "MAKESPAN vsphere evacuation of %d guests (RelocateVM_Task %d ms each in vcsim-vpanel): %.2f s%n",
+        "MAKESPAN vsphere evacuation of %d guests (RelocateVM_Task %d ms each, %s): %.2f s%n",
         before.size(),
-        TASK_MILLIS,
+        METHOD_DELAY_MILLIS > 0 ? METHOD_DELAY_MILLIS : TASK_MILLIS,
+        METHOD_DELAY_MILLIS > 0 ? "stock vcsim -method-delay" : "vcsim-vpanel running task",
         makespan);
 
     HttpResponse<String> exit = api.maintenance("exit");
@@ -310,6 +320,14 @@ class VsphereEvacuationTest {
                     && h.path("managementLink").asString().equals("LOST"),
             60);
     assertThat(lost.path("hypervisorConnected").asBoolean()).isFalse();
+    // the reason, not a generic message: in the API's notices in full, on the panel its start
+    JsonNode told =
+        api.await(
+            h -> noticeText(h, "VC UNREACHABLE: vCenter link lost: cannot reach vSphere"), 60);
+    assertThat(noticeText(told, "connection refused")).isTrue();
+    awaitTrue(
+        () -> panelLines().stream().anyMatch(l -> l.startsWith("CRIT: VC UNREACHABLE")),
+        "the panel shows CRIT: VC UNREACHABLE");
     sim.restart(); // vcsim keeps no state: its inventory starts again as generated
     JsonNode back =
         api.await(
@@ -317,6 +335,8 @@ class VsphereEvacuationTest {
                 h.path("hypervisorConnected").asBoolean()
                     && h.path("managementLink").asString().equals("CONNECTED"),
             90);
+    api.await(h -> noticeText(h, "VC LINK OK: vCenter link restored after: cannot reach"), 60);
+    assertThat(noticeText(api.read(), "VC UNREACHABLE")).as("replaced, not shown twice").isFalse();
     // no guest lost: vCenter (here vcsim) still has every guest, the agent sees those on its host
     assertThat(placement()).hasSize(4);
     JsonNode settled =
@@ -333,6 +353,92 @@ class VsphereEvacuationTest {
     api.await(AgentApi.inState("OPERATIONAL"), 120);
     api.await(h -> h.path("runningVms").asInt() == guestsOnQuietly(host), 60);
     assertThat(back.path("hypervisorConnected").asBoolean()).isTrue();
+  }
+
+  /**
+   * vCenter ends the agent's sessions (TerminateSession from govc's own session, as an
+   * administrator or vCenter's idle timeout would; vcsim 0.24 has no timeout flag): the driver and
+   * the backend meet NotAuthenticated and log in again. The API says the link was degraded (a
+   * notice with the reason, on the panel as WARN: VC SESSION END) and then restored; the hypervisor
+   * never counts as lost, every guest is still there, and a change after it still reaches the API.
+   */
+  @Test
+  @Order(7)
+  void aSessionEndedByVcenterIsDegradedThenRestoredAndNoGuestIsLost() throws Exception {
+    JsonNode before =
+        api.await(
+            h ->
+                AgentApi.state(h).equals("OPERATIONAL")
+                    && h.path("managementLink").asString().equals("CONNECTED")
+                    && h.path("hypervisorConnected").asBoolean(),
+            120);
+    int guests = before.path("totalVms").asInt();
+    assertThat(sim.terminateSessions("Java-http-client")).isGreaterThanOrEqualTo(2);
+
+    java.util.concurrent.atomic.AtomicBoolean hypervisorLost =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    api.await(
+        h -> {
+          if (!h.path("hypervisorConnected").asBoolean()) {
+            hypervisorLost.set(true);
+          }
+          return noticeText(h, "VC SESSION END: vCenter link degraded")
+              || noticeText(h, "VC LINK OK: vCenter link restored after: vSphere at");
+        },
+        60);
+    JsonNode restored =
+        api.await(
+            h -> {
+              if (!h.path("hypervisorConnected").asBoolean()) {
+                hypervisorLost.set(true);
+              }
+              return noticeText(h, "VC LINK OK: vCenter link restored after: vSphere at")
+                  && h.path("managementLink").asString().equals("CONNECTED");
+            },
+            60);
+    assertThat(noticeText(restored, "NotAuthenticated")).isTrue();
+    assertThat(restored.path("hypervisorConnected").asBoolean()).isTrue();
+    assertThat(restored.path("totalVms").asInt()).isEqualTo(guests);
+    assertThat(placement()).hasSize(4);
+    assertThat(hypervisorLost.get()).as("the session's end is not a lost hypervisor").isFalse();
+    // the new sessions carry the change stream on
+    String vm = restored.path("vms").get(0).path("name").asString();
+    boolean on = restored.path("vms").get(0).path("state").asString().equals("RUNNING");
+    int want = restored.path("runningVms").asInt() + (on ? -1 : 1);
+    sim.govc("vm.power", on ? "-off" : "-on", "/DC0/vm/" + vm);
+    api.await(h -> h.path("runningVms").asInt() == want, 60);
+    sim.govc("vm.power", on ? "-on" : "-off", "/DC0/vm/" + vm);
+  }
+
+  private static boolean noticeText(JsonNode host, String part) {
+    for (JsonNode n : host.path("notices")) {
+      if (n.path("text").asString().contains(part)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The lines the host's web panel shows now. */
+  private static List<String> panelLines() throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(agent.url() + "/api/v1/hosts/" + host + "/panel"))
+                .header("Authorization", "Bearer " + agent.token())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("panel answered " + r.statusCode() + ": " + r.body());
+    }
+    List<String> lines = new ArrayList<>();
+    tools.jackson.databind.json.JsonMapper.builder()
+        .build()
+        .readTree(r.body())
+        .path("state")
+        .path("lines")
+        .forEach(l -> lines.add(l.asString()));
+    return lines;
   }
 
   private static int guestsOnQuietly(String name) {

@@ -29,6 +29,17 @@ public interface ManagementBackend extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Whether the management side itself protects {@code host} from a predicted hardware failure
+   * (vCenter's Proactive HA): true when it is set to act on the host's health, false when it is
+   * known to be off; empty when the backend has no such function (the default). Core shows PFA
+   * protect as armed when this is true, even without an alert source of its own. Must return at
+   * once.
+   */
+  default Optional<Boolean> pfaProtected(String host) {
+    return Optional.empty();
+  }
+
   /** Starts reporting link status, notices and requests to {@code listener}. */
   void start(ManagementListener listener);
 

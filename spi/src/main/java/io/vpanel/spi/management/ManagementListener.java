@@ -11,6 +11,21 @@ public interface ManagementListener {
   /** A notice for a host's panel. */
   void onNotice(Notice notice);
 
+  /**
+   * A notice for a host's panels under the backend's own {@code key}: it replaces the host's notice
+   * posted before under that key (a link lost, then restored, is one line, never two). The default
+   * shows it as a notice without key.
+   */
+  default void onNotice(Notice notice, String key) {
+    onNotice(notice);
+  }
+
+  /**
+   * Takes back the notice of {@code host} posted under {@code key} (what it said is no longer
+   * true); nothing happens when there is none.
+   */
+  default void onNoticeWithdrawn(String host, String key, String from) {}
+
   /** A maintenance request from the management side; answered like any other request. */
   default void onMaintenanceRequest(MaintenanceRequest request) {}
 

@@ -173,11 +173,14 @@ final class GuestWatch implements AutoCloseable {
 
   private void run() {
     long backoffMillis = 250;
+    long renewedFor = -1;
     while (!closed) {
       MoRef collector = null;
+      long epoch = -1;
       try {
         policyFieldKey = vim.customFieldKey(settings.policyField());
         collector = vim.createPropertyCollector();
+        epoch = vim.client().epoch();
         vim.createFilter(
             collector,
             Map.of(
@@ -214,6 +217,15 @@ final class GuestWatch implements AutoCloseable {
         String why = e instanceof DriverException ? e.getMessage() : e.toString();
         if (e instanceof VimFault f && ("ManagedObjectNotFound".equals(f.faultType()))) {
           vim.dropView();
+        }
+        long now = vim.client().epoch();
+        if (epoch >= 0 && now != epoch && renewedFor != now) {
+          // The server ended the session and a new login replaced it; the collector went with
+          // the old one. Made again at once, without reporting the hosts lost: the full state on
+          // return is diffed, so nothing changed meanwhile is missed.
+          renewedFor = now;
+          log.info("vSphere change stream made again after a new login ({})", why);
+          continue;
         }
         down(why);
         sleep(backoffMillis);

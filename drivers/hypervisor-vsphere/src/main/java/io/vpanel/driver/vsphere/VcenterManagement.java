@@ -52,14 +52,38 @@ public final class VcenterManagement implements ManagementBackend {
   private final AtomicReference<ManagementListener> listener = new AtomicReference<>();
   private final Object sleepLock = new Object();
 
+  /** The key of this backend's one notice about its link (lost, session ended, restored). */
+  static final String LINK_NOTICE = "vcenter-link";
+
+  /** The key of its notice about the host's HA agent or Proactive HA quarantine. */
+  static final String HEALTH_NOTICE = "vcenter-host-health";
+
+  private static final List<String> HOST_PATHS =
+      List.of(
+          "name",
+          "parent",
+          "runtime.inMaintenanceMode",
+          "runtime.dasHostState",
+          "runtime.inQuarantineMode");
+
   private volatile List<HostEndpoint> peers = List.of();
   private volatile DrsMode drs = DrsMode.OFF;
   private volatile boolean ha;
+  private volatile ClusterState clusterState = ClusterState.NONE;
+  private volatile Optional<String> dasHostState = Optional.empty();
+  private volatile boolean inQuarantineMode;
+  private volatile String healthNotice = "";
+  private volatile String linkNotice = "";
   private volatile MoRef ownHost;
   private volatile MoRef cluster;
   private volatile boolean inMaintenanceMode;
   private volatile LinkStatus link = LinkStatus.LOST;
-  private volatile String linkReason = "not connected to vCenter yet";
+
+  /** How long "vCenter link restored" stays on the panels. */
+  static final Duration RESTORED_SHOWN_FOR = Duration.ofMinutes(5);
+
+  private static final String NOT_YET = "not connected to vCenter yet";
+  private volatile String linkReason = NOT_YET;
   private volatile MaintenanceState lastState = MaintenanceState.OPERATIONAL;
   private volatile boolean closed;
 
@@ -71,6 +95,27 @@ public final class VcenterManagement implements ManagementBackend {
         context.service(HostEndpoint.class).map(VsphereConnection::hostSystemName).orElse(host);
     this.vim = new Vim(new VimClient(settings, TrustBundle.of(settings.caFile())));
     this.stream = Thread.ofVirtual().name("vcenter-stream").unstarted(this::streamLoop);
+    vim.client()
+        .onSession(
+            new VimClient.SessionListener() {
+              @Override
+              public void sessionEnded(String reason) {
+                if (link != LinkStatus.LOST) {
+                  // a link lost already (vCenter restarted) stays lost with its first reason
+                  linkChanged(LinkStatus.DEGRADED, reason + "; logging in again");
+                }
+              }
+
+              @Override
+              public void sessionRenewed() {
+                log.info("vCenter session at {} renewed", settings.url());
+              }
+
+              @Override
+              public void renewalFailed(String reason) {
+                linkChanged(LinkStatus.LOST, reason);
+              }
+            });
     try {
       refresh();
     } catch (DriverException e) {
@@ -94,6 +139,37 @@ public final class VcenterManagement implements ManagementBackend {
     return ha;
   }
 
+  /**
+   * HA's own word on this host: its HA agent's state ({@code runtime.dasHostState}) other than
+   * {@code master} or {@code connectedToMaster} (isolated, partitioned, unreachable, an
+   * initialization error, an election running) means vSphere HA does not protect it now; in those
+   * two states, or when vCenter sends no state, core's capacity check decides.
+   */
+  @Override
+  public Optional<Boolean> haProtected(String name) {
+    if (!name.equals(host) || !ha || link == LinkStatus.LOST) {
+      return Optional.empty();
+    }
+    return dasHostState.filter(s -> !ClusterState.haProtects(s)).map(s -> false);
+  }
+
+  /**
+   * PFA protect from vCenter's Proactive HA ({@code infraUpdateHaConfig}): true when it is on with
+   * a health provider, false when the cluster has it off, empty when vCenter sends no such setting.
+   */
+  @Override
+  public Optional<Boolean> pfaProtected(String name) {
+    if (!name.equals(host)) {
+      return Optional.empty();
+    }
+    return clusterState.proactiveHa().map(ClusterState.ProactiveHa::protects);
+  }
+
+  /** The cluster's settings as last read (tests). */
+  ClusterState clusterState() {
+    return clusterState;
+  }
+
   /** Whether vCenter has this host in maintenance mode, as last read. */
   public boolean inMaintenanceMode() {
     return inMaintenanceMode;
@@ -103,6 +179,10 @@ public final class VcenterManagement implements ManagementBackend {
   public void start(ManagementListener newListener) {
     listener.set(newListener);
     newListener.onLinkStatus(link, linkReason);
+    if (link == LinkStatus.LOST && !linkReason.equals(NOT_YET)) {
+      // the first read failed (refused login, TLS, unreachable): its reason on the panels now
+      linkNotice(newListener, link, linkReason, "");
+    }
     synchronized (this) {
       if (!stream.isAlive() && !closed) {
         stream.start();
@@ -114,11 +194,12 @@ public final class VcenterManagement implements ManagementBackend {
   private void refresh() {
     MoRef own = null;
     MoRef parent = null;
-    Map<MoRef, ObjectUpdate> hosts =
-        vim.all("HostSystem", List.of("name", "parent", "runtime.inMaintenanceMode"));
+    Map<MoRef, ObjectUpdate> hosts = vim.all("HostSystem", HOST_PATHS);
     Map<MoRef, String> names = new java.util.HashMap<>();
     Map<MoRef, MoRef> parents = new java.util.HashMap<>();
     boolean maintenance = false;
+    Element ownDas = null;
+    boolean quarantine = false;
     for (ObjectUpdate u : hosts.values()) {
       for (ObjectUpdate.Change c : u.changes()) {
         switch (c.name()) {
@@ -130,12 +211,14 @@ public final class VcenterManagement implements ManagementBackend {
       if (hostSystemName.equals(names.get(u.obj()))) {
         own = u.obj();
         parent = parents.get(u.obj());
-        maintenance =
-            u.changes().stream()
-                .anyMatch(
-                    c ->
-                        c.name().equals("runtime.inMaintenanceMode")
-                            && "true".equals(Xml.text(c.val())));
+        for (ObjectUpdate.Change c : u.changes()) {
+          switch (c.name()) {
+            case "runtime.inMaintenanceMode" -> maintenance = "true".equals(Xml.text(c.val()));
+            case "runtime.inQuarantineMode" -> quarantine = "true".equals(Xml.text(c.val()));
+            case "runtime.dasHostState" -> ownDas = c.val();
+            default -> {}
+          }
+        }
       }
     }
     if (own == null) {
@@ -173,6 +256,8 @@ public final class VcenterManagement implements ManagementBackend {
     cluster = clusterRef;
     peers = List.copyOf(others);
     inMaintenanceMode = maintenance;
+    dasHostState = ClusterState.dasHostState(ownDas);
+    inQuarantineMode = quarantine;
     if (clusterRef != null && clusterRef.type().equals("ClusterComputeResource")) {
       for (ObjectUpdate u :
           vim.retrieve(
@@ -182,37 +267,74 @@ public final class VcenterManagement implements ManagementBackend {
         }
       }
     } else {
-      drs = DrsMode.OFF;
-      ha = false;
+      applyConfiguration(null);
     }
+    healthNotice();
   }
 
-  /** DRS and HA from a ClusterConfigInfoEx. */
+  /** DRS, HA and Proactive HA from a ClusterConfigInfoEx ({@code null}: none). */
   void applyConfiguration(Element configurationEx) {
-    Element drsConfig = Xml.child(configurationEx, "drsConfig");
-    boolean drsOn = "true".equals(Xml.text(Xml.child(drsConfig, "enabled")));
-    String behavior = String.valueOf(Xml.text(Xml.child(drsConfig, "defaultVmBehavior")));
-    // unset counts as fullyAutomated, vCenter's default for a DRS cluster (vcsim leaves it unset)
-    boolean automatic =
-        behavior.equals("fullyAutomated") || behavior.equals("null") || behavior.isEmpty();
-    drs = !drsOn ? DrsMode.OFF : automatic ? DrsMode.AUTOMATIC : DrsMode.MANUAL;
-    ha = "true".equals(Xml.text(Xml.path(configurationEx, "dasConfig", "enabled")));
+    ClusterState parsed = ClusterState.parse(configurationEx);
+    clusterState = parsed;
+    drs = parsed.drs();
+    ha = parsed.ha();
+  }
+
+  /** This host's HA agent state and its own host state, as last read (tests). */
+  void applyHostState(Element dasState, boolean quarantine) {
+    dasHostState = ClusterState.dasHostState(dasState);
+    inQuarantineMode = quarantine;
+    healthNotice();
+  }
+
+  /**
+   * One keyed notice says what keeps this host unprotected: its HA agent in a state other than
+   * master or connected to the master, or Proactive HA holding it in quarantine mode; withdrawn
+   * when neither holds.
+   */
+  private void healthNotice() {
+    List<String> parts = new ArrayList<>();
+    if (ha && dasHostState.isPresent() && !ClusterState.haProtects(dasHostState.get())) {
+      parts.add("vSphere HA agent " + dasHostState.get());
+    }
+    if (inQuarantineMode) {
+      parts.add("Proactive HA: host in quarantine mode");
+    }
+    String text = parts.isEmpty() ? "" : "vCenter: " + String.join("; ", parts);
+    ManagementListener l = listener.get();
+    if (l == null || text.equals(healthNotice)) {
+      return;
+    }
+    healthNotice = text;
+    if (text.isEmpty()) {
+      l.onNoticeWithdrawn(host, HEALTH_NOTICE, "vcenter");
+    } else {
+      l.onNotice(
+          new Notice(
+              host,
+              SoapResponse.clip(text),
+              NoticeSeverity.WARNING,
+              "vcenter",
+              clock.instant(),
+              Duration.ofHours(12)),
+          HEALTH_NOTICE);
+    }
+    l.onClusterStatus();
   }
 
   private void streamLoop() {
     long backoff = 250;
+    healthNotice();
     while (!closed) {
       MoRef collector = null;
+      long epoch = -1;
       try {
         refresh();
         collector = vim.createPropertyCollector();
+        epoch = vim.client().epoch();
         vim.createFilter(
             collector,
-            Map.of(
-                "ClusterComputeResource",
-                List.of("configurationEx"),
-                "HostSystem",
-                List.of("name", "parent", "runtime.inMaintenanceMode")),
+            Map.of("ClusterComputeResource", List.of("configurationEx"), "HostSystem", HOST_PATHS),
             vim.view(),
             true);
         String version = "";
@@ -225,16 +347,23 @@ public final class VcenterManagement implements ManagementBackend {
             if (set.isPresent()) {
               version = String.valueOf(Xml.text(Xml.child(set.get(), "version")));
             }
-            DrsMode before = drs;
-            boolean haBefore = ha;
+            ClusterState before = clusterState;
+            Optional<String> dasBefore = dasHostState;
             refresh();
-            if (before != drs || haBefore != ha) {
-              linkChanged(
-                  LinkStatus.CONNECTED,
-                  "vCenter: DRS "
-                      + drs.name().toLowerCase(java.util.Locale.ROOT)
-                      + ", HA "
-                      + (ha ? "on" : "off"));
+            if (!before.equals(clusterState) || !dasBefore.equals(dasHostState)) {
+              log.info(
+                  "vCenter: DRS {}, HA {} (agent {}), {}",
+                  drs.name().toLowerCase(java.util.Locale.ROOT),
+                  ha ? "on" : "off",
+                  dasHostState.orElse("state not sent"),
+                  clusterState
+                      .proactiveHa()
+                      .map(ClusterState.ProactiveHa::describe)
+                      .orElse("no Proactive HA setting sent"));
+              ManagementListener l = listener.get();
+              if (l != null) {
+                l.onClusterStatus();
+              }
             }
           }
         }
@@ -243,7 +372,14 @@ public final class VcenterManagement implements ManagementBackend {
           break;
         }
         vim.dropView();
-        linkChanged(LinkStatus.LOST, e instanceof DriverException ? e.getMessage() : e.toString());
+        String why = e instanceof DriverException ? e.getMessage() : e.toString();
+        if (epoch >= 0 && vim.client().epoch() != epoch && link == LinkStatus.DEGRADED) {
+          // vCenter ended the session and a new login replaced it: the collector went with the
+          // old session. Make the stream again at once; the link stays degraded until it runs.
+          log.info("vCenter change stream made again after a new login ({})", why);
+          continue;
+        }
+        linkChanged(LinkStatus.LOST, why);
         synchronized (sleepLock) {
           try {
             sleepLock.wait(backoff);
@@ -262,13 +398,80 @@ public final class VcenterManagement implements ManagementBackend {
   }
 
   private void linkChanged(LinkStatus status, String reason) {
-    boolean changed = status != link || !reason.equals(linkReason);
+    LinkStatus before = link;
+    String reasonBefore = linkReason;
+    boolean changed = status != before || !reason.equals(reasonBefore);
     link = status;
     linkReason = reason;
     ManagementListener l = listener.get();
     if (changed && l != null) {
       l.onLinkStatus(status, reason);
+      linkNotice(l, status, reason, reasonBefore);
     }
+  }
+
+  /**
+   * The cause in words that fit a 20-column display after the severity's {@code CRIT: } or {@code
+   * WARN: } (14 characters): a panel shows the start of a notice; the API shows all of it.
+   */
+  static String headline(String reason) {
+    String r = reason.toLowerCase(java.util.Locale.ROOT);
+    if (r.contains("ended the session")) {
+      return "VC SESSION END";
+    }
+    if (r.contains("refused the login") || r.contains("password")) {
+      return "VC BAD LOGIN";
+    }
+    if (r.contains("tls with vsphere")) {
+      return "VC TLS FAILED";
+    }
+    if (r.contains("cannot reach") || r.contains("received no bytes")) {
+      return "VC UNREACHABLE";
+    }
+    if (r.contains("timed out")) {
+      return "VC TIMED OUT";
+    }
+    if (r.contains("has no host named") || r.contains("has no cluster named")) {
+      return "VC NO SUCH HOST";
+    }
+    return "VC LINK LOST";
+  }
+
+  /**
+   * The link's reason on the panels and in the API's notices, under one key: lost (CRITICAL) or
+   * degraded (WARNING) with vCenter's own reason, replaced by "restored" (INFO, shown a few
+   * minutes) when the stream runs again.
+   */
+  private void linkNotice(
+      ManagementListener l, LinkStatus status, String reason, String reasonBefore) {
+    String text;
+    NoticeSeverity severity;
+    Duration ttl;
+    switch (status) {
+      case LOST -> {
+        text = headline(reason) + ": vCenter link lost: " + reason;
+        severity = NoticeSeverity.CRITICAL;
+        ttl = Duration.ofHours(12);
+      }
+      case DEGRADED -> {
+        text = headline(reason) + ": vCenter link degraded: " + reason;
+        severity = NoticeSeverity.WARNING;
+        ttl = Duration.ofHours(12);
+      }
+      default -> {
+        if (linkNotice.isEmpty()) {
+          return; // nothing was wrong: the first connection says nothing
+        }
+        text = "VC LINK OK: vCenter link restored after: " + reasonBefore;
+        severity = NoticeSeverity.INFO;
+        ttl = RESTORED_SHOWN_FOR;
+      }
+    }
+    linkNotice = status == LinkStatus.CONNECTED ? "" : text;
+    log.warn("{}", text);
+    l.onNotice(
+        new Notice(host, SoapResponse.clip(text), severity, "vcenter", clock.instant(), ttl),
+        LINK_NOTICE);
   }
 
   @Override

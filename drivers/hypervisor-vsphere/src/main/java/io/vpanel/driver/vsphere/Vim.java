@@ -116,8 +116,13 @@ final class Vim implements AutoCloseable {
     SoapBody body = SoapBody.call("RetrievePropertiesEx", pc).start("specSet");
     filterSpec(body, properties, obj, viaView);
     body.end().start("options").end();
+    return pages(pc, Xml.child(client.call(body), "returnval"));
+  }
+
+  /** A RetrieveResult and the pages after it (ContinueRetrievePropertiesEx). */
+  private List<ObjectUpdate> pages(MoRef pc, Element first) {
     List<ObjectUpdate> out = new ArrayList<>();
-    Element result = Xml.child(client.call(body), "returnval");
+    Element result = first;
     int pages = 0;
     while (result != null) {
       out.addAll(ObjectUpdate.ofRetrieveResult(result));
@@ -135,6 +140,32 @@ final class Vim implements AutoCloseable {
               "returnval");
     }
     return out;
+  }
+
+  /**
+   * The tasks in {@code owner}'s {@code recentTask} list (a VirtualMachine's, or the TaskManager's:
+   * queued, running and recently ended tasks) with their {@code info}'s entity, name, description
+   * id and state, in one RetrievePropertiesEx.
+   */
+  List<ObjectUpdate> recentTasks(MoRef owner) {
+    MoRef pc = client.content().propertyCollector();
+    SoapBody body = SoapBody.call("RetrievePropertiesEx", pc).start("specSet");
+    body.start("propSet").text("type", "Task");
+    List.of("info.entity", "info.name", "info.descriptionId", "info.state")
+        .forEach(p -> body.text("pathSet", p));
+    body.end();
+    body.start("objectSet")
+        .ref("obj", owner)
+        .text("skip", true)
+        .start("selectSet", "TraversalSpec")
+        .text("name", "recentTask")
+        .text("type", owner.type())
+        .text("path", "recentTask")
+        .text("skip", false)
+        .end()
+        .end();
+    body.end().start("options").end();
+    return pages(pc, Xml.child(client.call(body), "returnval"));
   }
 
   /** Properties of the objects of one type, by object. */

@@ -41,6 +41,7 @@ final class VimClient implements AutoCloseable {
       MoRef rootFolder,
       MoRef sessionManager,
       MoRef customFieldsManager,
+      MoRef taskManager,
       String fullName,
       String apiType) {}
 
@@ -56,6 +57,25 @@ final class VimClient implements AutoCloseable {
   private volatile String cookie;
   private volatile ServiceContent content;
   private volatile boolean closed;
+  private final java.util.List<SessionListener> sessionListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Hears of a session the server ended (NotAuthenticated) and of the login that replaced it. */
+  interface SessionListener {
+    /** The server no longer knows the session; a new login follows at once. */
+    void sessionEnded(String reason);
+
+    /** A login replaced an ended session. */
+    void sessionRenewed();
+
+    /** The login that should replace an ended session failed. */
+    default void renewalFailed(String reason) {}
+  }
+
+  /** Adds a listener, called on the thread that met the fault; it must return at once. */
+  void onSession(SessionListener listener) {
+    sessionListeners.add(listener);
+  }
 
   VimClient(VsphereSettings settings, SSLContext ssl) {
     this.sdk = URI.create(settings.url());
@@ -115,11 +135,28 @@ final class VimClient implements AutoCloseable {
       if (!fault.notAuthenticated() || closed) {
         throw fault;
       }
-      log.info(
-          "vSphere session at {} is no longer valid ({}); logging in again",
-          sdk,
-          fault.getMessage());
-      login(seen);
+      String reason =
+          "vSphere at "
+              + sdk
+              + " ended the session ("
+              + fault.faultType()
+              + (fault.faultType().equals(fault.getMessage())
+                  ? ""
+                  : ": " + SoapResponse.clip(String.valueOf(fault.getMessage())))
+              + ")";
+      log.info("{}; logging in again", reason);
+      sessionListeners.forEach(l -> l.sessionEnded(reason));
+      boolean renewed = epoch.get() == seen;
+      try {
+        login(seen);
+      } catch (RuntimeException e) {
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        sessionListeners.forEach(l -> l.renewalFailed(why));
+        throw e;
+      }
+      if (renewed) {
+        sessionListeners.forEach(SessionListener::sessionRenewed);
+      }
       return send(body.method(), request);
     }
   }
@@ -147,6 +184,7 @@ final class VimClient implements AutoCloseable {
               Xml.ref(Xml.child(returnval, "rootFolder")),
               Xml.ref(Xml.child(returnval, "sessionManager")),
               Xml.ref(Xml.child(returnval, "customFieldsManager")),
+              Xml.ref(Xml.child(returnval, "taskManager")),
               String.valueOf(Xml.text(returnval, "about", "fullName")),
               String.valueOf(Xml.text(returnval, "about", "apiType")));
       if (sc.propertyCollector() == null

@@ -9,6 +9,7 @@ import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.HypervisorListener;
 import io.vpanel.spi.hypervisor.MigrationHandle;
+import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.VmInfo;
@@ -173,6 +174,70 @@ final class VsphereConnection implements HypervisorConnection {
     return migration;
   }
 
+  /**
+   * A vMotion of the guest away from this host that vCenter still runs (an earlier run of the agent
+   * started it): a RelocateVM_Task or MigrateVM_Task on the guest, queued or running, in the
+   * guest's {@code recentTask} list or else the TaskManager's. It is followed from now on like one
+   * this run started (progress, one outcome, CancelTask on abort). vCenter's task does not say
+   * where the guest goes: the destination is known only at the end ({@code runtime.host}).
+   */
+  @Override
+  public Optional<MigrationInProgress> reattach(String uuid, MigrationListener listener) {
+    open();
+    Guest guest;
+    try {
+      guest = guestHere(uuid);
+    } catch (DriverException e) {
+      return Optional.empty(); // not here (any more): nothing to follow
+    }
+    Optional<MoRef> task = runningMove(guest.ref(), vim.recentTasks(guest.ref()));
+    MoRef taskManager = vim.client().content().taskManager();
+    if (task.isEmpty() && taskManager != null) {
+      task = runningMove(guest.ref(), vim.recentTasks(taskManager));
+    }
+    if (task.isEmpty()) {
+      return Optional.empty();
+    }
+    String destination = "the host vCenter chose (task " + task.get().value() + ")";
+    VsphereMigration migration =
+        new VsphereMigration(vim, settings, clock, guest, null, destination, listener, task.get());
+    migration.start();
+    return Optional.of(new MigrationInProgress(destination, migration));
+  }
+
+  /** The newest queued or running move of {@code vm} among {@code tasks}. */
+  static Optional<MoRef> runningMove(MoRef vm, List<ObjectUpdate> tasks) {
+    MoRef found = null;
+    for (ObjectUpdate u : tasks) {
+      if (!u.obj().type().equals("Task")) {
+        continue;
+      }
+      MoRef entity = null;
+      String name = "";
+      String description = "";
+      String state = "";
+      for (ObjectUpdate.Change c : u.changes()) {
+        switch (c.name()) {
+          case "info.entity" -> entity = Xml.ref(c.val());
+          case "info.name" -> name = String.valueOf(Xml.text(c.val()));
+          case "info.descriptionId" -> description = String.valueOf(Xml.text(c.val()));
+          case "info.state" -> state = String.valueOf(Xml.text(c.val()));
+          default -> {}
+        }
+      }
+      String what = (name + " " + description).toLowerCase(java.util.Locale.ROOT);
+      boolean move =
+          what.contains("relocatevm_task")
+              || what.contains("migratevm_task")
+              || what.contains("virtualmachine.relocate")
+              || what.contains("virtualmachine.migrate");
+      if (vm.equals(entity) && move && (state.equals("running") || state.equals("queued"))) {
+        found = u.obj(); // the lists are oldest first: the last one is the newest
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
   /** The guest with this instance uuid whose {@code runtime.host} is this host, read now. */
   Guest guestHere(String uuid) {
     GuestWatch.HostState host = hostSystem();
@@ -272,12 +337,6 @@ final class VsphereConnection implements HypervisorConnection {
     if (closed) {
       throw new DriverException("the vSphere connection to " + endpoint.name() + " is closed");
     }
-  }
-
-  @Override
-  public Optional<io.vpanel.spi.hypervisor.MigrationInProgress> reattach(
-      String uuid, MigrationListener listener) {
-    return Optional.empty();
   }
 
   @Override

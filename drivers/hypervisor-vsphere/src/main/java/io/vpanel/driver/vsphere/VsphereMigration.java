@@ -36,6 +36,9 @@ final class VsphereMigration implements MigrationHandle {
   private final AtomicReference<MoRef> task = new AtomicReference<>();
   private volatile long lastProcessed = 0;
 
+  /** A task started before (found again after the agent restarted), or null to start one. */
+  private final MoRef existingTask;
+
   VsphereMigration(
       Vim vim,
       VsphereSettings settings,
@@ -44,6 +47,23 @@ final class VsphereMigration implements MigrationHandle {
       GuestWatch.HostState destination,
       String destinationName,
       MigrationListener listener) {
+    this(vim, settings, clock, guest, destination, destinationName, listener, null);
+  }
+
+  /**
+   * {@code destination} null: a task found running whose destination vCenter did not say; after
+   * success the guest must run on another host than the one it left.
+   */
+  VsphereMigration(
+      Vim vim,
+      VsphereSettings settings,
+      InstantSource clock,
+      Guest guest,
+      GuestWatch.HostState destination,
+      String destinationName,
+      MigrationListener listener,
+      MoRef existingTask) {
+    this.existingTask = existingTask;
     this.vim = vim;
     this.settings = settings;
     this.clock = clock;
@@ -61,14 +81,21 @@ final class VsphereMigration implements MigrationHandle {
   private void run() {
     try {
       MoRef started =
-          vim.startTask(
-              SoapBody.call("RelocateVM_Task", guest.ref())
-                  .start("spec")
-                  .ref("host", destination.ref())
-                  .end()
-                  .text("priority", settings.migrationPriority()));
+          existingTask != null
+              ? existingTask
+              : vim.startTask(
+                  SoapBody.call("RelocateVM_Task", guest.ref())
+                      .start("spec")
+                      .ref("host", destination.ref())
+                      .end()
+                      .text("priority", settings.migrationPriority()));
       task.set(started);
-      log.info("vMotion of {} to {}: {}", guest.name(), destinationName, started);
+      log.info(
+          "vMotion of {} to {}: {}{}",
+          guest.name(),
+          destinationName,
+          started,
+          existingTask != null ? " (running before; followed again)" : "");
       if (abortRequested.get()) {
         cancel(started);
       }
@@ -100,7 +127,11 @@ final class VsphereMigration implements MigrationHandle {
         return;
       }
       MoRef now = currentHost();
-      if (!destination.ref().equals(now)) {
+      boolean arrived =
+          destination == null
+              ? now != null && !now.equals(guest.host())
+              : destination.ref().equals(now);
+      if (!arrived) {
         finish(
             MigrationOutcome.failure(
                 "RelocateVM_Task of "

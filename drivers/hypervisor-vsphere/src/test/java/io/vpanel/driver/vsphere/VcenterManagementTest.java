@@ -33,6 +33,7 @@ class VcenterManagementTest {
   private VcenterManagement backend;
   private final List<String> links = new CopyOnWriteArrayList<>();
   private final List<Notice> notices = new CopyOnWriteArrayList<>();
+  private final List<String> keyed = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void startSimulator() {
@@ -75,6 +76,16 @@ class VcenterManagementTest {
           public void onNotice(Notice notice) {
             notices.add(notice);
           }
+
+          @Override
+          public void onNotice(Notice notice, String key) {
+            keyed.add(key + " " + notice.severity() + " " + notice.text());
+          }
+
+          @Override
+          public void onNoticeWithdrawn(String host, String key, String from) {
+            keyed.add(key + " withdrawn by " + from);
+          }
         });
     return backend;
   }
@@ -109,8 +120,107 @@ class VcenterManagementTest {
         () ->
             links.stream()
                 .anyMatch(l -> l.startsWith("LOST") && l.contains("cannot reach vSphere")));
+    // the reason on the panels: a keyed notice with vCenter's own words, then "restored"
+    await(
+        () ->
+            keyed.stream()
+                .anyMatch(
+                    k ->
+                        k.startsWith(
+                                "vcenter-link CRITICAL VC UNREACHABLE: vCenter link lost: cannot reach vSphere")
+                            && k.contains("connection refused")));
     sim.restart();
     await(() -> links.get(links.size() - 1).startsWith("CONNECTED"));
+    await(
+        () ->
+            keyed
+                .get(keyed.size() - 1)
+                .startsWith(
+                    "vcenter-link INFO VC LINK OK: vCenter link restored after: cannot reach vSphere"));
+  }
+
+  /**
+   * vCenter ends the backend's session (TerminateSession from govc's session, as an administrator
+   * or an idle timeout does): the link is degraded with NotAuthenticated, a new login follows and
+   * the change stream is made again, and the link is connected again.
+   */
+  @Test
+  void aSessionEndedByVcenterDegradesTheLinkUntilANewLoginRestoresIt() throws IOException {
+    start(Vcsim.settings(sim));
+    await(() -> links.stream().anyMatch(l -> l.startsWith("CONNECTED")));
+    int before = links.size();
+
+    assertThat(sim.terminateSessions("Java-http-client")).isPositive();
+
+    await(
+        () ->
+            links.stream()
+                .skip(before)
+                .anyMatch(l -> l.startsWith("DEGRADED") && l.contains("NotAuthenticated")));
+    await(() -> links.get(links.size() - 1).startsWith("CONNECTED"));
+    assertThat(links.stream().skip(before)).noneMatch(l -> l.startsWith("LOST"));
+    assertThat(keyed)
+        .anyMatch(
+            k ->
+                k.startsWith("vcenter-link WARNING VC SESSION END: vCenter link degraded")
+                    && k.contains("NotAuthenticated"));
+    await(
+        () ->
+            keyed
+                .get(keyed.size() - 1)
+                .startsWith("vcenter-link INFO VC LINK OK: vCenter link restored"));
+    // and the backend still reads vCenter with its new session
+    assertThat(backend.peers()).hasSize(2);
+  }
+
+  /**
+   * HA's per-host state and Proactive HA, which vcsim 0.24 does not send (runtime.dasHostState and
+   * infraUpdateHaConfig are unset there): fed XML as a vCenter sends it, per the vSphere API
+   * reference (ClusterDasFdmHostState, ClusterInfraUpdateHaConfigInfo).
+   */
+  @Test
+  void haAgentStateAndProactiveHaFeedTheLightsAndANotice() throws Exception {
+    start(Vcsim.settings(sim));
+    await(() -> links.stream().anyMatch(l -> l.startsWith("CONNECTED")));
+    // vcsim: no per-host HA state, no Proactive HA setting: left to core
+    assertThat(backend.haProtected(HOST)).isEmpty();
+    assertThat(backend.pfaProtected(HOST)).isEmpty();
+
+    backend.applyConfiguration(
+        configuration(
+            """
+            <dasConfig><enabled>true</enabled><hostMonitoring>enabled</hostMonitoring></dasConfig>
+            <drsConfig><enabled>true</enabled><defaultVmBehavior>fullyAutomated</defaultVmBehavior></drsConfig>
+            <infraUpdateHaConfig>
+              <enabled>true</enabled><behavior>Automated</behavior>
+              <moderateRemediation>QuarantineMode</moderateRemediation>
+              <severeRemediation>MaintenanceMode</severeRemediation>
+              <providers>com.vendor.healthprovider</providers>
+            </infraUpdateHaConfig>"""));
+    assertThat(backend.pfaProtected(HOST)).contains(true);
+    assertThat(backend.pfaProtected("DC0_C0_H1")).isEmpty();
+
+    backend.applyHostState(
+        configuration(
+            "<state>connectedToMaster</state><stateReporter type=\"HostSystem\">host-21</stateReporter>"),
+        false);
+    assertThat(backend.haProtected(HOST)).isEmpty(); // protected: core's capacity check decides
+    assertThat(keyed).noneMatch(k -> k.startsWith(VcenterManagement.HEALTH_NOTICE));
+
+    backend.applyHostState(configuration("<state>networkIsolated</state>"), true);
+    assertThat(backend.haProtected(HOST)).contains(false);
+    assertThat(keyed)
+        .contains(
+            "vcenter-host-health WARNING vCenter: vSphere HA agent networkIsolated; Proactive HA: host in quarantine mode");
+
+    backend.applyHostState(configuration("<state>master</state>"), false);
+    assertThat(backend.haProtected(HOST)).isEmpty();
+    assertThat(keyed.get(keyed.size() - 1)).isEqualTo("vcenter-host-health withdrawn by vcenter");
+
+    backend.applyConfiguration(
+        configuration(
+            "<dasConfig><enabled>true</enabled></dasConfig><infraUpdateHaConfig><enabled>false</enabled></infraUpdateHaConfig>"));
+    assertThat(backend.pfaProtected(HOST)).contains(false);
   }
 
   /** vcsim 0.24's cluster.change applies only -drs-enabled; the rest is read from hand-made XML. */

@@ -164,6 +164,37 @@ class VsphereSessionTest {
                             && c.vm().state() == VmState.SHUTOFF));
   }
 
+  /**
+   * vCenter ends the driver's session from outside (TerminateSession from govc's session): the
+   * driver meets NotAuthenticated, logs in again and makes its change stream again without
+   * reporting the host lost; a change made after it still arrives.
+   */
+  @Test
+  void aSessionEndedByTheServerIsReplacedWithoutLosingTheHost() throws IOException {
+    VsphereHypervisorDriver driver = driver(settings);
+    HypervisorConnection connection = driver.connect(busiest);
+    VmInfo vm = running(connection);
+    HypervisorEventRecorder events = new HypervisorEventRecorder();
+    connection.subscribe(events);
+    long epoch = driver.vim().client().epoch();
+
+    assertThat(sim.terminateSessions("Java-http-client")).isPositive();
+    await(() -> driver.vim().client().epoch() > epoch); // the stream's next call meets the fault
+    sim.govc("vm.power", "-off", "-vm.uuid", vm.uuid());
+
+    await(
+        () ->
+            events.events().stream()
+                .anyMatch(
+                    e ->
+                        e instanceof HypervisorEvent.VmChanged c
+                            && c.vm().uuid().equals(vm.uuid())
+                            && c.vm().state() == VmState.SHUTOFF));
+    assertThat(events.events())
+        .noneMatch(e -> e instanceof HypervisorEvent.ConnectionChanged c && !c.connected());
+    assertThat(connection.inventory().vms()).extracting(VmInfo::uuid).contains(vm.uuid());
+  }
+
   @Test
   void vcsimKilledIsReportedAndItsReturnRestoresTheStream() throws IOException {
     VsphereHypervisorDriver driver = driver(settings);
