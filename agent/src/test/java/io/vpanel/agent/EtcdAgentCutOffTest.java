@@ -1,28 +1,27 @@
 package io.vpanel.agent;
 
+import static io.vpanel.agent.EtcdSimAgents.guestsOn;
+import static io.vpanel.agent.EtcdSimAgents.host;
+import static io.vpanel.agent.EtcdSimAgents.placement;
+import static io.vpanel.agent.EtcdSimAgents.where;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
-import io.vpanel.core.model.VmView;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.testkit.EtcdCluster;
-import io.vpanel.testkit.SecretFile;
 import io.vpanel.testkit.TcpProxy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +47,7 @@ class EtcdAgentCutOffTest {
   private static final String CLUSTER = "cutoff-" + ProcessHandle.current().pid();
 
   private EtcdCluster etcd;
-  private final List<RunningAgent> agents = new ArrayList<>();
+  private final EtcdSimAgents agents = new EtcdSimAgents(dir, CLUSTER);
   private final List<TcpProxy> proxies = new ArrayList<>();
 
   @BeforeAll
@@ -58,7 +57,7 @@ class EtcdAgentCutOffTest {
 
   @AfterEach
   void stop() {
-    agents.forEach(RunningAgent::close);
+    agents.close();
     proxies.forEach(TcpProxy::close);
     if (etcd != null) {
       etcd.close();
@@ -66,37 +65,9 @@ class EtcdAgentCutOffTest {
   }
 
   private RunningAgent agent(String host, List<String> endpoints) throws IOException {
-    Path token = SecretFile.write(dir.resolve(host + ".token"), "etcd-cut-off-token-" + host);
-    Path file = dir.resolve(host + ".yaml");
     // The simulator's 10 Gb/s: each of sim-03's guests takes seconds, so its evacuation outlasts
     // the 3 s lease the test lets run out.
-    Files.writeString(
-        file,
-        """
-        host:
-          name: %s
-        hypervisor:
-          driver: sim
-          hosts: 3
-          vms: 9
-          seed: 5
-          migrationUri: sim+tcp://%s/
-        panels:
-          - driver: web
-        management:
-          driver: etcd
-          endpoints: [%s]
-          cluster: %s
-          leaseTtlSeconds: 3
-          maxHostsInMaintenance: 1
-        api:
-          listen: 127.0.0.1:0
-          tokenFile: %s
-        """
-            .formatted(host, host, String.join(", ", endpoints), CLUSTER, token));
-    RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(file));
-    agents.add(agent);
-    return agent;
+    return agents.start(host, 3, 9, 5, endpoints, "panels:\n  - driver: web\n");
   }
 
   @Test
@@ -251,36 +222,8 @@ class EtcdAgentCutOffTest {
         lostAfter, goneAfter, leftAtCut, leaving);
   }
 
-  private static HostStatus host(RunningAgent agent, String host) {
-    return agent.engine().snapshot().host(host).orElseThrow();
-  }
-
   private static MaintenanceState state(RunningAgent agent) {
     return host(agent, "sim-03").maintenance().state();
-  }
-
-  private static int guestsOn(RunningAgent agent, String host) {
-    return host(agent, host).vms().size();
-  }
-
-  private static Map<String, String> placement(RunningAgent agent) {
-    Map<String, String> out = new HashMap<>();
-    for (HostStatus h : agent.engine().snapshot().hosts()) {
-      for (VmView vm : h.vms()) {
-        out.put(vm.vm().uuid(), h.name());
-      }
-    }
-    return out;
-  }
-
-  private static Map<String, List<String>> where(RunningAgent agent) {
-    Map<String, List<String>> out = new HashMap<>();
-    for (HostStatus h : agent.engine().snapshot().hosts()) {
-      for (VmView vm : h.vms()) {
-        out.computeIfAbsent(vm.vm().uuid(), u -> new ArrayList<>()).add(h.name());
-      }
-    }
-    return out;
   }
 
   /** The hosts registered in etcd now. */

@@ -3,19 +3,15 @@ package io.vpanel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.testkit.EtcdCluster;
-import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -33,10 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 class EtcdAgentsTest {
   @TempDir static Path dir;
   static EtcdCluster etcd;
-  private final List<RunningAgent> agents = new ArrayList<>();
 
   /** A cluster of this test's own in the shared etcd, so no test sees another's slots. */
   private final String cluster = "agents-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+
+  private final EtcdSimAgents agents = new EtcdSimAgents(dir, cluster);
 
   @BeforeAll
   static void startEtcd() throws IOException {
@@ -52,7 +49,7 @@ class EtcdAgentsTest {
 
   @AfterEach
   void stopAgents() {
-    agents.forEach(RunningAgent::close);
+    agents.close();
   }
 
   private RunningAgent agent(String host) throws IOException {
@@ -60,34 +57,7 @@ class EtcdAgentsTest {
   }
 
   private RunningAgent agent(String host, int simHosts) throws IOException {
-    Path token = dir.resolve(host + ".token");
-    SecretFile.write(token, "etcd-agents-test-token-" + host);
-    Path file = dir.resolve(host + ".yaml");
-    Files.writeString(
-        file,
-        """
-        host:
-          name: %s
-        hypervisor:
-          driver: sim
-          hosts: %d
-          vms: 6
-          seed: 3
-          migrationUri: sim+tcp://%s/
-        management:
-          driver: etcd
-          endpoints: [%s]
-          cluster: %s
-          leaseTtlSeconds: 3
-          maxHostsInMaintenance: 1
-        api:
-          listen: 127.0.0.1:0
-          tokenFile: %s
-        """
-            .formatted(host, simHosts, host, String.join(", ", etcd.endpoints()), cluster, token));
-    RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(file));
-    agents.add(agent);
-    return agent;
+    return agents.start(host, simHosts, 6, 3, etcd.endpoints(), "");
   }
 
   private static HostStatus own(RunningAgent agent, String host) {
@@ -213,8 +183,7 @@ class EtcdAgentsTest {
         .as("the newcomer takes guests")
         .contains("sim-04");
 
-    agents.remove(four);
-    four.close();
+    agents.stop(four);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(

@@ -1,5 +1,8 @@
 package io.vpanel.agent;
 
+import static io.vpanel.agent.EtcdSimAgents.guestsOn;
+import static io.vpanel.agent.EtcdSimAgents.host;
+import static io.vpanel.agent.EtcdSimAgents.placement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +11,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
-import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.VmView;
@@ -22,9 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,61 +52,26 @@ import tools.jackson.databind.json.JsonMapper;
 class EtcdMemberDiesMidEvacuationTest {
   @TempDir Path dir;
   private EtcdCluster etcd;
-  private final List<RunningAgent> agents = new ArrayList<>();
   private final String cluster =
       "midevac-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  private EtcdSimAgents agents;
   private final JsonMapper json = JsonMapper.builder().build();
 
   @AfterEach
   void stop() {
-    agents.forEach(RunningAgent::close);
+    if (agents != null) {
+      agents.close();
+    }
     if (etcd != null) {
       etcd.close();
     }
   }
 
   private RunningAgent agent(String host) throws IOException {
-    Path token = dir.resolve(host + ".token");
-    Files.writeString(token, "etcd-mid-evacuation-token-" + host);
-    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
-    Path file = dir.resolve(host + ".yaml");
-    Files.writeString(
-        file,
-        """
-        host:
-          name: %s
-        hypervisor:
-          driver: sim
-          hosts: 3
-          vms: 24
-          seed: 5
-          migrationUri: sim+tcp://%s/
-        management:
-          driver: etcd
-          endpoints: [%s]
-          cluster: %s
-          leaseTtlSeconds: 3
-          maxHostsInMaintenance: 1
-        api:
-          listen: 127.0.0.1:0
-          tokenFile: %s
-        journal:
-          path: %s
-        """
-            .formatted(
-                host,
-                host,
-                String.join(", ", etcd.endpoints()),
-                cluster,
-                token,
-                dir.resolve(host + "-journal.db")));
-    RunningAgent agent = Wiring.startAgent(new ConfigLoader().load(file));
-    agents.add(agent);
-    return agent;
-  }
-
-  private static HostStatus host(RunningAgent agent, String host) {
-    return agent.engine().snapshot().host(host).orElseThrow();
+    if (agents == null) {
+      agents = new EtcdSimAgents(dir, cluster);
+    }
+    return agents.start(host, 3, 24, 5, etcd.endpoints(), agents.journalYaml(host));
   }
 
   @Test
@@ -285,20 +250,6 @@ class EtcdMemberDiesMidEvacuationTest {
         .map(v -> v.vm().name())
         .findFirst()
         .orElse("");
-  }
-
-  private static Map<String, String> placement(RunningAgent agent) {
-    Map<String, String> out = new HashMap<>();
-    for (HostStatus h : agent.engine().snapshot().hosts()) {
-      for (VmView vm : h.vms()) {
-        out.put(vm.vm().uuid(), h.name());
-      }
-    }
-    return out;
-  }
-
-  private static int guestsOn(RunningAgent agent, String host) {
-    return host(agent, host).vms().size();
   }
 
   private long hostsRegistered() throws IOException {
