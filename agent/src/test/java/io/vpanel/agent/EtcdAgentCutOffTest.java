@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vpanel.core.model.CommandResult;
-import io.vpanel.core.model.HostStatus;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.management.LinkStatus;
@@ -84,16 +83,14 @@ class EtcdAgentCutOffTest {
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                all.stream()
+                EtcdSimAgents.linksConnected(all)
+                    && all.stream()
                         .allMatch(
                             a ->
                                 a.engine().snapshot().hosts().stream()
-                                        .filter(HostStatus::controlled)
-                                        .allMatch(h -> h.managementLink() == LinkStatus.CONNECTED)
-                                    && a.engine().snapshot().hosts().stream()
-                                            .filter(h -> h.capacity().isPresent())
-                                            .count()
-                                        == 3)
+                                        .filter(h -> h.capacity().isPresent())
+                                        .count()
+                                    == 3)
                     && registered().equals(Set.of("sim-01", "sim-02", "sim-03")));
     assertThat(proxies).allMatch(p -> p.accepted() > 0); // sim-03 really goes through them
     Map<String, String> before = placement(three);

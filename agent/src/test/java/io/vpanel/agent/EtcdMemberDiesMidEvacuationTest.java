@@ -83,15 +83,7 @@ class EtcdMemberDiesMidEvacuationTest {
     List<RunningAgent> all = List.of(one, two, three);
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                all.stream()
-                        .allMatch(
-                            a ->
-                                a.engine().snapshot().hosts().stream()
-                                    .filter(HostStatus::controlled)
-                                    .allMatch(h -> h.managementLink() == LinkStatus.CONNECTED))
-                    && hostsRegistered() == 3);
+        .until(() -> EtcdSimAgents.linksConnected(all) && hostsRegistered() == 3);
     // sim-02's agent has read every host's guests (its peers come from the registry).
     await()
         .atMost(Duration.ofSeconds(30))

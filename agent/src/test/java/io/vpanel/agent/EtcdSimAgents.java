@@ -3,6 +3,7 @@ package io.vpanel.agent;
 import io.vpanel.agent.config.ConfigLoader;
 import io.vpanel.core.model.HostStatus;
 import io.vpanel.core.model.VmView;
+import io.vpanel.spi.management.LinkStatus;
 import io.vpanel.testkit.SecretFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,6 +76,16 @@ final class EtcdSimAgents implements AutoCloseable {
   /** The journal file of {@code host}'s agent, for {@code extra}. */
   String journalYaml(String host) {
     return "journal:\n  path: " + dir.resolve(host + "-journal.db") + "\n";
+  }
+
+  /** True when every one of {@code agents} has its own host's management link CONNECTED. */
+  static boolean linksConnected(List<RunningAgent> agents) {
+    return agents.stream()
+        .allMatch(
+            a ->
+                a.engine().snapshot().hosts().stream()
+                    .filter(HostStatus::controlled)
+                    .allMatch(h -> h.managementLink() == LinkStatus.CONNECTED));
   }
 
   static HostStatus host(RunningAgent agent, String host) {
