@@ -117,13 +117,17 @@ final class Report {
             + " receives the first panel state (node-exporter: the first answered scrape). RSS"
             + " and CPU over an idle window. The Debian package's agent (one host) runs from the"
             + " staged package (packaging/target/deb-root) with its own runtime, JVM options and"
-            + " class-data archive; what each of those gives: packaging/README.md. libvirtd is not"
-            + " measured here (no system daemon on the benchmark machine).\n\n");
+            + " class-data archive, with the libvirt driver on a libvirtd this run starts (session"
+            + " mode, no guests; its start is until its socket accepts), which is measured beside"
+            + " it; what each of the package's steps gives: packaging/README.md.\n\n");
     md.append(
         "| process | start to first frame ms | RSS MiB | idle CPU % |\n|---|---:|---:|---:|\n");
     md.append(footprintRow(footprint.agent()));
     if (footprint.packaged() != null) {
       md.append(footprintRow(footprint.packaged()));
+    }
+    if (footprint.libvirtd() != null) {
+      md.append(footprintRow(footprint.libvirtd()));
     }
     if (footprint.reference() != null) {
       md.append(footprintRow(footprint.reference()));
@@ -139,6 +143,22 @@ final class Report {
                       "%.1fx",
                       footprint.agent().idleCpuPercent() / footprint.reference().idleCpuPercent())
                   : "(reference idle CPU below the clock tick)"));
+      if (footprint.packaged() != null) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "- packaged agent / node-exporter: start %.1fx, RSS %.1fx%n",
+                footprint.packaged().startMillis() / footprint.reference().startMillis(),
+                footprint.packaged().rssMiB() / footprint.reference().rssMiB()));
+      }
+      if (footprint.packaged() != null && footprint.libvirtd() != null) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "- packaged agent / libvirtd: start %.1fx, RSS %.1fx%n%n",
+                footprint.packaged().startMillis() / footprint.libvirtd().startMillis(),
+                footprint.packaged().rssMiB() / footprint.libvirtd().rssMiB()));
+      }
     } else {
       md.append("\nprometheus-node-exporter is not installed: `./benchmark` installs it.\n\n");
     }
