@@ -96,6 +96,16 @@ variants=(
   "shipped + MALLOC_ARENA_MAX=2|$lib/runtime/bin/java|$(opts '')|MALLOC_ARENA_MAX=2"
   "shipped + -Xmx64m, metaspace 64m, code cache 16m, 1 compiler thread, MALLOC_ARENA_MAX=2|$lib/runtime/bin/java|$(opts "$sizing|CICompilerCount" -Xms8m -Xmx64m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:CICompilerCount=1)|MALLOC_ARENA_MAX=2"
 )
+# ROUND=2: candidates beyond the shipped set (CDS archive as built: a flag that changes the object
+# layout makes the JVM run without it, which the CPU column shows).
+if [ "${ROUND:-1}" = 2 ]; then
+  variants=(
+    "shipped|$lib/runtime/bin/java|$(opts '')|"
+    "shipped + heap shrinks after GC (MinHeapFreeRatio=10, MaxHeapFreeRatio=20)|$lib/runtime/bin/java|$(opts '' -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20)|"
+    "shipped + -XX:-UsePerfData|$lib/runtime/bin/java|$(opts '' -XX:-UsePerfData)|"
+    "shipped + -XX:+UseCompactObjectHeaders|$lib/runtime/bin/java|$(opts '' -XX:+UseCompactObjectHeaders)|"
+  )
+fi
 [ -n "${VARIANTS:-}" ] && variants=("${variants[@]:0:$VARIANTS}")
 
 field() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$2/status"; }
@@ -132,4 +142,5 @@ for variant in "${variants[@]}"; do
   range() { printf '%s\n' "${rows[@]}" | awk -v c="$1" 'NR==1{mn=$c;mx=$c} {if($c<mn)mn=$c; if($c>mx)mx=$c} END {print (mn==mx)? mn : mn "-" mx}'; }
   echo "| $name | $(range 1) | $(range 2) | $(range 3) | $(col 4) | $(col 5) | $(col 6) |"
 done
-echo "libvirtd (session, no guests) RSS: $(( $(field VmRSS "$(pgrep -P "$daemon_pid" libvirtd 2>/dev/null || echo "$daemon_pid")" 2>/dev/null || echo 0) / 1024 )) MiB; machine load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# setsid, env and setpriv exec: the daemon has the PID bash started
+echo "libvirtd (session, no guests): RSS $(( $(field VmRSS "$daemon_pid") / 1024 )) MiB; machine load: $(cut -d' ' -f1-3 /proc/loadavg)"
