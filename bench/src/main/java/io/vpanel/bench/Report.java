@@ -292,7 +292,7 @@ final class Report {
       md.append(
           String.format(
               Locale.ROOT,
-              "%n- agent / node-exporter: start %.1fx, RSS %.1fx, idle CPU %s%n%n",
+              "%n- agent / node-exporter: start %.1fx, RSS %.1fx, idle CPU %s%n",
               footprint.agent().startMillis() / footprint.reference().startMillis(),
               footprint.agent().rssMiB() / footprint.reference().rssMiB(),
               footprint.reference().idleCpuPercent() > 0
@@ -313,10 +313,11 @@ final class Report {
         md.append(
             String.format(
                 Locale.ROOT,
-                "- packaged agent / libvirtd: start %.1fx, RSS %.1fx%n%n",
+                "- packaged agent / libvirtd: start %.1fx, RSS %.1fx%n",
                 footprint.packaged().startMillis() / footprint.libvirtd().startMillis(),
                 footprint.packaged().rssMiB() / footprint.libvirtd().rssMiB()));
       }
+      md.append("\n");
     } else {
       md.append("\nprometheus-node-exporter is not installed: `./benchmark` installs it.\n\n");
     }
