@@ -106,6 +106,14 @@ if [ "${ROUND:-1}" = 2 ]; then
     "shipped + -XX:+UseCompactObjectHeaders|$lib/runtime/bin/java|$(opts '' -XX:+UseCompactObjectHeaders)|"
   )
 fi
+# ROUND=3: the young generation capped (Serial grows it with the heap otherwise).
+if [ "${ROUND:-1}" = 3 ]; then
+  variants=(
+    "shipped|$lib/runtime/bin/java|$(opts '')|"
+    "shipped + -XX:MaxNewSize=8m|$lib/runtime/bin/java|$(opts '' -XX:MaxNewSize=8m)|"
+    "shipped + -XX:MaxNewSize=4m|$lib/runtime/bin/java|$(opts '' -XX:MaxNewSize=4m)|"
+  )
+fi
 [ -n "${VARIANTS:-}" ] && variants=("${variants[@]:0:$VARIANTS}")
 
 field() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$2/status"; }
