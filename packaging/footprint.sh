@@ -8,6 +8,7 @@
 # variant of runtime and JVM options, RUNS times (default 3): the time from process start until an
 # SSE client gets the first `host` event (the first panel frame), the CPU seconds the process used
 # by then, then after IDLE_SECONDS (default 10) idle: VmRSS, RssAnon, RssFile (MiB) and threads.
+# ROUND=2 and ROUND=3 measure further candidates (see the README). VARIANTS=N runs the first N.
 # Prints one line per run and a median line per variant (markdown table rows). Needs root (the
 # daemon runs as nobody), libvirt-daemon, lcdproc, tmux, curl.
 set -euo pipefail
