@@ -45,8 +45,8 @@ rm -f "$lib/runtime/lib/libawt_xawt.so" "$lib/runtime/lib/libjawt.so" \
   "$lib/runtime/lib/libsplashscreen.so" "$lib/runtime/lib/server/classes_nocoops.jsa"
 install -m 644 "$jar" "$lib/vpanel.jar"
 
-# The JVM's options, one per line (a java @argfile). See docs/BENCHMARKS.md#packaged-agent for
-# what each one gives.
+# The JVM's options, one per line (a java @argfile). What each one gives: packaging/README.md,
+# section Footprint (footprint.sh measures them).
 options=(
   -XX:+UseSerialGC
   -Xss512k

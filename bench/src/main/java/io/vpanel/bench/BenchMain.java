@@ -17,7 +17,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs every benchmark and writes the report: {@code docs/BENCHMARKS.md} with its charts under
  * {@code docs/bench/}. {@code --smoke} runs a tiny version of each (for CI: it checks they still
- * run, never a timing) and writes under {@code bench/target/}.
+ * run, never a timing) and writes under {@code bench/target/}. {@code --footprint} runs only
+ * section 3 and prints it.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -29,6 +30,13 @@ public final class BenchMain {
     Files.createDirectories(charts);
     long started = System.nanoTime();
     Path out = docs.resolve(smoke ? "BENCHMARKS-smoke.md" : "BENCHMARKS.md");
+    if (List.of(args).contains("--footprint")) {
+      // Only section 3, printed (the packaged agent, libvirtd, node-exporter in one run).
+      System.out.print(
+          Report.footprintSection(
+              new FootprintBench().run(smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(10))));
+      return;
+    }
     if (List.of(args).contains("--etcd")) {
       // Only section 6, put in place of the one the report has (or appended).
       Files.writeString(out, EtcdSections.splice(readOrEmpty(out), etcd(smoke)));

@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  * The packaged agent as a process (the demo: four simulated hosts with web panels) beside
  * prometheus-node-exporter, the reference host agent, measured the same way in the same run: start
  * to first frame (the first panel state an SSE client receives; for node-exporter, the first
- * answered scrape), resident memory and CPU over an idle window.
+ * answered scrape), resident memory and CPU over an idle window. The Debian package's agent of one
+ * host runs with the libvirt driver against a real libvirtd (session mode, no guests) started by
+ * this run, which is measured too (start until its socket accepts).
  */
 final class FootprintBench {
   static final Path AGENT_JAR = Path.of("agent/target/vpanel.jar");
@@ -41,19 +43,30 @@ final class FootprintBench {
    * @param agent the demo (four simulated hosts) from the launcher
    * @param packaged the agent of one host as the Debian package runs it; null without the package
    * @param reference prometheus-node-exporter; null when it is not installed
+   * @param libvirtd the libvirt daemon the packaged agent drives; null when it is not installed
    */
-  record Result(Footprint agent, Footprint packaged, Footprint reference) {}
+  record Result(Footprint agent, Footprint packaged, Footprint reference, Footprint libvirtd) {}
 
   Result run(Duration idle) throws Exception {
-    return new Result(agent(idle), packaged(idle), nodeExporter(idle));
+    Footprint demo = agent(idle);
+    Footprint exporter = nodeExporter(idle);
+    if (!Files.isExecutable(Libvirtd.BINARY)) {
+      return new Result(demo, packaged(idle, null), exporter, null);
+    }
+    try (Libvirtd daemon = Libvirtd.start()) {
+      Footprint libvirtd =
+          idleMeasure(
+              "libvirtd (session mode, no guests)", daemon.pid(), daemon.startMillis(), idle);
+      return new Result(demo, packaged(idle, daemon.uri()), exporter, libvirtd);
+    }
   }
 
   /**
-   * The packaged agent of one host (sim driver, web panel, journal on) started with the package's
-   * runtime, JVM options and class-data archive, from the staged tree (the installed paths
-   * rewritten to it).
+   * The packaged agent of one host (the libvirt driver on {@code libvirtUri}, or the sim driver
+   * without a libvirtd; web panel, journal on) started with the package's runtime, JVM options and
+   * class-data archive, from the staged tree (the installed paths rewritten to it).
    */
-  private Footprint packaged(Duration idle) throws Exception {
+  private Footprint packaged(Duration idle, String libvirtUri) throws Exception {
     Path runtimeJava = PACKAGE_LIB.resolve("runtime/bin/java");
     if (!Files.isExecutable(runtimeJava)) {
       return null;
@@ -78,9 +91,9 @@ final class FootprintBench {
           config,
           """
           host:
-            name: sim-01
+            name: %s
           hypervisor:
-            driver: sim
+          %s
           panels:
             - driver: web
           api:
@@ -89,7 +102,14 @@ final class FootprintBench {
           journal:
             path: %s
           """
-              .formatted(port, token, dir.resolve("journal.db")));
+              .formatted(
+                  libvirtUri == null ? "sim-01" : "host-01",
+                  libvirtUri == null
+                      ? "  driver: sim"
+                      : "  driver: libvirt\n  uri: \"" + libvirtUri + "\"",
+                  port,
+                  token,
+                  dir.resolve("journal.db")));
       long t0 = System.nanoTime();
       Process process =
           new ProcessBuilder(
@@ -118,7 +138,9 @@ final class FootprintBench {
                   })) {
             double start = (firstFrame.get(60, TimeUnit.SECONDS) - t0) / 1e6;
             return idleMeasure(
-                "vpanel agent (Debian package: jlink, AppCDS; one host, sim, web panel, journal)",
+                "vpanel agent (Debian package: jlink, AppCDS; one host, "
+                    + (libvirtUri == null ? "sim" : "libvirt")
+                    + ", web panel, journal)",
                 process.pid(),
                 start,
                 idle);

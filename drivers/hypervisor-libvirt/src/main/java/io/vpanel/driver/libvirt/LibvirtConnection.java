@@ -134,13 +134,15 @@ final class LibvirtConnection implements HypervisorConnection {
     try {
       return new Connect(endpoint.uri());
     } catch (LibvirtException e) {
+      String message = LibvirtErrors.message(e);
       throw new DriverException(
           "cannot connect to the hypervisor of "
               + endpoint.name()
               + " at "
               + endpoint.uri()
               + ": "
-              + LibvirtErrors.message(e),
+              + message
+              + SocketAccess.explain(message).map(why -> ": " + why).orElse(""),
           e);
     }
   }
