@@ -2,7 +2,7 @@ package io.vpanel.e2e.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.driver.libvirt.fixture.TwoHosts;
+import io.vpanel.testkit.libvirt.TwoHosts;
 import io.vpanel.e2e.AgentApi;
 import io.vpanel.testkit.SecretFile;
 import java.net.http.HttpClient;

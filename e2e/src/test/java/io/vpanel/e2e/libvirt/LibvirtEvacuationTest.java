@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vpanel.agent.RunningAgent;
 import io.vpanel.agent.Wiring;
 import io.vpanel.agent.config.ConfigLoader;
-import io.vpanel.driver.libvirt.fixture.TwoHosts;
+import io.vpanel.testkit.libvirt.TwoHosts;
 import io.vpanel.testkit.Poll;
 import io.vpanel.testkit.SecretFile;
 import java.io.BufferedReader;
