@@ -43,6 +43,14 @@ public final class BenchMain {
       System.out.printf(Locale.ROOT, "wrote section 6 of %s%n", out);
       return;
     }
+    if (List.of(args).contains("--libvirt")) {
+      // Only section 7, put in place of the one the report has (or appended).
+      Files.writeString(
+          out,
+          EtcdSections.splice(readOrEmpty(out), LibvirtEvacuationBench.SECTION, libvirt(smoke)));
+      System.out.printf(Locale.ROOT, "wrote section 7 of %s%n", out);
+      return;
+    }
 
     System.out.println("1/5 evacuation makespan on the simulator");
     List<EvacuationBench.Row> rows = new ArrayList<>();
@@ -94,6 +102,10 @@ public final class BenchMain {
     if (!smoke && !List.of(args).contains("--no-etcd")) {
       report = EtcdSections.splice(report, etcd(smoke));
     }
+    // The smoke run leaves libvirt to its own smoke test (LibvirtEvacuationSmokeTest).
+    if (!smoke && !List.of(args).contains("--no-libvirt")) {
+      report = EtcdSections.splice(report, LibvirtEvacuationBench.SECTION, libvirt(smoke));
+    }
     Files.writeString(out, report);
     System.out.printf(Locale.ROOT, "wrote %s in %.1f min%n", docs, minutes);
   }
@@ -117,6 +129,13 @@ public final class BenchMain {
     } finally {
       EtcdSections.deleteTree(dir);
     }
+  }
+
+  /** Section 7: evacuation on real libvirtd + QEMU hosts in network namespaces. */
+  static String libvirt(boolean smoke) {
+    System.out.println("7/7 evacuation on real QEMU (libvirt)");
+    LibvirtEvacuationBench.Result result = new LibvirtEvacuationBench(smoke).run();
+    return LibvirtReport.markdown(result, smoke);
   }
 
   private static String readOrEmpty(Path file) throws java.io.IOException {

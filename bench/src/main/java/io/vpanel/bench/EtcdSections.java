@@ -13,12 +13,17 @@ final class EtcdSections {
 
   /** {@code report} with its etcd section replaced by {@code section}, or with it appended. */
   static String splice(String report, String section) {
+    return splice(report, EtcdScaleBench.SECTION, section);
+  }
+
+  /** {@code report} with the section headed {@code heading} replaced by {@code section}. */
+  static String splice(String report, String heading, String section) {
     String body = section.endsWith("\n") ? section : section + "\n";
-    int at = report.indexOf(EtcdScaleBench.SECTION);
+    int at = report.indexOf(heading);
     if (at < 0) {
       return (report.endsWith("\n\n") ? report : report.stripTrailing() + "\n\n") + body;
     }
-    int next = report.indexOf("\n## ", at + EtcdScaleBench.SECTION.length());
+    int next = report.indexOf("\n## ", at + heading.length());
     return report.substring(0, at) + body + (next < 0 ? "" : report.substring(next + 1));
   }
 

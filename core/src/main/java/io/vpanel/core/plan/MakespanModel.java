@@ -35,9 +35,10 @@ public final class MakespanModel {
   private static final class Flight {
     double remaining;
     final double dirty;
-    double setupLeft = SETUP_SECONDS;
+    double setupLeft;
 
-    Flight(Guest guest) {
+    Flight(Guest guest, double setupSeconds) {
+      setupLeft = setupSeconds;
       remaining = guest.memoryBytes();
       dirty = guest.dirtyRateBytesPerSec();
     }
@@ -50,12 +51,28 @@ public final class MakespanModel {
   /** Predicted seconds to move {@code guests} (largest first) at {@code concurrency}. */
   public static double predictSeconds(
       List<Guest> guests, long nicBytesPerSec, long streamBytesPerSec, int concurrency) {
+    return predictSeconds(guests, nicBytesPerSec, streamBytesPerSec, concurrency, SETUP_SECONDS);
+  }
+
+  /**
+   * The same with a measured per-migration set-up time (what a real hypervisor's job statistics
+   * show) instead of the simulator's {@link #SETUP_SECONDS}.
+   */
+  public static double predictSeconds(
+      List<Guest> guests,
+      long nicBytesPerSec,
+      long streamBytesPerSec,
+      int concurrency,
+      double setupSeconds) {
+    if (!(setupSeconds >= 0) || concurrency < 1) {
+      throw new IllegalArgumentException("setupSeconds >= 0 and concurrency >= 1 required");
+    }
     Deque<Guest> queue = new ArrayDeque<>(guests);
     List<Flight> flying = new ArrayList<>();
     double now = 0;
     while (!queue.isEmpty() || !flying.isEmpty()) {
       while (flying.size() < concurrency && !queue.isEmpty()) {
-        flying.add(new Flight(queue.poll()));
+        flying.add(new Flight(queue.poll(), setupSeconds));
       }
       long transferring = flying.stream().filter(Flight::transferring).count();
       double bandwidth =

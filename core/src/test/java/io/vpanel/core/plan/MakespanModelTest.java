@@ -1,6 +1,7 @@
 package io.vpanel.core.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Collections;
@@ -50,5 +51,19 @@ class MakespanModelTest {
   @Test
   void nothingToMoveTakesNoTime() {
     assertThat(MakespanModel.predictSeconds(List.of(), NIC, STREAM, 4)).isZero();
+  }
+
+  @Test
+  void aMeasuredSetUpTimeHoldsEverySlotThatMuchLonger() {
+    // five guests one at a time: each pays the measured set-up once
+    double simulator = MakespanModel.predictSeconds(idle(5, GIB), NIC, STREAM, 1);
+    double measured = MakespanModel.predictSeconds(idle(5, GIB), NIC, STREAM, 1, 2.0);
+    assertThat(measured - simulator)
+        .isCloseTo(5 * (2.0 - MakespanModel.SETUP_SECONDS), within(1e-6));
+    // in parallel the set-ups overlap: the link time plus one set-up
+    double parallel = MakespanModel.predictSeconds(idle(5, GIB), NIC, STREAM, 5, 2.0);
+    assertThat(parallel).isLessThan(measured);
+    assertThatThrownBy(() -> MakespanModel.predictSeconds(idle(1, GIB), NIC, STREAM, 1, -1))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

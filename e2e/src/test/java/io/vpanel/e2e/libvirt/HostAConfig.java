@@ -1,6 +1,6 @@
 package io.vpanel.e2e.libvirt;
 
-import io.vpanel.driver.libvirt.fixture.TwoHosts;
+import io.vpanel.testkit.libvirt.TwoHosts;
 import java.util.List;
 import java.util.stream.Collectors;
 

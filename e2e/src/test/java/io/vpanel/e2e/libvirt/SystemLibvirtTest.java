@@ -2,8 +2,8 @@ package io.vpanel.e2e.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.e2e.AgentApi;
+import io.vpanel.testkit.libvirt.TwoHosts;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;

@@ -1,7 +1,7 @@
 package io.vpanel.driver.libvirt;
 
-import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.testkit.HypervisorDriverContract;
+import io.vpanel.testkit.libvirt.TwoHosts;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;

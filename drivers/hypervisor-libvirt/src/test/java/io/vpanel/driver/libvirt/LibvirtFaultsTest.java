@@ -2,7 +2,6 @@ package io.vpanel.driver.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
@@ -13,6 +12,7 @@ import io.vpanel.spi.hypervisor.VmState;
 import io.vpanel.testkit.HypervisorEventRecorder;
 import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.libvirt.TwoHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

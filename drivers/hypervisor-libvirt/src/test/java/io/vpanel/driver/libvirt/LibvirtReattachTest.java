@@ -2,13 +2,13 @@ package io.vpanel.driver.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vpanel.driver.libvirt.fixture.TwoHosts;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.libvirt.TwoHosts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,0 +1,46 @@
+package io.vpanel.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Section 7 (evacuation on real libvirtd + QEMU) still runs end to end: one short evacuation by the
+ * planner of one idle and one memtest86+ guest over a capped veth. No timing is asserted; only that
+ * every figure is reported and every guest is accounted for (on b, none left on a).
+ */
+class LibvirtEvacuationSmokeTest {
+  @Test
+  void theLibvirtSectionAccountsForEveryGuest() throws Exception {
+    Path report = Path.of("bench/target/report/BENCHMARKS-smoke.md");
+    BenchMain.main(new String[] {"--smoke", "--libvirt"});
+
+    String text = Files.readString(report);
+    assertThat(text).contains(LibvirtEvacuationBench.SECTION);
+    String section = text.substring(text.indexOf(LibvirtEvacuationBench.SECTION));
+    int next = section.indexOf("\n## ", 1);
+    if (next > 0) {
+      section = section.substring(0, next);
+    }
+    assertThat(section)
+        .contains("Machine load (1/5/15 min) before:")
+        .contains("Calibration (learned from the job statistics): set-up")
+        .contains("- planner / lower bound:")
+        .contains("- planner / best fixed concurrency")
+        .contains("- predicted / measured, planner's own inputs (before learning)")
+        .contains("- predicted / measured, learned inputs (after learning)")
+        .contains("- guests left on the source: 0")
+        .contains("| configuration | runs | makespan s mean")
+        .contains("| planner | 1 |")
+        .containsPattern("\\| planner #1 \\| \\d+ \\| IN_MAINTENANCE \\|")
+        .contains("| 2 of 2 |");
+    for (String guest :
+        LibvirtEvacuationBench.guests(true).stream()
+            .map(LibvirtEvacuationBench.GuestSpec::name)
+            .toList()) {
+      assertThat(section).as(guest + " in the per-guest columns").contains(guest + " ");
+    }
+  }
+}
