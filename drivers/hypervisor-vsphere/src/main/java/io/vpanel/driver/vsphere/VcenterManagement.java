@@ -621,5 +621,13 @@ public final class VcenterManagement implements ManagementBackend {
     stream.interrupt();
     work.shutdownNow();
     vim.close();
+    // The stream ends with its session: once close returns, nothing it read is applied any more.
+    if (Thread.currentThread() != stream && stream.isAlive()) {
+      try {
+        stream.join(java.time.Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

@@ -185,6 +185,9 @@ class VcenterManagementTest {
     // vcsim: no per-host HA state, no Proactive HA setting: left to core
     assertThat(backend.haProtected(HOST)).isEmpty();
     assertThat(backend.pfaProtected(HOST)).isEmpty();
+    // From here on the XML a vCenter sends, fed by hand: the live stream (which reads vcsim's
+    // empty values after every wait) is stopped first, so it cannot overwrite what is fed.
+    backend.close();
 
     backend.applyConfiguration(
         configuration(
