@@ -1,6 +1,7 @@
 package io.vpanel.spi.hypervisor;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything a hypervisor connection reports of its host at one moment.
@@ -9,10 +10,19 @@ import java.util.List;
  * @param capacity what the host can give to guests
  * @param vms every guest defined or running there; guests still arriving by migration are not
  *     listed until they run
+ * @param migrationFeatures the migration features this host's hypervisor offers (empty: none, the
+ *     planner then asks for plain pre-copy)
  */
-public record HostInventory(String host, HostCapacity capacity, List<VmInfo> vms) {
+public record HostInventory(
+    String host, HostCapacity capacity, List<VmInfo> vms, Set<MigrationFeature> migrationFeatures) {
   public HostInventory {
     vms = List.copyOf(vms);
+    migrationFeatures = Set.copyOf(migrationFeatures);
+  }
+
+  /** A host that offers no migration feature. */
+  public HostInventory(String host, HostCapacity capacity, List<VmInfo> vms) {
+    this(host, capacity, vms, Set.of());
   }
 
   public long runningCount() {

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param vcpus virtual CPUs assigned to the guest
  * @param dirtyRateBytesPerSec the latest estimate of how fast it writes memory, 0 when unknown
  * @param policy what maintenance does with it
+ * @param postCopyAllowed its owner allows post-copy migration (which loses the guest if the link
+ *     fails after the switch); false unless the guest's metadata says so
  */
 public record VmInfo(
     String uuid,
@@ -20,7 +22,8 @@ public record VmInfo(
     long memoryBytes,
     int vcpus,
     long dirtyRateBytesPerSec,
-    VmPolicy policy) {
+    VmPolicy policy,
+    boolean postCopyAllowed) {
 
   public VmInfo {
     Objects.requireNonNull(uuid, "uuid");
@@ -32,7 +35,24 @@ public record VmInfo(
     }
   }
 
+  /** A guest that does not allow post-copy. */
+  public VmInfo(
+      String uuid,
+      String name,
+      VmState state,
+      long memoryBytes,
+      int vcpus,
+      long dirtyRateBytesPerSec,
+      VmPolicy policy) {
+    this(uuid, name, state, memoryBytes, vcpus, dirtyRateBytesPerSec, policy, false);
+  }
+
   public VmInfo withState(VmState newState) {
-    return new VmInfo(uuid, name, newState, memoryBytes, vcpus, dirtyRateBytesPerSec, policy);
+    return new VmInfo(
+        uuid, name, newState, memoryBytes, vcpus, dirtyRateBytesPerSec, policy, postCopyAllowed);
+  }
+
+  public VmInfo withDirtyRate(long bytesPerSec) {
+    return new VmInfo(uuid, name, state, memoryBytes, vcpus, bytesPerSec, policy, postCopyAllowed);
   }
 }
