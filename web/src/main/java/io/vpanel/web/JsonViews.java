@@ -18,6 +18,7 @@ import io.vpanel.spi.panel.ConfirmFeedback;
 import io.vpanel.spi.panel.HoldFeedback;
 import io.vpanel.spi.panel.Light;
 import io.vpanel.spi.panel.PanelState;
+import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -142,6 +143,7 @@ public final class JsonViews {
     node.put("running", p.running());
     node.put("concurrency", p.concurrency());
     node.put("failed", p.failed());
+    node.put("holdingUpFeatures", p.holdingUpFeatures().orElse(null));
     return node;
   }
 
@@ -236,6 +238,7 @@ public final class JsonViews {
     node.put("vcpus", vm.vcpus());
     node.put("dirtyRateBytesPerSec", vm.dirtyRateBytesPerSec());
     node.put("policy", vm.policy().label());
+    node.put("postCopyAllowed", vm.postCopyAllowed());
     return node;
   }
 
@@ -247,6 +250,7 @@ public final class JsonViews {
     node.put("round", m.round());
     node.put("bandwidthBytesPerSec", m.bandwidthBytesPerSec());
     node.put("attempt", m.attempt());
+    node.put("features", m.features());
     return node;
   }
 
@@ -257,6 +261,7 @@ public final class JsonViews {
     node.put("summary", plan.summary());
     node.put("concurrency", plan.concurrency());
     node.put("bytesToMove", plan.bytesToMove());
+    node.put("predictedSeconds", Math.round(plan.predictedSeconds() * 10) / 10.0);
     ArrayNode moves = node.putArray("moves");
     for (Move move : plan.moves()) {
       ObjectNode m = moves.addObject();
@@ -265,6 +270,11 @@ public final class JsonViews {
       m.put("memoryBytes", move.vm().memoryBytes());
       m.put("vcpus", move.vm().vcpus());
       m.put("destination", move.destination());
+      m.put("features", move.options().featureLabel());
+      m.put("parallelConnections", move.options().parallelConnections());
+      m.put("compression", move.options().compression().name().toLowerCase(Locale.ROOT));
+      m.put("postCopy", move.options().postCopy());
+      m.put("autoConverge", move.options().autoConverge());
     }
     ArrayNode shutdowns = node.putArray("shutdowns");
     plan.shutdowns().forEach(vm -> shutdowns.add(vm.name()));

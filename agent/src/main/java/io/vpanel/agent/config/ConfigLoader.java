@@ -11,6 +11,7 @@ import io.vpanel.spi.DriverSettings;
 import io.vpanel.spi.alert.AlertSeverity;
 import io.vpanel.spi.alert.AlertSourceProvider;
 import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
+import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.management.ManagementBackendProvider;
 import io.vpanel.spi.panel.PanelDriverProvider;
@@ -32,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +81,9 @@ public final class ConfigLoader {
           "noProgressTimeoutSeconds",
           "maxDowntimeMillis",
           "autoConverge",
-          "postCopy");
+          "postCopy",
+          "multifd",
+          "compression");
 
   /** The keys of {@code maintenance.pfa} naming an alert severity, with the severity. */
   private static final Map<String, AlertSeverity> PFA_SEVERITY_KEYS =
@@ -536,6 +540,12 @@ public final class ConfigLoader {
                   number(
                       yaml, "maintenance", node, "destinationsPerVm", d.destinationsPerVm(), 1, 16))
           .migration(migration)
+          .migrationFeatures(
+              allowedFeatures(
+                  migration.autoConverge(),
+                  migration.postCopy(),
+                  bool(yaml, "maintenance", node, "multifd", true),
+                  bool(yaml, "maintenance", node, "compression", true)))
           .noProgressTimeout(
               Duration.ofSeconds(
                   number(
@@ -553,6 +563,28 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(yaml.where("/maintenance") + ": " + e.getMessage());
     }
+  }
+
+  /** The migration features the operator allows the planner to choose, from four switches. */
+  static Set<MigrationFeature> allowedFeatures(
+      boolean autoConverge, boolean postCopy, boolean multifd, boolean compression) {
+    Set<MigrationFeature> allowed = EnumSet.noneOf(MigrationFeature.class);
+    if (autoConverge) {
+      allowed.add(MigrationFeature.AUTO_CONVERGE);
+    }
+    if (postCopy) {
+      allowed.add(MigrationFeature.POST_COPY);
+    }
+    if (multifd) {
+      allowed.add(MigrationFeature.MULTIFD);
+    }
+    if (compression) {
+      allowed.add(MigrationFeature.XBZRLE);
+      if (multifd) {
+        allowed.add(MigrationFeature.ZSTD);
+      }
+    }
+    return allowed;
   }
 
   private static PfaSettings pfa(LocatedYaml yaml, JsonNode node, PfaSettings d) {

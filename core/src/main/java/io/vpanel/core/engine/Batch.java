@@ -2,6 +2,7 @@ package io.vpanel.core.engine;
 
 import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.spi.hypervisor.MigrationHandle;
+import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.management.Coordinator;
@@ -35,14 +36,28 @@ final class Batch {
 
     final String fixedDestination;
     final String plannedDestination;
+
+    /** The features the plan chose; null when the scheduler chooses at start (returns, resumes). */
+    final MigrationOptions plannedOptions;
+
     final Set<String> tried = new LinkedHashSet<>();
     final List<String> failures = new ArrayList<>();
 
     Item(VmInfo vm, String source, String fixedDestination, String plannedDestination) {
+      this(vm, source, fixedDestination, plannedDestination, null);
+    }
+
+    Item(
+        VmInfo vm,
+        String source,
+        String fixedDestination,
+        String plannedDestination,
+        MigrationOptions plannedOptions) {
       this.vm = vm;
       this.source = source;
       this.fixedDestination = fixedDestination;
       this.plannedDestination = plannedDestination;
+      this.plannedOptions = plannedOptions;
     }
 
     String failureText() {
@@ -60,6 +75,12 @@ final class Batch {
     Duration timeout;
 
     final int attempt;
+
+    /** What this migration was asked to run with. */
+    MigrationOptions options;
+
+    /** The most migrations of its batch in flight at once while it ran (itself included). */
+    int mostInFlight = 1;
 
     /** The coordinator's grant for this move, once given; freed when the move ends. */
     Coordinator.Reservation reservation;
@@ -108,6 +129,7 @@ final class Batch {
   final Deque<Item> pending = new ArrayDeque<>();
   final Map<String, Run> running = new LinkedHashMap<>();
   final List<Item> done = new ArrayList<>();
+
   final List<Item> failed = new ArrayList<>();
   int localActionsPending;
 

@@ -36,6 +36,7 @@ final class EngineParts {
   final DurableStartGate gate;
   final MigrationScheduler migrations;
   final MigrationTimeouts timeouts;
+  final MigrationLearning learning = new MigrationLearning();
   final MigrationWatchdog watchdog;
   final LocalGuestActions localActions;
   final RunCompletion completion;

@@ -1,7 +1,9 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * How the maintenance flow behaves. {@link #defaults()} is what an operator gets without
@@ -29,6 +31,9 @@ import java.time.Duration;
  * @param fixedConcurrency 0 to let the planner choose how many migrations run at once; a positive
  *     number fixes it per source host, as other managers do (for benchmarks and operators who
  *     insist)
+ * @param migrationFeatures the migration features the planner may choose per guest, where the
+ *     host's hypervisor offers them ({@link #DEFAULT_MIGRATION_FEATURES}: all but post-copy, which
+ *     loses the guest if the link fails after the switch and needs the guest's own consent too)
  */
 public record EngineSettings(
     Duration confirmHold,
@@ -45,9 +50,19 @@ public record EngineSettings(
     Duration inventoryTimeout,
     Duration panelRenderTimeout,
     Duration messageShownFor,
-    int fixedConcurrency) {
+    int fixedConcurrency,
+    Set<MigrationFeature> migrationFeatures) {
+
+  /** What an operator allows without configuration: every feature but post-copy. */
+  public static final Set<MigrationFeature> DEFAULT_MIGRATION_FEATURES =
+      Set.of(
+          MigrationFeature.AUTO_CONVERGE,
+          MigrationFeature.MULTIFD,
+          MigrationFeature.XBZRLE,
+          MigrationFeature.ZSTD);
 
   public EngineSettings {
+    migrationFeatures = Set.copyOf(migrationFeatures);
     if (confirmHold.isNegative()
         || !confirmWindow.isPositive()
         || destinationsPerVm < 1
@@ -78,7 +93,8 @@ public record EngineSettings(
         Duration.ofSeconds(20),
         Duration.ofSeconds(5),
         Duration.ofSeconds(10),
-        0);
+        0,
+        DEFAULT_MIGRATION_FEATURES);
   }
 
   public EngineSettings withConfirmHold(Duration hold) {
@@ -115,6 +131,7 @@ public record EngineSettings(
     private Duration panelRenderTimeout;
     private Duration messageShownFor;
     private int fixedConcurrency;
+    private Set<MigrationFeature> migrationFeatures;
 
     private Builder(EngineSettings from) {
       confirmHold = from.confirmHold;
@@ -132,6 +149,7 @@ public record EngineSettings(
       panelRenderTimeout = from.panelRenderTimeout;
       messageShownFor = from.messageShownFor;
       fixedConcurrency = from.fixedConcurrency;
+      migrationFeatures = from.migrationFeatures;
     }
 
     public Builder confirmHold(Duration value) {
@@ -189,6 +207,11 @@ public record EngineSettings(
       return this;
     }
 
+    public Builder migrationFeatures(Set<MigrationFeature> value) {
+      migrationFeatures = value;
+      return this;
+    }
+
     public EngineSettings build() {
       return new EngineSettings(
           confirmHold,
@@ -205,7 +228,8 @@ public record EngineSettings(
           inventoryTimeout,
           panelRenderTimeout,
           messageShownFor,
-          fixedConcurrency);
+          fixedConcurrency,
+          migrationFeatures);
     }
   }
 }

@@ -7,6 +7,7 @@ import io.vpanel.spi.alert.SourceHealth;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.management.Notice;
 import io.vpanel.spi.panel.PanelState;
@@ -37,6 +38,10 @@ final class HostRecord {
   long changes;
 
   HostCapacity capacity;
+
+  /** The migration features the host's hypervisor offers, from its last inventory. */
+  Set<MigrationFeature> migrationFeatures = Set.of();
+
   final Map<String, VmInfo> vms = new LinkedHashMap<>();
 
   MaintenanceState state = MaintenanceState.OPERATIONAL;

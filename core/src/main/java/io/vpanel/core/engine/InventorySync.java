@@ -161,6 +161,7 @@ final class InventorySync {
     boolean wasOverdue = host.readOverdue && !host.connected;
     host.readOverdue = false;
     host.capacity = inventory.capacity();
+    host.migrationFeatures = inventory.migrationFeatures();
     host.vms.clear();
     for (VmInfo vm : inventory.vms()) {
       host.vms.put(vm.uuid(), vm);

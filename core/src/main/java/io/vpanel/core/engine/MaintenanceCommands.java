@@ -4,19 +4,25 @@ import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.MigrationFailureCause;
 import io.vpanel.core.plan.ConcurrencyPolicy;
 import io.vpanel.core.plan.EvacuationPlanner;
+import io.vpanel.core.plan.MigrationFeaturePolicy;
 import io.vpanel.core.plan.Move;
 import io.vpanel.core.plan.Plan;
+import io.vpanel.core.plan.PlanningOptions;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.spi.Scheduler;
+import io.vpanel.spi.hypervisor.MigrationFeature;
+import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import io.vpanel.spi.management.Coordinator;
 import io.vpanel.spi.management.MaintenanceRequest;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -158,11 +164,41 @@ final class MaintenanceCommands {
   }
 
   Plan planFor(HostRecord source) {
-    return EvacuationPlanner.plan(
+    return EvacuationPlanner.planWith(
         source.name(),
-        source.capacity,
-        List.copyOf(source.vms.values()),
+        planning(source),
+        source.vms.values().stream().map(parts.learning::withLearnedDirtyRate).toList(),
         parts.hosts.targetsFor(source));
+  }
+
+  /**
+   * How {@code source} migrates, as the planner sees it: its link as learned from earlier
+   * migrations (declared where nothing was measured), the features its hypervisor offers and the
+   * operator allows; null when its capacity is unknown.
+   */
+  PlanningOptions planning(HostRecord source) {
+    if (source.capacity == null) {
+      return null;
+    }
+    Set<MigrationFeature> usable = EnumSet.noneOf(MigrationFeature.class);
+    usable.addAll(source.migrationFeatures);
+    usable.retainAll(parts.settings.migrationFeatures());
+    return new PlanningOptions(
+        parts.learning.link(source.name(), source.capacity), usable, parts.settings.migration());
+  }
+
+  /** The features for one guest that no plan chose for (a return, a resumed evacuation). */
+  MigrationOptions optionsFor(HostRecord source, VmInfo vm, int concurrency) {
+    PlanningOptions planning = planning(source);
+    if (planning == null) {
+      return parts.settings.migration();
+    }
+    return MigrationFeaturePolicy.choose(
+        parts.learning.withLearnedDirtyRate(vm),
+        planning.link(),
+        Math.max(1, concurrency),
+        planning.usable(),
+        planning.base());
   }
 
   private CompletableFuture<CommandResult> enter(HostRecord host, Origin origin) {
@@ -275,13 +311,20 @@ final class MaintenanceCommands {
                         .toList()),
             "shutdowns", plan.shutdowns().size(),
             "suspends", plan.suspends().size(),
-            "concurrency", plan.concurrency()));
+            "concurrency", plan.concurrency(),
+            "predictedSeconds", Math.round(plan.predictedSeconds() * 10) / 10.0,
+            "features",
+                String.join(
+                    " ",
+                    plan.moves().stream()
+                        .map(m -> m.vm().name() + "=" + m.options().featureLabel().replace(" ", ""))
+                        .toList())));
   }
 
   private void start(HostRecord host, Plan plan, Origin origin) {
     Batch batch = new Batch(host.name(), Batch.Kind.EVACUATE);
     for (Move move : plan.moves()) {
-      batch.add(new Batch.Item(move.vm(), host.name(), null, move.destination()));
+      batch.add(new Batch.Item(move.vm(), host.name(), null, move.destination(), move.options()));
     }
     batch.concurrency = Math.max(1, plan.concurrency());
     host.batch = batch;
@@ -349,11 +392,19 @@ final class MaintenanceCommands {
         }
       }
     }
+    // A return has many sources and one destination: its link is the host's own.
+    PlanningOptions planning = planning(host);
     batch.concurrency =
-        Math.max(
-            1,
-            ConcurrencyPolicy.choose(
-                batch.pending.stream().map(item -> item.vm).toList(), host.capacity));
+        planning == null
+            ? 1
+            : Math.max(
+                1,
+                ConcurrencyPolicy.choose(
+                        batch.pending.stream().map(item -> item.vm).toList(),
+                        planning.link(),
+                        planning.usable(),
+                        planning.base())
+                    .concurrency());
     host.evacuatedTo.clear();
     host.batch = batch;
     parts.states.transition(

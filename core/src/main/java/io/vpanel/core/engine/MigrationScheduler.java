@@ -8,6 +8,7 @@ import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
+import io.vpanel.spi.hypervisor.MigrationStats;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmState;
 import io.vpanel.spi.management.Coordinator;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,8 +150,13 @@ final class MigrationScheduler {
         parts.timeouts.initial(item, source, parts.hosts.runsFrom(source.name()).size());
     Batch.Run run =
         new Batch.Run(item, destination.name(), parts.scheduler.now(), timeout, attempt);
+    run.options =
+        item.plannedOptions != null
+            ? item.plannedOptions
+            : parts.commands.optionsFor(source, item.vm, batch.concurrency);
     // In flight from now on (it holds a slot and its room), though it starts only once reserved.
     batch.running.put(item.vm.uuid(), run);
+    run.mostInFlight = Math.max(1, parts.hosts.runsFrom(item.source).size());
     Coordinator.PlacementRequest request =
         new Coordinator.PlacementRequest(
             item.vm.uuid(),
@@ -192,7 +199,14 @@ final class MigrationScheduler {
     parts.activity.record(
         "migration",
         batch.host,
-        item.vm.name() + ": " + source.name() + " -> " + destination.name() + " started",
+        item.vm.name()
+            + ": "
+            + source.name()
+            + " -> "
+            + destination.name()
+            + " started ("
+            + run.options.featureLabel()
+            + ")",
         Map.of(
             "event",
             "started",
@@ -205,7 +219,9 @@ final class MigrationScheduler {
             "memoryBytes",
             item.vm.memoryBytes(),
             "attempt",
-            run.attempt));
+            run.attempt,
+            "features",
+            run.options.featureLabel()));
     MigrationListener listener = listenerFor(batch, run);
     String uuid = item.vm.uuid();
     // migrate() should return at once, but a hung hypervisor could hold the caller: never the
@@ -214,9 +230,7 @@ final class MigrationScheduler {
         () -> {
           MigrationHandle handle;
           try {
-            handle =
-                source.connection.migrate(
-                    uuid, destination.endpoint, parts.settings.migration(), listener);
+            handle = source.connection.migrate(uuid, destination.endpoint, run.options, listener);
           } catch (RuntimeException e) {
             String reason = ActivityLog.reason(e);
             parts.scheduler.execute(
@@ -259,6 +273,18 @@ final class MigrationScheduler {
       return;
     }
     run.progress = progress;
+    parts.learning.progressed(run.item.vm.uuid(), progress);
+    long fromSource = 0;
+    int inFlight = 0;
+    for (Batch.Run other : parts.hosts.runsFrom(run.item.source)) {
+      fromSource += other.bandwidth();
+      inFlight++;
+    }
+    run.mostInFlight = Math.max(run.mostInFlight, inFlight);
+    for (Batch.Run other : parts.hosts.runsFrom(run.item.source)) {
+      other.mostInFlight = Math.max(other.mostInFlight, inFlight);
+    }
+    parts.learning.linkRate(run.item.source, fromSource);
     if (progress.bandwidthBytesPerSec() > 0) {
       // The planned bandwidth was a guess; a hypervisor capped lower (or a slower link) gets the
       // time its real bandwidth needs. The timeout only ever grows.
@@ -319,6 +345,10 @@ final class MigrationScheduler {
     }
     Batch.Item item = run.item;
     Duration took = Duration.between(run.startedAt, parts.scheduler.now());
+    parts.learning.finished(item.source, run, outcome, took);
+    if (parts.hosts.runsFrom(item.source).isEmpty()) {
+      parts.learning.idle(item.source);
+    }
     HostRecord owner = parts.hosts.get(batch.host);
     if (outcome.succeeded()) {
       arrived(batch, run, owner);
@@ -332,24 +362,25 @@ final class MigrationScheduler {
               + run.destination
               + " done in "
               + took.toMillis()
-              + " ms",
-          Map.of(
-              "event",
-              "completed",
-              "vm",
-              item.vm.name(),
-              "source",
-              item.source,
-              "destination",
-              run.destination,
-              "bytesSent",
-              outcome.bytesSent(),
-              "rounds",
-              outcome.rounds(),
-              "downtimeMillis",
-              outcome.downtime().toMillis(),
-              "seconds",
-              took.toMillis() / 1000.0));
+              + " ms"
+              + fallbackNote(outcome),
+          outcomeFields(
+              run,
+              outcome,
+              took,
+              Map.of(
+                  "event",
+                  "completed",
+                  "vm",
+                  item.vm.name(),
+                  "source",
+                  item.source,
+                  "destination",
+                  run.destination,
+                  "rounds",
+                  outcome.rounds(),
+                  "downtimeMillis",
+                  outcome.downtime().toMillis())));
     } else {
       String reason = run.abortReason != null ? run.abortReason : outcome.reason();
       MigrationFailureCause cause = run.abortReason != null ? run.abortCause : run.failureCause;
@@ -358,24 +389,31 @@ final class MigrationScheduler {
       parts.activity.record(
           "migration",
           batch.host,
-          item.vm.name() + ": " + item.source + " -> " + run.destination + " failed: " + reason,
-          Map.of(
-              "event",
-              "failed",
-              "vm",
-              item.vm.name(),
-              "source",
-              item.source,
-              "destination",
-              run.destination,
-              "reason",
-              reason,
-              "cause",
-              cause.label(),
-              "bytesSent",
-              outcome.bytesSent(),
-              "seconds",
-              took.toMillis() / 1000.0));
+          item.vm.name()
+              + ": "
+              + item.source
+              + " -> "
+              + run.destination
+              + " failed: "
+              + reason
+              + fallbackNote(outcome),
+          outcomeFields(
+              run,
+              outcome,
+              took,
+              Map.of(
+                  "event",
+                  "failed",
+                  "vm",
+                  item.vm.name(),
+                  "source",
+                  item.source,
+                  "destination",
+                  run.destination,
+                  "reason",
+                  reason,
+                  "cause",
+                  cause.label())));
       if (batch.cancelled) {
         batch.done.add(item);
       } else if (item.fixedDestination == null
@@ -393,6 +431,36 @@ final class MigrationScheduler {
     // A host that waited for arrivals to be called off may finish now.
     Optional.ofNullable(parts.hosts.get(run.destination)).ifPresent(parts.completion::check);
     parts.publish();
+  }
+
+  /** The journal's fields of a migration's end: the caller's, then what was measured. */
+  private static Map<String, Object> outcomeFields(
+      Batch.Run run, MigrationOutcome outcome, Duration took, Map<String, Object> first) {
+    Map<String, Object> fields = new LinkedHashMap<>(first);
+    MigrationStats stats = outcome.stats();
+    fields.put("bytesSent", outcome.bytesSent());
+    fields.put("seconds", took.toMillis() / 1000.0);
+    fields.put(
+        "features",
+        stats.used().isEmpty() && !stats.measured()
+            ? run.options.featureLabel()
+            : run.options
+                .withFeatures(stats.used(), run.options.parallelConnections())
+                .featureLabel());
+    if (stats.measured()) {
+      fields.put("setupSeconds", stats.setup().toMillis() / 1000.0);
+      fields.put("bandwidthBytesPerSec", stats.bandwidthBytesPerSec());
+      fields.put("dirtyRateBytesPerSec", stats.dirtyRateBytesPerSec());
+    }
+    if (!stats.fallback().isEmpty()) {
+      fields.put("fallback", stats.fallback());
+    }
+    return fields;
+  }
+
+  private static String fallbackNote(MigrationOutcome outcome) {
+    String fallback = outcome.stats().fallback();
+    return fallback.isEmpty() ? "" : " (" + fallback + ")";
   }
 
   /** Books a guest's arrival in both inventories and in the evacuation it belongs to. */

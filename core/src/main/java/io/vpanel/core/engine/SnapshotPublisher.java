@@ -305,7 +305,8 @@ final class SnapshotPublisher {
         run.bytesLeft(),
         p == null ? 0 : p.round(),
         run.bandwidth(),
-        run.attempt);
+        run.attempt,
+        run.options == null ? "" : run.options.featureLabel());
   }
 
   private ProgressView progress(Batch batch) {
@@ -316,6 +317,7 @@ final class SnapshotPublisher {
     long bytesLeft = pendingBytes;
     long bandwidth = 0;
     String holdingUp = null;
+    String holdingUpFeatures = null;
     double slowest = -1;
     Instant now = parts.scheduler.now();
     for (Batch.Run run : batch.running.values()) {
@@ -326,6 +328,10 @@ final class SnapshotPublisher {
       if (seconds > slowest) {
         slowest = seconds;
         holdingUp = run.item.vm.name();
+        holdingUpFeatures =
+            run.options == null || run.options.features().isEmpty()
+                ? null
+                : run.options.featureLabel();
       }
     }
     // Honest ETA: no sooner than the slowest migration in flight (which re-sends what its guest
@@ -348,7 +354,8 @@ final class SnapshotPublisher {
         Optional.ofNullable(holdingUp),
         batch.running.size(),
         Math.max(batch.running.size(), Math.min(concurrency, batch.vmsTotal)),
-        batch.failed.size() + batch.localFailures.size());
+        batch.failed.size() + batch.localFailures.size(),
+        Optional.ofNullable(holdingUpFeatures));
   }
 
   /** Seconds a migration still needs: its guest keeps dirtying memory while it sends. */

@@ -9,6 +9,8 @@ package io.vpanel.core.model;
  * @param round pre-copy round
  * @param bandwidthBytesPerSec what it gets now
  * @param attempt 1 for the first destination tried, 2 for the next
+ * @param features the migration features it runs with ({@code multifd x4, zstd, auto-converge};
+ *     {@code pre-copy} for none)
  */
 public record MigrationView(
     String destination,
@@ -16,4 +18,5 @@ public record MigrationView(
     long remainingBytes,
     int round,
     long bandwidthBytesPerSec,
-    int attempt) {}
+    int attempt,
+    String features) {}

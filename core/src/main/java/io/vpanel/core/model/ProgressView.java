@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param running migrations in flight now
  * @param concurrency the most the planner lets run at once now
  * @param failed guests that could not be handled
+ * @param holdingUpFeatures the migration features of {@code holdingUp}'s move ({@code multifd x4,
+ *     zstd}), empty when none or nothing holds up
  */
 public record ProgressView(
     int vmsTotal,
@@ -24,4 +26,30 @@ public record ProgressView(
     Optional<String> holdingUp,
     int running,
     int concurrency,
-    int failed) {}
+    int failed,
+    Optional<String> holdingUpFeatures) {
+
+  /** Progress without features of the guest holding up. */
+  public ProgressView(
+      int vmsTotal,
+      int vmsLeft,
+      long bytesTotal,
+      long bytesLeft,
+      Optional<Double> etaSeconds,
+      Optional<String> holdingUp,
+      int running,
+      int concurrency,
+      int failed) {
+    this(
+        vmsTotal,
+        vmsLeft,
+        bytesTotal,
+        bytesLeft,
+        etaSeconds,
+        holdingUp,
+        running,
+        concurrency,
+        failed,
+        Optional.empty());
+  }
+}

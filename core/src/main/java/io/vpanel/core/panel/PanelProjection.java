@@ -172,6 +172,20 @@ public final class PanelProjection {
     };
   }
 
+  /**
+   * A move's features in the panel's few characters: {@code multifd x4, zstd, auto-converge}
+   * becomes {@code MFDx4 ZSTD AUTOCONV}.
+   */
+  static String featureWords(String features) {
+    return features
+        .replace("multifd x", "MFDx")
+        .replace("auto-converge", "AUTOCONV")
+        .replace("post-copy", "POSTCOPY")
+        .replace("xbzrle", "XBZRLE")
+        .replace("zstd", "ZSTD")
+        .replace(",", "");
+  }
+
   static List<String> lines(Input in) {
     return lines(in, Optional.empty());
   }
@@ -207,6 +221,8 @@ public final class PanelProjection {
       String eta = p.etaSeconds().map(PanelProjection::clock).orElse("--:--");
       detail.add(Sizes.shortBytes(p.bytesLeft()) + " LEFT ETA " + eta);
       p.holdingUp().ifPresent(vm -> detail.add("WAIT " + vm));
+      p.holdingUpFeatures()
+          .ifPresent(features -> detail.addAll(wrap(featureWords(features), cols)));
     }
     if (detail.isEmpty() && m.state() == MaintenanceState.OPERATIONAL && in.notices().isEmpty()) {
       detail.add("DRS " + drsWord(in.drs()) + " HA " + haWord(in.ha()));

@@ -1,8 +1,14 @@
 package io.vpanel.core.plan;
 
 import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.MigrationFeature;
+import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.VmInfo;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Decides how many migrations run at once, from the link's bandwidth and the guests' sizes and
@@ -37,29 +43,51 @@ public final class ConcurrencyPolicy {
   }
 
   /**
+   * What the planner chose for moving a set of guests.
+   *
+   * @param concurrency migrations at once at the start, 0 when there is nothing to move
+   * @param options each guest's migration options, by uuid
+   * @param predictedSeconds the model's makespan for it
+   */
+  public record Choice(
+      int concurrency, Map<String, MigrationOptions> options, double predictedSeconds) {
+    public Choice {
+      options = Map.copyOf(options);
+    }
+  }
+
+  /**
    * The concurrency with the shortest predicted makespan for moving {@code vms} over the link of
-   * {@code capacity}; 0 when there is nothing to move.
+   * {@code capacity}, without migration features; 0 when there is nothing to move.
    */
   public static int choose(List<VmInfo> vms, HostCapacity capacity) {
+    return choose(vms, LinkModel.declared(capacity), Set.of(), MigrationOptions.DEFAULTS)
+        .concurrency();
+  }
+
+  /**
+   * The concurrency, and each guest's features at it, with the shortest predicted makespan for
+   * moving {@code vms} over {@code link}. For every concurrency the guests' features are chosen by
+   * {@link MigrationFeaturePolicy} for the share of the link they would get at it.
+   */
+  public static Choice choose(
+      List<VmInfo> vms, LinkModel link, Set<MigrationFeature> usable, MigrationOptions base) {
     if (vms.isEmpty()) {
-      return 0;
+      return new Choice(0, Map.of(), 0);
     }
-    List<MakespanModel.Guest> guests =
-        vms.stream()
-            .sorted(EvacuationPlanner.LARGEST_FIRST)
-            .map(vm -> new MakespanModel.Guest(vm.memoryBytes(), vm.dirtyRateBytesPerSec()))
-            .toList();
-    int best = 1;
-    double bestSeconds =
-        MakespanModel.predictSeconds(
-            guests, capacity.nicBytesPerSec(), capacity.streamBytesPerSec(), 1);
-    for (int c = 2; c <= Math.min(MAX_CONCURRENCY, vms.size()); c++) {
-      double seconds =
-          MakespanModel.predictSeconds(
-              guests, capacity.nicBytesPerSec(), capacity.streamBytesPerSec(), c);
-      if (seconds < bestSeconds * (1 - MIN_GAIN)) {
-        best = c;
-        bestSeconds = seconds;
+    List<VmInfo> ordered = vms.stream().sorted(EvacuationPlanner.LARGEST_FIRST).toList();
+    Choice best = null;
+    for (int c = 1; c <= Math.min(MAX_CONCURRENCY, vms.size()); c++) {
+      Map<String, MigrationOptions> options = new LinkedHashMap<>();
+      List<MakespanModel.Guest> guests = new ArrayList<>();
+      for (VmInfo vm : ordered) {
+        MigrationOptions chosen = MigrationFeaturePolicy.choose(vm, link, c, usable, base);
+        options.put(vm.uuid(), chosen);
+        guests.add(MigrationFeaturePolicy.guest(vm, chosen));
+      }
+      double seconds = MakespanModel.predictSeconds(guests, link, c);
+      if (best == null || seconds < best.predictedSeconds() * (1 - MIN_GAIN)) {
+        best = new Choice(c, options, seconds);
       }
     }
     return best;

@@ -1,11 +1,13 @@
 package io.vpanel.core.plan;
 
 import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,6 +39,22 @@ public final class EvacuationPlanner {
    */
   public static Plan plan(
       String source, HostCapacity sourceCapacity, List<VmInfo> vms, List<TargetHost> targets) {
+    return planWith(
+        source,
+        sourceCapacity == null ? null : PlanningOptions.plain(sourceCapacity),
+        vms,
+        targets);
+  }
+
+  /**
+   * Plans moving every running or paused guest of {@code source} to {@code targets}, choosing the
+   * concurrency and each guest's migration features from {@code options}.
+   *
+   * @param options how the source migrates; null when its capacity is unknown (one at a time,
+   *     default options)
+   */
+  public static Plan planWith(
+      String source, PlanningOptions options, List<VmInfo> vms, List<TargetHost> targets) {
     List<VmInfo> active =
         vms.stream().filter(vm -> vm.state().isRunning() || isPaused(vm)).toList();
     List<VmInfo> blocking = active.stream().filter(vm -> vm.policy() == VmPolicy.BLOCK).toList();
@@ -60,6 +78,11 @@ public final class EvacuationPlanner {
       return Plan.noGo(source, "no other host can take guests");
     }
     List<TargetHost> hosts = new ArrayList<>(targets);
+    ConcurrencyPolicy.Choice choice =
+        options == null
+            ? new ConcurrencyPolicy.Choice(Math.min(1, toMigrate.size()), Map.of(), 0)
+            : ConcurrencyPolicy.choose(toMigrate, options.link(), options.usable(), options.base());
+    MigrationOptions fallback = options == null ? MigrationOptions.DEFAULTS : options.base();
     List<Move> moves = new ArrayList<>();
     for (VmInfo vm : toMigrate) {
       Optional<Integer> best = bestFit(hosts, vm.memoryBytes(), vm.vcpus());
@@ -68,7 +91,7 @@ public final class EvacuationPlanner {
       }
       TargetHost host = hosts.get(best.get());
       hosts.set(best.get(), host.plus(vm.memoryBytes(), vm.vcpus()));
-      moves.add(new Move(vm, host.name()));
+      moves.add(new Move(vm, host.name(), choice.options().getOrDefault(vm.uuid(), fallback)));
     }
     long destinations = moves.stream().map(Move::destination).distinct().count();
     String summary =
@@ -79,11 +102,16 @@ public final class EvacuationPlanner {
             + (destinations == 1 ? " host" : " hosts")
             + (shutdowns.isEmpty() ? "" : ", " + shutdowns.size() + " shut down")
             + (suspends.isEmpty() ? "" : ", " + suspends.size() + " suspended");
-    int concurrency =
-        sourceCapacity == null
-            ? Math.min(1, moves.size())
-            : ConcurrencyPolicy.choose(toMigrate, sourceCapacity);
-    return new Plan(source, true, summary, moves, shutdowns, suspends, concurrency, bytes);
+    return new Plan(
+        source,
+        true,
+        summary,
+        moves,
+        shutdowns,
+        suspends,
+        choice.concurrency(),
+        bytes,
+        choice.predictedSeconds());
   }
 
   /**

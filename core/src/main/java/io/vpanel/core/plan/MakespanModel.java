@@ -2,56 +2,132 @@ package io.vpanel.core.plan;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 
 /**
  * Predicts how long moving a set of guests takes at a given concurrency, with a fluid model of
- * pre-copy migration: the source link is shared equally by the streams in flight, each capped at
- * the per-stream rate; a guest's memory drains at its bandwidth minus what it dirties
- * (auto-converge throttles a guest that dirties faster than {@link #THROTTLED_SHARE} of its
- * bandwidth); and every migration holds its slot for a fixed {@link #SETUP_SECONDS} beyond its
- * transfer (setup, the final stop-and-copy, switch-over). Guests start largest first.
+ * pre-copy migration, in bytes on the wire:
  *
- * <p>It is a model, not the simulator: good enough to rank concurrencies, which is all the planner
- * asks of it.
+ * <ul>
+ *   <li>the source link is shared max-min fairly by the migrations in flight, each capped at its
+ *       own rate: the per-stream rate times its connections (multifd), and for compression the rate
+ *       its CPU can compress at;
+ *   <li>a guest's first pass costs {@link Guest#wireRatio()} wire bytes per byte of memory (1
+ *       uncompressed, {@link #ZSTD_WIRE_RATIO} with zstd), and what it dirties is re-sent at {@link
+ *       Guest#resendRatio()} (XBZRLE sends deltas: {@link #XBZRLE_RESEND_RATIO});
+ *   <li>auto-converge throttles a guest whose re-sends would exceed {@link #THROTTLED_SHARE} of its
+ *       bandwidth; a post-copy guest sends each page once (it switches to the destination when
+ *       pre-copy does not converge, and what is left is pulled once);
+ *   <li>every migration holds its slot for a set-up time beyond its transfer (setup, the final
+ *       stop-and-copy, switch-over): the simulator's {@link #SETUP_SECONDS}, or what the driver's
+ *       job statistics measured.
+ * </ul>
+ *
+ * Guests start in the order given (the planner gives them largest first). It is a model, not the
+ * simulator: good enough to rank concurrencies and feature sets, which is all the planner asks.
  */
 public final class MakespanModel {
-  /** Auto-converge keeps a guest's effective dirty rate below this share of its bandwidth. */
+  /** Auto-converge keeps a guest's effective re-send rate below this share of its bandwidth. */
   static final double THROTTLED_SHARE = 0.6;
 
   /**
    * Time a migration holds a slot without moving memory: setup, the last round's tail, the
-   * switch-over. Measured on the simulator (about one 100 ms tick); what a real hypervisor adds is
-   * measured by its driver's benchmarks.
+   * switch-over. Measured on the simulator (about one 100 ms tick); a real hypervisor's is learned
+   * from its job statistics ({@link LinkModel#setupSeconds()}).
    */
   static final double SETUP_SECONDS = 0.1;
 
+  /** Wire bytes per byte of guest memory with zstd: a conservative 2:1 on guest memory. */
+  public static final double ZSTD_WIRE_RATIO = 0.5;
+
+  /** Wire bytes per re-sent byte with XBZRLE: a re-dirtied page mostly differs in a few words. */
+  public static final double XBZRLE_RESEND_RATIO = 0.3;
+
+  /** Memory one zstd compression thread (one multifd connection) gets through per second. */
+  public static final long ZSTD_BYTES_PER_SEC_PER_CONNECTION = 300_000_000L;
+
+  /** Memory XBZRLE's single encoding thread gets through per second. */
+  public static final long XBZRLE_BYTES_PER_SEC = 1_000_000_000L;
+
   private MakespanModel() {}
 
-  /** One guest: memory and dirty rate. */
-  public record Guest(long memoryBytes, long dirtyRateBytesPerSec) {}
+  /**
+   * One guest and how it would move.
+   *
+   * @param memoryBytes its memory
+   * @param dirtyRateBytesPerSec how fast it dirties memory
+   * @param connections parallel connections (1: one stream, more: multifd)
+   * @param wireRatio wire bytes per byte of memory in the first pass (1: uncompressed)
+   * @param resendRatio wire bytes per re-sent dirtied byte (1: uncompressed)
+   * @param memoryRateCap the most memory per second its compression gets through, 0 for no cap
+   * @param postCopy it switches to post-copy rather than re-sending what it dirties
+   */
+  public record Guest(
+      long memoryBytes,
+      long dirtyRateBytesPerSec,
+      int connections,
+      double wireRatio,
+      double resendRatio,
+      long memoryRateCap,
+      boolean postCopy) {
+
+    public Guest {
+      if (connections < 1 || !(wireRatio > 0) || !(resendRatio > 0) || memoryRateCap < 0) {
+        throw new IllegalArgumentException("connections >= 1, ratios > 0, cap >= 0 required");
+      }
+    }
+
+    /** A single-stream, uncompressed pre-copy migration. */
+    public Guest(long memoryBytes, long dirtyRateBytesPerSec) {
+      this(memoryBytes, dirtyRateBytesPerSec, 1, 1.0, 1.0, 0, false);
+    }
+  }
 
   private static final class Flight {
-    double remaining;
-    final double dirty;
+    final Guest guest;
+    double remaining; // wire bytes
     double setupLeft;
+    double bandwidth;
 
     Flight(Guest guest, double setupSeconds) {
+      this.guest = guest;
       setupLeft = setupSeconds;
-      remaining = guest.memoryBytes();
-      dirty = guest.dirtyRateBytesPerSec();
+      remaining = guest.memoryBytes() * guest.wireRatio();
     }
 
     boolean transferring() {
       return remaining > 0;
     }
+
+    double cap(long streamBytesPerSec) {
+      double cap = (double) streamBytesPerSec * guest.connections();
+      if (guest.memoryRateCap() > 0) {
+        cap = Math.min(cap, guest.memoryRateCap() * guest.wireRatio());
+      }
+      return cap;
+    }
+
+    double netRate() {
+      if (guest.postCopy()) {
+        return bandwidth;
+      }
+      double resend = guest.dirtyRateBytesPerSec() * guest.resendRatio();
+      return bandwidth - Math.min(resend, THROTTLED_SHARE * bandwidth);
+    }
   }
 
-  /** Predicted seconds to move {@code guests} (largest first) at {@code concurrency}. */
+  /** Predicted seconds to move {@code guests} (in the order given) at {@code concurrency}. */
   public static double predictSeconds(
       List<Guest> guests, long nicBytesPerSec, long streamBytesPerSec, int concurrency) {
     return predictSeconds(guests, nicBytesPerSec, streamBytesPerSec, concurrency, SETUP_SECONDS);
+  }
+
+  /** The same over a learned or declared link. */
+  public static double predictSeconds(List<Guest> guests, LinkModel link, int concurrency) {
+    return predictSeconds(
+        guests, link.nicBytesPerSec(), link.streamBytesPerSec(), concurrency, link.setupSeconds());
   }
 
   /**
@@ -74,24 +150,18 @@ public final class MakespanModel {
       while (flying.size() < concurrency && !queue.isEmpty()) {
         flying.add(new Flight(queue.poll(), setupSeconds));
       }
-      long transferring = flying.stream().filter(Flight::transferring).count();
-      double bandwidth =
-          transferring == 0
-              ? 0
-              : Math.min(streamBytesPerSec, nicBytesPerSec / (double) transferring);
+      share(flying, nicBytesPerSec, streamBytesPerSec);
       double step = Double.MAX_VALUE;
       for (Flight flight : flying) {
         step =
             Math.min(
                 step,
-                flight.transferring()
-                    ? flight.remaining / netRate(bandwidth, flight.dirty)
-                    : flight.setupLeft);
+                flight.transferring() ? flight.remaining / flight.netRate() : flight.setupLeft);
       }
       now += step;
       for (Flight flight : flying) {
         if (flight.transferring()) {
-          flight.remaining -= netRate(bandwidth, flight.dirty) * step;
+          flight.remaining -= flight.netRate() * step;
           if (flight.remaining < 1) {
             flight.remaining = 0;
           }
@@ -104,7 +174,16 @@ public final class MakespanModel {
     return now;
   }
 
-  private static double netRate(double bandwidth, double dirty) {
-    return bandwidth - Math.min(dirty, THROTTLED_SHARE * bandwidth);
+  /** Max-min fair shares of the link among the transferring flights, each up to its own cap. */
+  private static void share(List<Flight> flying, long nicBytesPerSec, long streamBytesPerSec) {
+    List<Flight> sending = new ArrayList<>(flying.stream().filter(Flight::transferring).toList());
+    sending.sort(Comparator.comparingDouble(f -> f.cap(streamBytesPerSec)));
+    double left = nicBytesPerSec;
+    for (int i = 0; i < sending.size(); i++) {
+      Flight flight = sending.get(i);
+      double fair = left / (sending.size() - i);
+      flight.bandwidth = Math.min(flight.cap(streamBytesPerSec), fair);
+      left -= flight.bandwidth;
+    }
   }
 }

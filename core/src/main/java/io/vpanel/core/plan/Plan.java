@@ -14,6 +14,7 @@ import java.util.List;
  * @param suspends guests whose policy is to be suspended on this host
  * @param concurrency how many migrations run at once at the start (the planner's choice)
  * @param bytesToMove memory of all guests to move
+ * @param predictedSeconds the planner's model's makespan for the moves, 0 when there are none
  */
 public record Plan(
     String source,
@@ -23,7 +24,8 @@ public record Plan(
     List<VmInfo> shutdowns,
     List<VmInfo> suspends,
     int concurrency,
-    long bytesToMove) {
+    long bytesToMove,
+    double predictedSeconds) {
 
   public Plan {
     moves = List.copyOf(moves);
@@ -32,7 +34,7 @@ public record Plan(
   }
 
   public static Plan noGo(String source, String reason) {
-    return new Plan(source, false, "NO-GO: " + reason, List.of(), List.of(), List.of(), 0, 0);
+    return new Plan(source, false, "NO-GO: " + reason, List.of(), List.of(), List.of(), 0, 0, 0);
   }
 
   public long destinations() {

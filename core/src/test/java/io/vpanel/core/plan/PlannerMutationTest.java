@@ -59,7 +59,8 @@ class PlannerMutationTest {
           real.shutdowns(),
           real.suspends(),
           1,
-          migrating.stream().mapToLong(VmInfo::memoryBytes).sum());
+          migrating.stream().mapToLong(VmInfo::memoryBytes).sum(),
+          0);
     }
   }
 

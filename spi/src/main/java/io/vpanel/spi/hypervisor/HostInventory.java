@@ -20,9 +20,12 @@ public record HostInventory(
     migrationFeatures = Set.copyOf(migrationFeatures);
   }
 
-  /** A host that offers no migration feature. */
+  /**
+   * A host whose driver does not say which features it offers: it is taken to offer auto-converge
+   * only, which the engine asked of every migration before features were chosen per guest.
+   */
   public HostInventory(String host, HostCapacity capacity, List<VmInfo> vms) {
-    this(host, capacity, vms, Set.of());
+    this(host, capacity, vms, Set.of(MigrationFeature.AUTO_CONVERGE));
   }
 
   public long runningCount() {

@@ -1,0 +1,37 @@
+package io.vpanel.core.plan;
+
+import io.vpanel.spi.hypervisor.HostCapacity;
+
+/**
+ * The source host's migration link as the planner models it: declared by the driver, or learned
+ * from the job statistics of earlier migrations ({@code MigrationLearning}).
+ *
+ * @param nicBytesPerSec what all migrations from the host get together
+ * @param streamBytesPerSec what one migration connection gets on its own
+ * @param setupSeconds how long a migration holds its slot beyond its transfer
+ * @param learned true when the numbers come from measured migrations
+ */
+public record LinkModel(
+    long nicBytesPerSec, long streamBytesPerSec, double setupSeconds, boolean learned) {
+
+  public LinkModel {
+    if (nicBytesPerSec <= 0 || streamBytesPerSec <= 0 || !(setupSeconds >= 0)) {
+      throw new IllegalArgumentException(
+          "link needs bandwidths > 0 and setup >= 0: "
+              + nicBytesPerSec
+              + ", "
+              + streamBytesPerSec
+              + ", "
+              + setupSeconds);
+    }
+  }
+
+  /** The link the driver declares, with the simulator's set-up time. */
+  public static LinkModel declared(HostCapacity capacity) {
+    return new LinkModel(
+        capacity.nicBytesPerSec(),
+        capacity.streamBytesPerSec(),
+        MakespanModel.SETUP_SECONDS,
+        false);
+  }
+}
