@@ -151,6 +151,7 @@ final class SnapshotPublisher {
                             || managementLink() == LinkStatus.LOST
                             || managementLink() == LinkStatus.DEGRADED
                             || h.message != null
+                            || movesWithFeatures(h)
                             || !parts.panels.faultLines(h).isEmpty()));
     if (needed && rotationTask == null && !parts.closed) {
       rotationTask =
@@ -162,6 +163,15 @@ final class SnapshotPublisher {
                 publish();
               });
     }
+  }
+
+  /**
+   * Whether a migration of the host's batch runs with features, which the panel takes turns with.
+   */
+  private static boolean movesWithFeatures(HostRecord host) {
+    return host.batch != null
+        && host.batch.running.values().stream()
+            .anyMatch(run -> run.options != null && !run.options.features().isEmpty());
   }
 
   /**

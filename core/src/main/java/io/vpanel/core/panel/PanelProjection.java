@@ -209,6 +209,7 @@ public final class PanelProjection {
     rows.add(fit(stateLine(in), cols));
 
     List<String> detail = new ArrayList<>();
+    List<String> moveFeatures = new ArrayList<>();
     Optional<ProgressView> progress = m.progress();
     prompt.ifPresent(detail::add);
     in.message().ifPresent(text -> detail.addAll(wrap(text, cols)));
@@ -222,16 +223,22 @@ public final class PanelProjection {
       detail.add(Sizes.shortBytes(p.bytesLeft()) + " LEFT ETA " + eta);
       p.holdingUp().ifPresent(vm -> detail.add("WAIT " + vm));
       p.holdingUpFeatures()
-          .ifPresent(features -> detail.addAll(wrap(featureWords(features), cols)));
+          .ifPresent(features -> moveFeatures.addAll(wrap(featureWords(features), cols)));
     }
     if (detail.isEmpty() && m.state() == MaintenanceState.OPERATIONAL && in.notices().isEmpty()) {
       detail.add("DRS " + drsWord(in.drs()) + " HA " + haWord(in.ha()));
     }
     int room = in.rows() - 2;
-    if (!in.notices().isEmpty() && room > 0) {
+    if (in.notices().isEmpty() && detail.size() + moveFeatures.size() <= room) {
+      // The features of the move holding up fit below it.
+      detail.addAll(moveFeatures);
+      moveFeatures.clear();
+    }
+    if ((!in.notices().isEmpty() || !moveFeatures.isEmpty()) && room > 0) {
       // The last free row rotates through alerts and notices (the engine bumps the rotation); when
-      // no row is free, the last one takes turns with them. Turn 0 is the newest: the engine starts
-      // the rotation over when something is new.
+      // no row is free, the last one takes turns with them, and with the features of the move
+      // holding up where they did not fit. Turn 0 is the newest: the engine starts the rotation
+      // over when something is new.
       List<String> pool = new ArrayList<>(in.notices());
       if (detail.size() >= room) {
         pool.add(detail.get(room - 1));
@@ -239,6 +246,7 @@ public final class PanelProjection {
           detail.remove(detail.size() - 1);
         }
       }
+      pool.addAll(moveFeatures);
       detail.add(pool.get(Math.floorMod(in.rotation(), pool.size())));
     }
     for (int i = 2; i < in.rows(); i++) {

@@ -433,6 +433,56 @@ class PanelProjectionTest {
   }
 
   @Test
+  void theFeaturesOfTheMoveHoldingUpTakeTurnsWithItsName() {
+    ProgressView p = progress(12, 3, 48 * GIB, 65.0, "db-7");
+    ProgressView withFeatures =
+        new ProgressView(
+            p.vmsTotal(),
+            p.vmsLeft(),
+            p.bytesTotal(),
+            p.bytesLeft(),
+            p.etaSeconds(),
+            p.holdingUp(),
+            p.running(),
+            p.concurrency(),
+            p.failed(),
+            Optional.of("multifd x4, zstd, auto-converge"));
+    PanelProjection.Input in =
+        input(view(MaintenanceState.ENTERING, false, Optional.empty(), withFeatures));
+    java.util.Set<String> lastLines = new java.util.HashSet<>();
+    for (int rotation = 0; rotation < 4; rotation++) {
+      PanelProjection.Input turned =
+          new PanelProjection.Input(
+              in.host(),
+              in.version(),
+              in.hypervisorConnected(),
+              in.runningVms(),
+              in.maintenance(),
+              in.managementLink(),
+              in.pfaProtect(),
+              in.drs(),
+              in.ha(),
+              in.hold(),
+              in.message(),
+              in.notices(),
+              rotation,
+              in.rows(),
+              in.columns());
+      List<String> lines = PanelProjection.project(turned).lines();
+      assertThat(lines.get(2)).isEqualTo("48G LEFT ETA 1:05   ");
+      lastLines.add(lines.get(3));
+    }
+    assertThat(lastLines).containsExactlyInAnyOrder("WAIT db-7           ", "MFDx4 ZSTD AUTOCONV ");
+  }
+
+  @Test
+  void featureWordsFitAPanel() {
+    assertThat(PanelProjection.featureWords("multifd x8, zstd, auto-converge"))
+        .isEqualTo("MFDx8 ZSTD AUTOCONV");
+    assertThat(PanelProjection.featureWords("xbzrle, post-copy")).isEqualTo("XBZRLE POSTCOPY");
+  }
+
+  @Test
   void progressWithoutEstimateShowsDashes() {
     PanelProjection.Input in =
         input(

@@ -1,0 +1,142 @@
+package io.vpanel.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.vpanel.core.plan.LinkModel;
+import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.MigrationFeature;
+import io.vpanel.spi.hypervisor.MigrationOptions;
+import io.vpanel.spi.hypervisor.MigrationOutcome;
+import io.vpanel.spi.hypervisor.MigrationProgress;
+import io.vpanel.spi.hypervisor.MigrationStats;
+import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.hypervisor.VmPolicy;
+import io.vpanel.spi.hypervisor.VmState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class MigrationLearningTest {
+  private static final long MB = 1_000_000L;
+  private static final HostCapacity DECLARED =
+      new HostCapacity(64L << 30, 32, 1_250 * MB, 500 * MB);
+  private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
+
+  private final MigrationLearning learning = new MigrationLearning();
+
+  private static VmInfo vm(String name, long dirty) {
+    return new VmInfo("u-" + name, name, VmState.RUNNING, 1_000 * MB, 2, dirty, VmPolicy.MIGRATE);
+  }
+
+  private static Batch.Run run(VmInfo vm, MigrationOptions options, int inFlight) {
+    Batch.Run run =
+        new Batch.Run(new Batch.Item(vm, "h1", null, "h2"), "h2", T0, Duration.ofMinutes(5), 1);
+    run.options = options;
+    run.mostInFlight = inFlight;
+    return run;
+  }
+
+  private static MigrationOutcome moved(long bytes, long bandwidth, long dirty) {
+    return MigrationOutcome.success(bytes, 3, Duration.ofMillis(40))
+        .withStats(
+            new MigrationStats(
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(10),
+                bandwidth,
+                dirty,
+                Set.of(MigrationFeature.AUTO_CONVERGE),
+                ""));
+  }
+
+  @Test
+  void withNothingMeasuredTheDeclaredLinkIsUsed() {
+    LinkModel link = learning.link("h1", DECLARED);
+
+    assertThat(link.learned()).isFalse();
+    assertThat(link.nicBytesPerSec()).isEqualTo(DECLARED.nicBytesPerSec());
+    assertThat(link.streamBytesPerSec()).isEqualTo(DECLARED.streamBytesPerSec());
+  }
+
+  @Test
+  void aMigrationThatSentAloneTeachesSetUpAndPerConnectionRate() {
+    // 500 MB at 50 MB/s is 10 s of transfer; it took 12 s, so 2 s were set-up and switch-over
+    learning.finished(
+        "h1",
+        run(vm("a", 0), MigrationOptions.DEFAULTS, 1),
+        moved(500 * MB, 50 * MB, 0),
+        Duration.ofSeconds(12));
+    learning.linkRate("h1", 50 * MB);
+    learning.idle("h1");
+
+    LinkModel link = learning.link("h1", DECLARED);
+    assertThat(link.learned()).isTrue();
+    assertThat(link.setupSeconds()).isCloseTo(2.0, within(1e-9));
+    assertThat(link.streamBytesPerSec()).isEqualTo(50 * MB);
+    assertThat(link.nicBytesPerSec()).isEqualTo(50 * MB);
+    assertThat(learning.link("h2", DECLARED).learned()).as("per host").isFalse();
+  }
+
+  @Test
+  void multifdRatesCountPerConnectionAndSharedRunsTeachNoStreamRate() {
+    MigrationOptions four =
+        MigrationOptions.DEFAULTS.withFeatures(EnumSet.of(MigrationFeature.MULTIFD), 4);
+    learning.finished(
+        "h1", run(vm("a", 0), four, 1), moved(800 * MB, 400 * MB, 0), Duration.ofSeconds(3));
+    assertThat(learning.link("h1", DECLARED).streamBytesPerSec()).isEqualTo(100 * MB);
+
+    learning.finished(
+        "h1",
+        run(vm("b", 0), MigrationOptions.DEFAULTS, 3),
+        moved(800 * MB, 10 * MB, 0),
+        Duration.ofSeconds(90));
+    assertThat(learning.link("h1", DECLARED).streamBytesPerSec())
+        .as("a run that shared the link says nothing of one stream")
+        .isEqualTo(100 * MB);
+  }
+
+  @Test
+  void theMeansFollowAChangedLink() {
+    for (long peak : new long[] {100 * MB, 50 * MB, 50 * MB, 50 * MB, 50 * MB}) {
+      learning.linkRate("h1", peak);
+      learning.linkRate("h1", peak / 2);
+      learning.idle("h1");
+    }
+    long learned = learning.link("h1", DECLARED).nicBytesPerSec();
+    // 100, then four times 50, each mean half the newest: 53.1 MB/s
+    assertThat(learned).isBetween(50 * MB, 54 * MB);
+  }
+
+  @Test
+  void failedOrUnmeasuredMigrationsTeachNothing() {
+    learning.finished(
+        "h1",
+        run(vm("a", 0), MigrationOptions.DEFAULTS, 1),
+        MigrationOutcome.failure("refused", 0, 0),
+        Duration.ofSeconds(1));
+    learning.finished(
+        "h1",
+        run(vm("b", 0), MigrationOptions.DEFAULTS, 1),
+        MigrationOutcome.success(500 * MB, 1, Duration.ZERO),
+        Duration.ofSeconds(1));
+
+    assertThat(learning.link("h1", DECLARED).learned()).isFalse();
+  }
+
+  @Test
+  void aGuestsDirtyRateIsRememberedWhereTheDriverHasNoFresherSample() {
+    VmInfo busy = vm("busy", 0);
+    learning.progressed(
+        busy.uuid(), new MigrationProgress(10 * MB, 990 * MB, 1_000 * MB, 30 * MB, 0, 50 * MB, T0));
+    learning.progressed(
+        busy.uuid(), new MigrationProgress(20 * MB, 980 * MB, 1_000 * MB, 20 * MB, 0, 50 * MB, T0));
+
+    assertThat(learning.withLearnedDirtyRate(busy).dirtyRateBytesPerSec()).isEqualTo(30 * MB);
+    assertThat(learning.withLearnedDirtyRate(busy.withDirtyRate(5 * MB)).dirtyRateBytesPerSec())
+        .as("the driver's own sample wins")
+        .isEqualTo(5 * MB);
+    assertThat(learning.withLearnedDirtyRate(vm("other", 0)).dirtyRateBytesPerSec()).isZero();
+  }
+}
