@@ -414,16 +414,22 @@ public final class Main implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       out.println(plan.get("summary").asString());
       for (JsonNode move : plan.get("moves")) {
+        JsonNode features = move.get("features");
         out.printf(
-            "  %-16s %9s  -> %s%n",
+            "  %-16s %9s  -> %-12s %s%n",
             move.get("vm").asString(),
             Sizes.bytes(move.get("memoryBytes").asLong()),
-            move.get("destination").asString());
+            move.get("destination").asString(),
+            features == null ? "" : features.asString());
       }
       plan.get("shutdowns").forEach(vm -> out.println("  " + vm.asString() + ": shut down"));
       plan.get("suspends").forEach(vm -> out.println("  " + vm.asString() + ": suspended"));
       if (plan.get("go").asBoolean()) {
         out.println("  concurrency at start: " + plan.get("concurrency").asInt());
+        JsonNode predicted = plan.get("predictedSeconds");
+        if (predicted != null && predicted.asDouble() > 0) {
+          out.printf("  predicted: %.1f s%n", predicted.asDouble());
+        }
       }
       return plan.get("go").asBoolean() ? 0 : NO_GO_EXIT;
     }
