@@ -282,6 +282,20 @@ class MigrationFeaturesTest {
   }
 
   @Test
+  void theDestinationDyingAfterThePostCopySwitchLosesTheGuestThere() {
+    Run run = switchedToPostCopy();
+
+    run.cluster.killHost("sim-02");
+    run.finish(run.migration);
+
+    assertThat(run.migration.outcome().reason())
+        .isEqualTo("stuck lost: destination host sim-02 died after the post-copy switch");
+    assertThat(run.state("stuck")).isEqualTo(VmState.CRASHED);
+    assertThat(run.cluster.hostOf(run.uuid("stuck"))).contains("sim-02");
+    assertThat(run.cluster.vmsOn("sim-01")).isEmpty();
+  }
+
+  @Test
   void aLinkThatFailsBeforeTheSwitchLeavesTheGuestOnTheSource() {
     Run run = new Run(b -> {}, roomy(), VmSpec.running("stuck", 8 * GIB, 4, 200 * MIB, 3 * GIB));
     run.cluster.neverConverge(run.uuid("stuck"));

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationOptions;
+import io.vpanel.spi.hypervisor.MigrationOptions.Compression;
 import io.vpanel.spi.hypervisor.VmInfo;
+import io.vpanel.spi.hypervisor.VmState;
 import io.vpanel.testkit.Draw;
 import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.SeededProperty;
@@ -18,7 +20,8 @@ import java.util.stream.Collectors;
 
 /**
  * The simulator over random seeds: generated clusters keep the sizing rule the demo relies on, and
- * random migrations, aborts and faults never leave a guest on two hosts or none.
+ * random migrations (with any feature, post-copy included), aborts and faults never leave a guest
+ * on two hosts or none: a guest that post-copy loses stays on its destination, crashed.
  */
 class SimClusterProperties {
 
@@ -38,7 +41,17 @@ class SimClusterProperties {
   }
 
   /** One thing done to the cluster, then some time passes. */
-  record Step(int kind, int vm, int host, int otherHost, int waitMillis) {}
+  record Step(int kind, int vm, int host, int otherHost, int waitMillis, int options) {}
+
+  /** The migrations the property starts: plain, with each feature, and post-copy with others. */
+  private static final List<MigrationOptions> OPTIONS =
+      List.of(
+          MigrationOptions.DEFAULTS,
+          new MigrationOptions(Duration.ofMillis(300), 0, true, false, 4, Compression.NONE),
+          new MigrationOptions(Duration.ofMillis(300), 0, true, false, 4, Compression.ZSTD),
+          new MigrationOptions(Duration.ofMillis(300), 0, false, false, 1, Compression.XBZRLE),
+          new MigrationOptions(Duration.ofMillis(300), 0, false, true),
+          new MigrationOptions(Duration.ofMillis(100), 0, true, true, 2, Compression.ZSTD));
 
   private static List<Step> steps(Draw draw) {
     return draw.list(
@@ -50,7 +63,8 @@ class SimClusterProperties {
                 draw.between(0, 1000),
                 draw.between(0, 1000),
                 draw.between(0, 1000),
-                draw.between(0, 30_000)));
+                draw.between(0, 30_000),
+                draw.between(0, OPTIONS.size() - 1)));
   }
 
   @SeededProperty(tries = 100)
@@ -84,7 +98,7 @@ class SimClusterProperties {
                     .migrate(
                         uuid,
                         SimHypervisorDriver.endpointOf(host),
-                        MigrationOptions.DEFAULTS,
+                        OPTIONS.get(step.options()),
                         migration));
             migrations.add(migration);
           }
@@ -107,6 +121,15 @@ class SimClusterProperties {
 
     assertEveryGuestOnExactlyOneHost(cluster, uuids);
     assertThat(migrations).allSatisfy(migration -> assertThat(migration.outcomes()).hasSize(1));
+    for (MigrationRecorder migration : migrations) {
+      if (migration.outcome().reason().contains(" lost: ")) {
+        String lost = migration.outcome().reason().split(" lost: ")[0];
+        assertThat(cluster.allVms())
+            .filteredOn(vm -> vm.name().equals(lost))
+            .singleElement()
+            .satisfies(vm -> assertThat(vm.state()).isEqualTo(VmState.CRASHED));
+      }
+    }
     assertThat(cluster.activeMigrations()).isZero();
     for (String host : names) {
       long used =
