@@ -36,8 +36,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * A simulated cluster of hypervisor hosts: their guests, QEMU-like pre-copy live migration between
- * them, and injected faults.
+ * A simulated cluster of hypervisor hosts: their guests, QEMU-like live migration between them
+ * (pre-copy with set-up time, multifd, XBZRLE, zstd, auto-converge and post-copy, as the module's
+ * README sets out), and injected faults.
  *
  * <p>Time comes only from the {@link Scheduler}, and randomness only from the seed, so a run is the
  * same every time. All state sits behind one lock, so any thread may call in; listeners are called
