@@ -43,7 +43,9 @@ final class ClusterGenerator {
         SimCluster.builder(scheduler)
             .seed(settings.seed())
             .tick(Duration.ofMillis(settings.tickMillis()))
-            .maxRounds(settings.maxRounds());
+            .maxRounds(settings.maxRounds())
+            .model(settings.migrationModel())
+            .migrationFeatures(settings.offeredFeatures());
     hostNames.forEach(name -> builder.host(name, capacity));
     for (int vm = 0; vm < layout.vms.size(); vm++) {
       builder.vm(hostNames.get(layout.placement[vm]), layout.vms.get(vm));

@@ -7,17 +7,20 @@ import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorEvent;
 import io.vpanel.spi.hypervisor.HypervisorListener;
+import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationInProgress;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
+import io.vpanel.spi.hypervisor.MigrationStats;
 import io.vpanel.spi.hypervisor.VmInfo;
 import io.vpanel.spi.hypervisor.VmState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +36,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * A simulated cluster of hypervisor hosts: their guests, QEMU-like pre-copy live migration between
- * them, and injected faults.
+ * A simulated cluster of hypervisor hosts: their guests, QEMU-like live migration between them
+ * (pre-copy with set-up time, multifd, XBZRLE, zstd, auto-converge and post-copy, as the module's
+ * README sets out), and injected faults.
  *
  * <p>Time comes only from the {@link Scheduler}, and randomness only from the seed, so a run is the
  * same every time. All state sits behind one lock, so any thread may call in; listeners are called
@@ -56,9 +60,13 @@ public final class SimCluster implements AutoCloseable {
   private static final long PAGE_BYTES = 4 * Sizes.KIB;
   private static final int MAX_ROUNDS_PER_TICK = 10_000;
 
+  /** The guest's pause at a post-copy switch: CPU and device state only. */
+  static final Duration POST_COPY_PAUSE = Duration.ofMillis(20);
+
   private final Scheduler scheduler;
   private final Duration tick;
   private final int maxRounds;
+  private final SimMigrationModel model;
   private final Instant epoch;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Host> hosts;
@@ -75,6 +83,7 @@ public final class SimCluster implements AutoCloseable {
     this.scheduler = builder.scheduler;
     this.tick = builder.tick;
     this.maxRounds = builder.maxRounds;
+    this.model = builder.model;
     this.epoch = scheduler.now();
     this.hosts = builder.hosts;
     this.guests = builder.guests;
@@ -148,6 +157,16 @@ public final class SimCluster implements AutoCloseable {
     return maxRounds;
   }
 
+  /** The constants of the migration features: set-up time, compression, post-copy switch. */
+  public SimMigrationModel model() {
+    return model;
+  }
+
+  /** The migration features {@code host} offers now. */
+  public Set<MigrationFeature> migrationFeatures(String host) {
+    return read(() -> Set.copyOf(host(host).features));
+  }
+
   // ---------------------------------------------------------------- faults
 
   /**
@@ -205,6 +224,28 @@ public final class SimCluster implements AutoCloseable {
         });
   }
 
+  /**
+   * From now on {@code host} offers only {@code features} (an upgrade or downgrade of its
+   * hypervisor): a migration that asks for another falls back to running without it.
+   */
+  public void offerMigrationFeatures(String host, Set<MigrationFeature> features) {
+    Set<MigrationFeature> offered = EnumSet.noneOf(MigrationFeature.class);
+    offered.addAll(features);
+    mutate(() -> host(host).features = offered);
+  }
+
+  /** The guest's owner allows post-copy ({@link VmInfo#postCopyAllowed()}). */
+  public void allowPostCopy(String uuid) {
+    mutate(
+        () -> {
+          Guest guest = guests.get(uuid);
+          if (guest == null) {
+            throw new IllegalArgumentException("no guest with uuid " + uuid);
+          }
+          guest.postCopyAllowed = true;
+        });
+  }
+
   /** Ends every migration as failed and stops ticking. */
   @Override
   public void close() {
@@ -212,7 +253,11 @@ public final class SimCluster implements AutoCloseable {
         () -> {
           closed = true;
           for (Migration migration : List.copyOf(migrations.values())) {
-            finish(migration, migration.failure("the simulator shut down"));
+            if (migration.phase == Phase.POST_COPY) {
+              lose(migration, "the simulator shut down during post-copy");
+            } else {
+              finish(migration, migration.failure("the simulator shut down"));
+            }
           }
         });
   }
@@ -224,7 +269,10 @@ public final class SimCluster implements AutoCloseable {
         () -> {
           Host host = reachable(hostName);
           return new HostInventory(
-              host.name, host.capacity, guestsOn(hostName).stream().map(Guest::info).toList());
+              host.name,
+              host.capacity,
+              guestsOn(hostName).stream().map(Guest::info).toList(),
+              host.features);
         });
   }
 
@@ -307,8 +355,17 @@ public final class SimCluster implements AutoCloseable {
           }
           Guest guest = guests.get(uuid);
           Host destination = hosts.get(destinationName);
+          List<String> fallback = new ArrayList<>();
+          MigrationOptions agreed = negotiate(options, source, destination, fallback);
           Migration migration =
-              new Migration(migrationsStarted++, guest, source, destination, options, listener);
+              new Migration(
+                  migrationsStarted++,
+                  guest,
+                  source,
+                  destination,
+                  agreed,
+                  String.join("; ", fallback),
+                  listener);
           guest.migration = migration;
           destination.reservedMemory += guest.spec.memoryBytes();
           destination.reservedVcpus += guest.spec.vcpus();
@@ -389,9 +446,53 @@ public final class SimCluster implements AutoCloseable {
     mutate(
         () -> {
           if (migrations.containsKey(migration.id)) {
-            finish(migration, migration.failure("aborted"));
+            if (migration.phase == Phase.POST_COPY) {
+              lose(migration, "post-copy migration aborted after the switch");
+            } else {
+              finish(migration, migration.failure("aborted"));
+            }
           }
         });
+  }
+
+  /**
+   * Agrees the migration's features with both peers, as a hypervisor does at start: a feature that
+   * either host does not offer is dropped ({@link MigrationOptions#without}) and said in {@code
+   * fallback}.
+   */
+  private MigrationOptions negotiate(
+      MigrationOptions requested, Host source, Host destination, List<String> fallback) {
+    MigrationOptions options = requested;
+    for (MigrationFeature feature : MigrationFeature.values()) {
+      if (!options.features().contains(feature)) {
+        continue;
+      }
+      Host refuser =
+          !source.features.contains(feature)
+              ? source
+              : !destination.features.contains(feature) ? destination : null;
+      if (refuser != null) {
+        boolean dropsZstd =
+            feature == MigrationFeature.MULTIFD
+                && options.compression() == MigrationOptions.Compression.ZSTD;
+        fallback.add(
+            feature.label()
+                + " refused by "
+                + refuser.name
+                + "; ran without it"
+                + (dropsZstd ? " (and without zstd, which needs multifd)" : ""));
+        options = options.without(feature);
+      }
+    }
+    if (options.compression() == MigrationOptions.Compression.XBZRLE
+        && options.parallelConnections() > 1) {
+      fallback.add(
+          "xbzrle refused by "
+              + source.name
+              + " over multifd (it needs a single stream); ran without it");
+      options = options.without(MigrationFeature.XBZRLE);
+    }
+    return options;
   }
 
   // ---------------------------------------------------------------- the migration engine
@@ -416,14 +517,31 @@ public final class SimCluster implements AutoCloseable {
   private void failBrokenMigrations(Instant now) {
     for (Migration migration : List.copyOf(migrations.values())) {
       String link = migration.link;
+      boolean postCopy = migration.phase == Phase.POST_COPY;
       if (!migration.source.alive) {
-        finish(migration, migration.failure("source host " + migration.source.name + " died"));
+        if (postCopy) {
+          lose(
+              migration,
+              "source host " + migration.source.name + " died after the post-copy switch");
+        } else {
+          finish(migration, migration.failure("source host " + migration.source.name + " died"));
+        }
       } else if (!migration.destination.alive) {
-        finish(
-            migration,
-            migration.failure("destination host " + migration.destination.name + " died"));
+        if (postCopy) {
+          lose(
+              migration,
+              "destination host "
+                  + migration.destination.name
+                  + " died after the post-copy switch");
+        } else {
+          finish(
+              migration,
+              migration.failure("destination host " + migration.destination.name + " died"));
+        }
       } else if (droppedLinks.contains(link)) {
-        if (migration.connected) {
+        if (postCopy) {
+          lose(migration, "post-copy link " + link + " failed after the switch");
+        } else if (migration.connected) {
           finish(migration, migration.failure("migration link " + link + " dropped"));
         } else if (Duration.between(migration.startedAt, now).compareTo(LINK_CONNECT_TIMEOUT)
             >= 0) {
@@ -441,15 +559,19 @@ public final class SimCluster implements AutoCloseable {
   }
 
   private void advanceMigrations(Instant now) {
+    double at = seconds(now);
     Map<Host, Integer> leaving = new LinkedHashMap<>();
     Map<Host, Integer> arriving = new LinkedHashMap<>();
     List<Migration> flowing = new ArrayList<>();
     for (Migration migration : migrations.values()) {
       if (droppedLinks.contains(migration.link)) {
-        migration.stall(seconds(now));
+        migration.stall(at);
         continue;
       }
       migration.connected = true;
+      if (migration.phase == Phase.SETUP && !migration.setUp(at)) {
+        continue;
+      }
       flowing.add(migration);
       leaving.merge(migration.source, 1, Integer::sum);
       arriving.merge(migration.destination, 1, Integer::sum);
@@ -457,59 +579,85 @@ public final class SimCluster implements AutoCloseable {
     for (Migration migration : flowing) {
       HostCapacity from = migration.source.capacity;
       HostCapacity to = migration.destination.capacity;
-      double bandwidth =
+      double stream = Math.min(from.streamBytesPerSec(), to.streamBytesPerSec());
+      double nicShare =
           Math.min(
-              Math.min(from.streamBytesPerSec(), to.streamBytesPerSec()),
-              Math.min(
-                  (double) from.nicBytesPerSec() / leaving.get(migration.source),
-                  (double) to.nicBytesPerSec() / arriving.get(migration.destination)));
+              (double) from.nicBytesPerSec() / leaving.get(migration.source),
+              (double) to.nicBytesPerSec() / arriving.get(migration.destination));
       long cap = migration.options.bandwidthBytesPerSec();
-      if (cap > 0) {
-        bandwidth = Math.min(bandwidth, cap);
-      }
-      transfer(migration, bandwidth, seconds(now));
+      double limit = cap > 0 ? Math.min(nicShare, cap) : nicShare;
+      double allStreams = Math.min(stream * migration.options.parallelConnections(), limit);
+      double oneStream = Math.min(stream, limit);
+      transfer(migration, allStreams, oneStream, at);
     }
   }
 
-  /** Sends what {@code bandwidth} allows since the last tick, ending as many rounds as fit. */
-  private void transfer(Migration migration, double bandwidth, double now) {
-    migration.bandwidth = bandwidth;
+  /**
+   * Sends what the link allows since the last tick, ending as many rounds as fit. {@code wire} is
+   * the rate on the wire with all of the migration's connections, {@code oneStream} with one (what
+   * post-copy pulls pages at).
+   */
+  private void transfer(Migration migration, double wire, double oneStream, double now) {
     double budget = now - migration.lastUpdate;
     migration.lastUpdate = now;
+    migration.noteDirtyRate();
     for (int rounds = 0; budget > 0 && rounds < MAX_ROUNDS_PER_TICK; rounds++) {
-      double canSend = budget * bandwidth;
-      if (migration.roundRemaining > canSend) {
-        migration.send((long) canSend);
+      if (migration.phase == Phase.POST_COPY) {
+        migration.bandwidth = oneStream;
+        double canPull = budget * oneStream;
+        if (migration.roundRemaining > canPull) {
+          migration.send((long) canPull, 1);
+          return;
+        }
+        double end = now - budget + migration.roundRemaining / oneStream;
+        migration.send(migration.roundRemaining, 1);
+        finishPostCopy(migration, end);
         return;
       }
-      budget -= migration.roundRemaining / bandwidth;
-      migration.send(migration.roundRemaining);
-      endRound(migration, bandwidth, now - budget);
+      double ratio = migration.ratio(migration.round);
+      double pages = migration.pageRate(wire, migration.round);
+      migration.bandwidth = pages / ratio;
+      double canSend = budget * pages;
+      if (migration.roundRemaining > canSend) {
+        migration.send((long) canSend, ratio);
+        return;
+      }
+      budget -= migration.roundRemaining / pages;
+      migration.send(migration.roundRemaining, ratio);
+      endRound(migration, wire, now - budget);
       if (!migrations.containsKey(migration.id)) {
         return;
       }
     }
   }
 
-  private void endRound(Migration migration, double bandwidth, double roundEnd) {
+  private void endRound(Migration migration, double wire, double roundEnd) {
     Guest guest = migration.guest;
     long workingSet = guest.spec.workingSetBytes();
     double downtimeSeconds = migration.options.maxDowntime().toNanos() / 1e9;
+    int next = migration.round + 1;
+    // The rate the next round (or the final copy) moves memory at: re-sent pages, so XBZRLE counts.
+    double nextPages = migration.pageRate(wire, next);
     long dirtied;
     if (guest.neverConverges) {
-      long neverFits = (long) Math.ceil(bandwidth * downtimeSeconds) + PAGE_BYTES;
+      long neverFits = (long) Math.ceil(nextPages * downtimeSeconds) + PAGE_BYTES;
       dirtied = Math.max(workingSet, neverFits);
     } else {
       double roundSeconds = roundEnd - migration.roundStart;
       dirtied = (long) Math.min(workingSet, migration.effectiveDirtyRate() * roundSeconds);
-      if (dirtied <= bandwidth * downtimeSeconds) {
-        migration.send(dirtied);
-        Duration downtime = Duration.ofNanos(Math.round(dirtied / bandwidth * 1e9));
-        switchOver(migration, downtime);
+      if (dirtied <= nextPages * downtimeSeconds) {
+        migration.send(dirtied, migration.ratio(next));
+        Duration downtime = Duration.ofNanos(Math.round(dirtied / nextPages * 1e9));
+        switchOver(migration, downtime, roundEnd);
         return;
       }
     }
-    int roundsDone = migration.round + 1;
+    int roundsDone = next;
+    if (migration.options.postCopy()
+        && roundsDone >= Math.min(model.postCopyAfterRounds(), maxRounds)) {
+      startPostCopy(migration, dirtied, roundEnd);
+      return;
+    }
     boolean shrinking = dirtied < NON_SHRINKING_RATIO * migration.roundSize;
     boolean atRoundLimit = roundsDone >= maxRounds;
     if (migration.options.autoConverge() && (atRoundLimit || !shrinking)) {
@@ -517,6 +665,7 @@ public final class SimCluster implements AutoCloseable {
           migration.throttle == 0
               ? FIRST_THROTTLE
               : Math.min(MAX_THROTTLE, migration.throttle + THROTTLE_STEP);
+      migration.throttled = true;
     } else if (!migration.options.autoConverge() && atRoundLimit) {
       finish(migration, migration.failure("not converging after " + roundsDone + " rounds"));
       return;
@@ -524,22 +673,67 @@ public final class SimCluster implements AutoCloseable {
     migration.startRound(roundsDone, dirtied, roundEnd);
   }
 
-  private void switchOver(Migration migration, Duration downtime) {
+  private void switchOver(Migration migration, Duration downtime, double at) {
     Guest guest = migration.guest;
     Instant now = now();
     guest.host = migration.destination.name;
-    finish(migration, MigrationOutcome.success(migration.processed, migration.round + 1, downtime));
+    finish(
+        migration,
+        MigrationOutcome.success(migration.processed, migration.round + 1, downtime)
+            .withStats(migration.stats(at)));
     emit(
         migration.source,
         new HypervisorEvent.VmGone(migration.source.name, now, guest.uuid, guest.spec.name()));
     emit(migration.destination, new HypervisorEvent.VmChanged(guest.host, now, guest.info()));
   }
 
+  /**
+   * Post-copy: the guest stops on the source, resumes on the destination after a short pause and
+   * fetches the {@code remaining} bytes it still lacks; it no longer dirties pages the source must
+   * re-send. From here until the last page arrives, a failure loses the guest.
+   */
+  private void startPostCopy(Migration migration, long remaining, double at) {
+    Guest guest = migration.guest;
+    Instant now = now();
+    migration.phase = Phase.POST_COPY;
+    migration.roundSize = remaining;
+    migration.roundRemaining = remaining;
+    migration.releaseReservation();
+    guest.host = migration.destination.name;
+    emit(
+        migration.source,
+        new HypervisorEvent.VmGone(migration.source.name, now, guest.uuid, guest.spec.name()));
+    emit(migration.destination, new HypervisorEvent.VmChanged(guest.host, now, guest.info()));
+    migration.switchedAt = at;
+  }
+
+  private void finishPostCopy(Migration migration, double at) {
+    finish(
+        migration,
+        MigrationOutcome.success(migration.processed, migration.round + 1, POST_COPY_PAUSE)
+            .withStats(migration.stats(at)));
+  }
+
+  /**
+   * A post-copy migration failed after the switch: neither side has all of the guest's memory, so
+   * the guest is gone, as a real hypervisor reports it: crashed on the destination.
+   */
+  private void lose(Migration migration, String why) {
+    Guest guest = migration.guest;
+    String reason = guest.spec.name() + " lost: " + why;
+    guest.state = VmState.CRASHED;
+    finish(migration, migration.failure(reason));
+    if (migration.destination.alive) {
+      emit(
+          migration.destination,
+          new HypervisorEvent.VmChanged(migration.destination.name, now(), guest.info()));
+    }
+  }
+
   private void finish(Migration migration, MigrationOutcome outcome) {
     migrations.remove(migration.id);
     migration.guest.migration = null;
-    migration.destination.reservedMemory -= migration.guest.spec.memoryBytes();
-    migration.destination.reservedVcpus -= migration.guest.spec.vcpus();
+    migration.releaseReservation();
     outbox.add(() -> migration.listener.onFinished(outcome));
     if (migrations.isEmpty() && pendingTick != null) {
       pendingTick.cancel();
@@ -690,13 +884,16 @@ public final class SimCluster implements AutoCloseable {
     final String name;
     final HostCapacity capacity;
     final List<Subscriber> subscribers = new ArrayList<>();
+    Set<MigrationFeature> features;
     boolean alive = true;
     long reservedMemory;
     int reservedVcpus;
 
-    Host(String name, HostCapacity capacity) {
+    Host(String name, HostCapacity capacity, Set<MigrationFeature> features) {
       this.name = name;
       this.capacity = capacity;
+      this.features = EnumSet.noneOf(MigrationFeature.class);
+      this.features.addAll(features);
     }
   }
 
@@ -707,6 +904,7 @@ public final class SimCluster implements AutoCloseable {
     VmState state;
     Migration migration;
     boolean neverConverges;
+    boolean postCopyAllowed;
 
     Guest(String uuid, VmSpec spec, String host) {
       this.uuid = uuid;
@@ -723,7 +921,8 @@ public final class SimCluster implements AutoCloseable {
           spec.memoryBytes(),
           spec.vcpus(),
           spec.dirtyRateBytesPerSec(),
-          spec.policy());
+          spec.policy(),
+          postCopyAllowed);
     }
   }
 
@@ -736,17 +935,39 @@ public final class SimCluster implements AutoCloseable {
     }
   }
 
-  /** One running pre-copy migration; times are seconds since the cluster's epoch. */
+  /**
+   * Where a migration is: connecting, pre-copy rounds, or pulling pages after a post-copy switch.
+   */
+  private enum Phase {
+    SETUP,
+    PRE_COPY,
+    POST_COPY
+  }
+
+  /** One running migration; times are seconds since the cluster's epoch. */
   private final class Migration {
     final long id;
     final Guest guest;
     final Host source;
     final Host destination;
     final String link;
+
+    /** The options the migration runs with: the requested ones minus what a peer refused. */
     final MigrationOptions options;
+
+    /** What a peer refused, for {@link MigrationStats#fallback()}. */
+    final String fallback;
+
+    final double zstdRatio;
     MigrationListener listener;
     final Instant startedAt;
+    final double startSeconds;
+    Phase phase = Phase.SETUP;
+    double setupLeft;
+    double setupEnd = Double.NaN;
+    double switchedAt = Double.NaN;
     boolean connected;
+    boolean reserved = true;
     double lastUpdate;
     double roundStart;
     int round;
@@ -754,7 +975,9 @@ public final class SimCluster implements AutoCloseable {
     long roundRemaining;
     long processed;
     double throttle;
+    boolean throttled;
     double bandwidth;
+    double peakDirtyRate;
 
     Migration(
         long id,
@@ -762,6 +985,7 @@ public final class SimCluster implements AutoCloseable {
         Host source,
         Host destination,
         MigrationOptions options,
+        String fallback,
         MigrationListener listener) {
       this.id = id;
       this.guest = guest;
@@ -769,15 +993,19 @@ public final class SimCluster implements AutoCloseable {
       this.destination = destination;
       this.link = linkName(source.name, destination.name);
       this.options = options;
+      this.fallback = fallback;
+      this.zstdRatio = model.zstdRatio(guest.spec.dirtyRateBytesPerSec());
       this.listener = listener;
       this.startedAt = now();
-      this.lastUpdate = seconds(startedAt);
+      this.startSeconds = seconds(startedAt);
+      this.setupLeft = model.setup().toNanos() / 1e9;
+      this.lastUpdate = startSeconds;
       this.roundStart = lastUpdate;
       this.roundSize = guest.spec.memoryBytes();
       this.roundRemaining = roundSize;
     }
 
-    /** Nothing moves while the link is down; the first round starts once it is up. */
+    /** Nothing moves while the link is down; set-up and the first round start once it is up. */
     void stall(double now) {
       lastUpdate = now;
       bandwidth = 0;
@@ -786,10 +1014,54 @@ public final class SimCluster implements AutoCloseable {
       }
     }
 
-    void send(long bytes) {
-      roundRemaining -= Math.min(bytes, roundRemaining);
-      processed += bytes;
-      bytesSent += bytes;
+    /**
+     * Spends the time since the last tick on set-up; true when set-up is over and the first round
+     * has begun (at the exact moment set-up ended).
+     */
+    boolean setUp(double now) {
+      double elapsed = now - lastUpdate;
+      if (elapsed < setupLeft) {
+        setupLeft -= elapsed;
+        lastUpdate = now;
+        bandwidth = 0;
+        return false;
+      }
+      lastUpdate += setupLeft;
+      setupLeft = 0;
+      setupEnd = lastUpdate;
+      roundStart = lastUpdate;
+      phase = Phase.PRE_COPY;
+      return true;
+    }
+
+    /** Sends {@code pages} bytes of memory, which cross the wire {@code ratio} times smaller. */
+    void send(long pages, double ratio) {
+      roundRemaining -= Math.min(pages, roundRemaining);
+      long wire = ratio == 1 ? pages : Math.round(pages / ratio);
+      processed += wire;
+      bytesSent += wire;
+    }
+
+    /** How much smaller memory of round {@code n} goes on the wire. */
+    double ratio(int n) {
+      return switch (options.compression()) {
+        case NONE -> 1;
+        case XBZRLE -> n == 0 ? 1 : model.xbzrleRatio();
+        case ZSTD -> zstdRatio;
+      };
+    }
+
+    /**
+     * The guest memory per second round {@code n} moves when the wire carries {@code wire}: more
+     * than the wire when pages are compressed, capped by the compressors' CPU for zstd.
+     */
+    double pageRate(double wire, int n) {
+      double pages = wire * ratio(n);
+      if (options.compression() == MigrationOptions.Compression.ZSTD) {
+        pages =
+            Math.min(pages, options.parallelConnections() * model.zstdBytesPerSecPerConnection());
+      }
+      return pages;
     }
 
     void startRound(int number, long size, double at) {
@@ -803,6 +1075,18 @@ public final class SimCluster implements AutoCloseable {
       return guest.spec.dirtyRateBytesPerSec() * (1 - throttle);
     }
 
+    void noteDirtyRate() {
+      peakDirtyRate = Math.max(peakDirtyRate, effectiveDirtyRate());
+    }
+
+    void releaseReservation() {
+      if (reserved) {
+        reserved = false;
+        destination.reservedMemory -= guest.spec.memoryBytes();
+        destination.reservedVcpus -= guest.spec.vcpus();
+      }
+    }
+
     MigrationProgress progress(Instant at) {
       return new MigrationProgress(
           processed,
@@ -814,8 +1098,30 @@ public final class SimCluster implements AutoCloseable {
           at);
     }
 
+    /** What the hypervisor measured when the migration ended at {@code end}. */
+    MigrationStats stats(double end) {
+      double sendingFrom = Double.isNaN(setupEnd) ? end : setupEnd;
+      double transferSeconds = Math.max(0, end - sendingFrom);
+      Set<MigrationFeature> used = EnumSet.noneOf(MigrationFeature.class);
+      used.addAll(options.features());
+      if (!throttled) {
+        used.remove(MigrationFeature.AUTO_CONVERGE);
+      }
+      if (Double.isNaN(switchedAt)) {
+        used.remove(MigrationFeature.POST_COPY);
+      }
+      return new MigrationStats(
+          Duration.ofNanos(Math.round((sendingFrom - startSeconds) * 1e9)),
+          Duration.ofNanos(Math.round(transferSeconds * 1e9)),
+          transferSeconds > 0 ? Math.round(processed / transferSeconds) : 0,
+          Math.round(peakDirtyRate),
+          used,
+          fallback);
+    }
+
     MigrationOutcome failure(String reason) {
-      return MigrationOutcome.failure(reason, processed, round + 1);
+      return MigrationOutcome.failure(reason, processed, round + 1)
+          .withStats(stats(seconds(now())));
     }
   }
 
@@ -830,6 +1136,8 @@ public final class SimCluster implements AutoCloseable {
     private Random uuidSource = new Random(SimSettings.DEFAULT_SEED);
     private Duration tick = Duration.ofMillis(SimSettings.DEFAULT_TICK_MILLIS);
     private int maxRounds = SimSettings.DEFAULT_MAX_ROUNDS;
+    private SimMigrationModel model = SimMigrationModel.defaults().withSetup(Duration.ZERO);
+    private Set<MigrationFeature> features = EnumSet.allOf(MigrationFeature.class);
     private boolean built;
 
     private Builder(Scheduler scheduler) {
@@ -858,9 +1166,36 @@ public final class SimCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The migration features' constants. An exact cluster starts with {@link
+     * SimMigrationModel#defaults()} but no set-up time, so its timings are what the test declares.
+     */
+    public Builder model(SimMigrationModel newModel) {
+      model = Objects.requireNonNull(newModel, "model");
+      return this;
+    }
+
+    /** How long each migration holds its slot before it sends anything; none by default. */
+    public Builder setup(Duration setup) {
+      return model(model.withSetup(setup));
+    }
+
+    /** The migration features the hosts declared after this offer; all five by default. */
+    public Builder migrationFeatures(Set<MigrationFeature> offered) {
+      features = Set.copyOf(offered);
+      return this;
+    }
+
+    /** A host offering the migration features of {@link #migrationFeatures}. */
     public Builder host(String name, HostCapacity capacity) {
+      return host(name, capacity, features);
+    }
+
+    /** A host offering exactly {@code offered}. */
+    public Builder host(String name, HostCapacity capacity, Set<MigrationFeature> offered) {
       Objects.requireNonNull(capacity, "capacity");
-      if (hosts.putIfAbsent(name, new Host(name, capacity)) != null) {
+      Objects.requireNonNull(offered, "offered");
+      if (hosts.putIfAbsent(name, new Host(name, capacity, offered)) != null) {
         throw new IllegalArgumentException("host " + name + " is declared twice");
       }
       return this;

@@ -35,24 +35,31 @@ public final class SimHypervisorProvider implements HypervisorDriverProvider<Sim
     }
     SimCluster cluster = SimCluster.generate(settings, context.scheduler());
     for (String name : settings.neverConverge()) {
-      String uuid =
-          cluster.allVms().stream()
-              .filter(vm -> vm.name().equals(name))
-              .map(VmInfo::uuid)
-              .findFirst()
-              .orElseThrow(
-                  () -> {
-                    cluster.close();
-                    return new DriverException(
-                        "neverConverge: the simulator has no guest '"
-                            + name
-                            + "' (it has "
-                            + guestRange(cluster)
-                            + ")");
-                  });
-      cluster.neverConverge(uuid);
+      cluster.neverConverge(uuidOf(cluster, "neverConverge", name));
+    }
+    for (String name : settings.postCopyGuests()) {
+      cluster.allowPostCopy(uuidOf(cluster, "postCopyGuests", name));
     }
     return new SimHypervisorDriver(cluster, true);
+  }
+
+  /** The uuid of the generated guest {@code name}; an unknown name closes the cluster. */
+  private static String uuidOf(SimCluster cluster, String key, String name) {
+    return cluster.allVms().stream()
+        .filter(vm -> vm.name().equals(name))
+        .map(VmInfo::uuid)
+        .findFirst()
+        .orElseThrow(
+            () -> {
+              cluster.close();
+              return new DriverException(
+                  key
+                      + ": the simulator has no guest '"
+                      + name
+                      + "' (it has "
+                      + guestRange(cluster)
+                      + ")");
+            });
   }
 
   private static String guestRange(SimCluster cluster) {

@@ -7,6 +7,7 @@ import io.vpanel.spi.DriverContext;
 import io.vpanel.spi.DriverException;
 import io.vpanel.spi.hypervisor.HostEndpoint;
 import io.vpanel.spi.hypervisor.HypervisorDriverProvider;
+import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.testkit.MigrationRecorder;
 import io.vpanel.testkit.VirtualScheduler;
@@ -116,6 +117,78 @@ class SimHypervisorProviderTest {
     assertThatThrownBy(() -> create(settings))
         .isInstanceOf(DriverException.class)
         .hasMessage("neverConverge: the simulator has no guest 'vm-99' (it has vm-01 ... vm-06)");
+  }
+
+  @Test
+  void guestsNamedInPostCopyGuestsAllowPostCopyAndNoOthers() {
+    SimHypervisorDriver driver =
+        create(SimSettings.defaults().withPostCopyGuests(java.util.List.of("vm-03")));
+
+    assertThat(driver.cluster().allVms())
+        .allSatisfy(vm -> assertThat(vm.postCopyAllowed()).isEqualTo(vm.name().equals("vm-03")));
+    String host = driver.cluster().hostOf(uuidOf(driver, "vm-03")).orElseThrow();
+    assertThat(driver.connect(SimHypervisorDriver.endpointOf(host)).inventory().vms())
+        .filteredOn(vm -> vm.name().equals("vm-03"))
+        .singleElement()
+        .satisfies(vm -> assertThat(vm.postCopyAllowed()).isTrue());
+  }
+
+  @Test
+  void postCopyGuestsNamingAnUnknownGuestIsRefusedWithTheGuestsItHas() {
+    SimSettings settings =
+        SimSettings.defaults()
+            .withHosts(2)
+            .withVms(6)
+            .withPostCopyGuests(java.util.List.of("vm-7"));
+    assertThatThrownBy(() -> create(settings))
+        .isInstanceOf(DriverException.class)
+        .hasMessage("postCopyGuests: the simulator has no guest 'vm-7' (it has vm-01 ... vm-06)");
+  }
+
+  @Test
+  void migrationFeaturesRestrictWhatEveryHostOffers() {
+    SimHypervisorDriver all = create(SimSettings.defaults());
+    SimHypervisorDriver some =
+        create(SimSettings.defaults().withMigrationFeatures(java.util.List.of("multifd", "ZSTD")));
+
+    assertThat(
+            all.connect(SimHypervisorDriver.endpointOf("sim-02")).inventory().migrationFeatures())
+        .containsExactlyInAnyOrder(MigrationFeature.values());
+    for (String host : some.cluster().hostNames()) {
+      assertThat(some.connect(SimHypervisorDriver.endpointOf(host)).inventory().migrationFeatures())
+          .containsExactlyInAnyOrder(MigrationFeature.MULTIFD, MigrationFeature.ZSTD);
+    }
+  }
+
+  @Test
+  void theSettingsGiveTheGeneratedClusterItsMigrationModel() {
+    SimSettings d = SimSettings.defaults();
+    SimSettings tuned =
+        new SimSettings(
+            d.seed(),
+            d.hosts(),
+            d.vms(),
+            d.nicGbps(),
+            d.streamGbps(),
+            d.tickMillis(),
+            d.maxRounds(),
+            d.neverConverge(),
+            750,
+            2,
+            5,
+            2,
+            8,
+            4,
+            d.migrationFeatures(),
+            d.postCopyGuests());
+
+    assertThat(create(tuned).cluster().model())
+        .isEqualTo(
+            new SimMigrationModel(Duration.ofMillis(750), 2, 5, 2, Sizes.bytesPerSecond(8), 4));
+  }
+
+  private static String uuidOf(SimHypervisorDriver driver, String name) {
+    return PreCopyMigrationTest.uuid(driver.cluster(), name);
   }
 
   private static MigrationRecorder move(
