@@ -251,6 +251,7 @@ public final class JsonViews {
     node.put("bandwidthBytesPerSec", m.bandwidthBytesPerSec());
     node.put("attempt", m.attempt());
     node.put("features", m.features());
+    node.put("postCopy", m.postCopy());
     return node;
   }
 

@@ -79,6 +79,9 @@ final class Batch {
     /** What this migration was asked to run with. */
     MigrationOptions options;
 
+    /** An abort was asked for in post-copy and refused (said once in the journal). */
+    boolean postCopyKept;
+
     /** The most migrations of its batch in flight at once while it ran (itself included). */
     int mostInFlight = 1;
 

@@ -2,6 +2,7 @@ package io.vpanel.core.engine;
 
 import io.vpanel.core.plan.LinkModel;
 import io.vpanel.spi.hypervisor.HostCapacity;
+import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.MigrationStats;
@@ -23,6 +24,8 @@ import java.util.Map;
  *       that sent alone (nothing else from the host in flight);
  *   <li><b>link rate</b>: the highest total rate the host's migrations reached at once between two
  *       moments it sent nothing;
+ *   <li><b>zstd's ratio</b>: wire bytes per byte of memory of the host's zstd migrations (re-sends
+ *       included);
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
  *       where the driver's inventory has no fresher sample.
  * </ul>
@@ -42,6 +45,7 @@ final class MigrationLearning {
     double setupSeconds = -1;
     double perConnection = -1;
     double link = -1;
+    double zstdWireRatio = -1;
     int samples;
   }
 
@@ -72,6 +76,10 @@ final class MigrationLearning {
       int connections = run.options == null ? 1 : run.options.parallelConnections();
       learned.perConnection =
           mean(learned.perConnection, stats.bandwidthBytesPerSec() / (double) connections);
+    }
+    if (stats.used().contains(MigrationFeature.ZSTD) && run.item.vm.memoryBytes() > 0) {
+      double ratio = (double) outcome.bytesSent() / run.item.vm.memoryBytes();
+      learned.zstdWireRatio = mean(learned.zstdWireRatio, Math.max(0.01, Math.min(2.0, ratio)));
     }
     learned.samples++;
   }
@@ -115,7 +123,12 @@ final class MigrationLearning {
     // The link carries at least what one migration was seen to get.
     link = Math.max(link, learned.perConnection > 0 ? perConnection : 0);
     double setup = learned.setupSeconds >= 0 ? learned.setupSeconds : base.setupSeconds();
-    return new LinkModel(Math.max(1, link), Math.max(1, perConnection), setup, learned.samples > 0);
+    return new LinkModel(
+        Math.max(1, link),
+        Math.max(1, perConnection),
+        setup,
+        learned.samples > 0,
+        learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio());
   }
 
   /** {@code vm} with its learned dirty rate where the driver gave none. */

@@ -498,6 +498,31 @@ final class MigrationScheduler {
     if (run.abortReason != null || run.finished) {
       return;
     }
+    if (run.progress != null && run.progress.postCopy()) {
+      // The guest runs on the destination already; an abort now would lose it. Let it finish.
+      if (!run.postCopyKept) {
+        run.postCopyKept = true;
+        parts.activity.record(
+            "migration",
+            parts.hosts.ownerOf(run),
+            run.item.vm.name()
+                + ": not aborted ("
+                + reason
+                + "): in post-copy it runs on "
+                + run.destination
+                + " already, an abort would lose it",
+            Map.of(
+                "event",
+                "kept",
+                "vm",
+                run.item.vm.name(),
+                "destination",
+                run.destination,
+                "reason",
+                reason));
+      }
+      return;
+    }
     run.abortReason = reason;
     run.abortCause = cause;
     MigrationHandle handle = run.handle;

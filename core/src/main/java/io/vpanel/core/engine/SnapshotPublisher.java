@@ -193,7 +193,10 @@ final class SnapshotPublisher {
     Map<String, MigrationView> migrations = new HashMap<>();
     for (Batch.Run run : parts.hosts.runs()) {
       boolean ours = host.batch != null && host.batch.running.get(run.item.vm.uuid()) == run;
-      if (ours || run.item.source.equals(host.name())) {
+      // A guest in post-copy runs on its destination already: its migration shows there too.
+      boolean arriving =
+          run.destination.equals(host.name()) && run.progress != null && run.progress.postCopy();
+      if (ours || arriving || run.item.source.equals(host.name())) {
         migrations.put(run.item.vm.uuid(), migrationView(run));
       }
     }
@@ -316,7 +319,8 @@ final class SnapshotPublisher {
         p == null ? 0 : p.round(),
         run.bandwidth(),
         run.attempt,
-        run.options == null ? "" : run.options.featureLabel());
+        run.options == null ? "" : run.options.featureLabel(),
+        p != null && p.postCopy());
   }
 
   private ProgressView progress(Batch batch) {

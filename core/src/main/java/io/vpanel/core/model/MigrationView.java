@@ -11,6 +11,8 @@ package io.vpanel.core.model;
  * @param attempt 1 for the first destination tried, 2 for the next
  * @param features the migration features it runs with ({@code multifd x4, zstd, auto-converge};
  *     {@code pre-copy} for none)
+ * @param postCopy it has switched to post-copy: the guest runs on the destination, and a failed
+ *     link now loses it
  */
 public record MigrationView(
     String destination,
@@ -19,4 +21,5 @@ public record MigrationView(
     int round,
     long bandwidthBytesPerSec,
     int attempt,
-    String features) {}
+    String features,
+    boolean postCopy) {}

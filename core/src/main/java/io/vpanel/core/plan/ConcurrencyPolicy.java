@@ -83,7 +83,7 @@ public final class ConcurrencyPolicy {
       for (VmInfo vm : ordered) {
         MigrationOptions chosen = MigrationFeaturePolicy.choose(vm, link, c, usable, base);
         options.put(vm.uuid(), chosen);
-        guests.add(MigrationFeaturePolicy.guest(vm, chosen));
+        guests.add(MigrationFeaturePolicy.guest(vm, chosen, link));
       }
       double seconds = MakespanModel.predictSeconds(guests, link, c);
       if (best == null || seconds < best.predictedSeconds() * (1 - MIN_GAIN)) {

@@ -10,12 +10,27 @@ import io.vpanel.spi.hypervisor.HostCapacity;
  * @param streamBytesPerSec what one migration connection gets on its own
  * @param setupSeconds how long a migration holds its slot beyond its transfer
  * @param learned true when the numbers come from measured migrations
+ * @param zstdWireRatio wire bytes per byte of guest memory with zstd, as measured on this host's
+ *     guests ({@link MakespanModel#ZSTD_WIRE_RATIO} until measured)
  */
 public record LinkModel(
-    long nicBytesPerSec, long streamBytesPerSec, double setupSeconds, boolean learned) {
+    long nicBytesPerSec,
+    long streamBytesPerSec,
+    double setupSeconds,
+    boolean learned,
+    double zstdWireRatio) {
+
+  /** A link with the assumed zstd ratio. */
+  public LinkModel(
+      long nicBytesPerSec, long streamBytesPerSec, double setupSeconds, boolean learned) {
+    this(nicBytesPerSec, streamBytesPerSec, setupSeconds, learned, MakespanModel.ZSTD_WIRE_RATIO);
+  }
 
   public LinkModel {
-    if (nicBytesPerSec <= 0 || streamBytesPerSec <= 0 || !(setupSeconds >= 0)) {
+    if (nicBytesPerSec <= 0
+        || streamBytesPerSec <= 0
+        || !(setupSeconds >= 0)
+        || !(zstdWireRatio > 0)) {
       throw new IllegalArgumentException(
           "link needs bandwidths > 0 and setup >= 0: "
               + nicBytesPerSec

@@ -56,7 +56,12 @@ public final class MigrationFeaturePolicy {
       MigrationOptions base) {
     long share = Math.max(1, link.nicBytesPerSec() / Math.max(1, concurrency));
     LinkModel alone =
-        new LinkModel(share, link.streamBytesPerSec(), link.setupSeconds(), link.learned());
+        new LinkModel(
+            share,
+            link.streamBytesPerSec(),
+            link.setupSeconds(),
+            link.learned(),
+            link.zstdWireRatio());
     Set<MigrationFeature> always = EnumSet.noneOf(MigrationFeature.class);
     if (usable.contains(MigrationFeature.AUTO_CONVERGE)) {
       always.add(MigrationFeature.AUTO_CONVERGE);
@@ -102,8 +107,18 @@ public final class MigrationFeaturePolicy {
     return best;
   }
 
-  /** The model's view of {@code vm} moving with {@code options}. */
+  /** The model's view of {@code vm} moving with {@code options}, with the assumed zstd ratio. */
   public static MakespanModel.Guest guest(VmInfo vm, MigrationOptions options) {
+    return guest(vm, options, MakespanModel.ZSTD_WIRE_RATIO);
+  }
+
+  /** The model's view of {@code vm} moving with {@code options} from a host with {@code link}. */
+  public static MakespanModel.Guest guest(VmInfo vm, MigrationOptions options, LinkModel link) {
+    return guest(vm, options, link.zstdWireRatio());
+  }
+
+  private static MakespanModel.Guest guest(
+      VmInfo vm, MigrationOptions options, double zstdWireRatio) {
     int connections = options.parallelConnections();
     return switch (options.compression()) {
       case ZSTD ->
@@ -111,8 +126,8 @@ public final class MigrationFeaturePolicy {
               vm.memoryBytes(),
               vm.dirtyRateBytesPerSec(),
               connections,
-              MakespanModel.ZSTD_WIRE_RATIO,
-              MakespanModel.ZSTD_WIRE_RATIO,
+              zstdWireRatio,
+              zstdWireRatio,
               connections * MakespanModel.ZSTD_BYTES_PER_SEC_PER_CONNECTION,
               options.postCopy());
       case XBZRLE ->
@@ -137,12 +152,12 @@ public final class MigrationFeaturePolicy {
   }
 
   private static double seconds(VmInfo vm, MigrationOptions options, LinkModel alone) {
-    return MakespanModel.predictSeconds(List.of(guest(vm, options)), alone, 1);
+    return MakespanModel.predictSeconds(List.of(guest(vm, options, alone)), alone, 1);
   }
 
   /** Whether pre-copy alone keeps ahead of what the guest dirties on its share of the link. */
   private static boolean converges(VmInfo vm, MigrationOptions options, LinkModel alone) {
-    MakespanModel.Guest g = guest(vm, options);
+    MakespanModel.Guest g = guest(vm, options, alone);
     double cap = (double) alone.streamBytesPerSec() * g.connections();
     if (g.memoryRateCap() > 0) {
       cap = Math.min(cap, g.memoryRateCap() * g.wireRatio());

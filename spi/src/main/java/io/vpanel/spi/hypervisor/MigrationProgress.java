@@ -12,6 +12,9 @@ import java.time.Instant;
  * @param round the pre-copy round, 0 for the first full pass
  * @param bandwidthBytesPerSec the rate the migration currently gets
  * @param at when this was measured
+ * @param postCopy the guest has switched to post-copy: it runs on the destination and pulls the
+ *     pages it lacks from the source; an abort or a failed link now loses it, so the engine no
+ *     longer aborts the migration
  */
 public record MigrationProgress(
     long processedBytes,
@@ -20,4 +23,26 @@ public record MigrationProgress(
     long dirtyRateBytesPerSec,
     int round,
     long bandwidthBytesPerSec,
-    Instant at) {}
+    Instant at,
+    boolean postCopy) {
+
+  /** A report of a migration still in pre-copy. */
+  public MigrationProgress(
+      long processedBytes,
+      long remainingBytes,
+      long totalBytes,
+      long dirtyRateBytesPerSec,
+      int round,
+      long bandwidthBytesPerSec,
+      Instant at) {
+    this(
+        processedBytes,
+        remainingBytes,
+        totalBytes,
+        dirtyRateBytesPerSec,
+        round,
+        bandwidthBytesPerSec,
+        at,
+        false);
+  }
+}

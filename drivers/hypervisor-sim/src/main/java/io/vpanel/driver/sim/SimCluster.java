@@ -45,6 +45,7 @@ import java.util.function.Supplier;
  * on the scheduler's thread, in the order things happened, never while the lock is held.
  */
 public final class SimCluster implements AutoCloseable {
+  private static final System.Logger log = System.getLogger(SimCluster.class.getName());
 
   /** How long a migration waits for a dropped link to come back before it fails. */
   static final Duration LINK_CONNECT_TIMEOUT = Duration.ofSeconds(1);
@@ -447,7 +448,13 @@ public final class SimCluster implements AutoCloseable {
         () -> {
           if (migrations.containsKey(migration.id)) {
             if (migration.phase == Phase.POST_COPY) {
-              lose(migration, "post-copy migration aborted after the switch");
+              // As libvirt does: the guest runs on the destination already, and cancelling would
+              // lose it; the migration goes on.
+              log.log(
+                  System.Logger.Level.INFO,
+                  "abort of "
+                      + migration.guest.spec.name()
+                      + " refused: it is in post-copy, an abort would lose it");
             } else {
               finish(migration, migration.failure("aborted"));
             }
@@ -1095,7 +1102,8 @@ public final class SimCluster implements AutoCloseable {
           Math.round(effectiveDirtyRate()),
           round,
           Math.round(bandwidth),
-          at);
+          at,
+          !Double.isNaN(switchedAt));
     }
 
     /** What the hypervisor measured when the migration ended at {@code end}. */

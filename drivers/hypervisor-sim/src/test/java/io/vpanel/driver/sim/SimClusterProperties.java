@@ -121,7 +121,8 @@ class SimClusterProperties {
     }
     names.forEach(cluster::reviveHost);
     scheduler.advance(Duration.ofHours(10));
-    // What still runs never converges: end it (which loses a guest caught in post-copy).
+    // What still runs never converges: end it (post-copy finished long ago; an abort now is
+    // refused).
     handles.forEach(MigrationHandle::abort);
     scheduler.runUntilIdle(Duration.ofHours(1));
 
