@@ -136,7 +136,13 @@ final class LibvirtMigration {
     while (true) {
       MigrationOptions attempt = current;
       try {
-        dom.migrateToURI(destination.migrationUri(), parameters(attempt), flags(attempt));
+        TypedParameter[] params = parameters(attempt);
+        if (params.length == 0) {
+          // the binding's virDomainMigrateToURI3 fails on an empty array: the v1 call, unlimited
+          dom.migrateToURI(destination.migrationUri(), flags(attempt), null, 0);
+        } else {
+          dom.migrateToURI(destination.migrationUri(), params, flags(attempt));
+        }
         break;
       } catch (LibvirtException e) {
         Optional<MigrationFeature> refused =

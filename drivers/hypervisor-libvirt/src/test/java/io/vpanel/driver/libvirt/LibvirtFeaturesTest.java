@@ -16,7 +16,7 @@ import io.vpanel.testkit.libvirt.TwoHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -24,6 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
 
 /**
  * Per-migration features on two real session-mode libvirtd + QEMU (TCG) hosts: each migration runs
@@ -73,21 +76,57 @@ class LibvirtFeaturesTest {
         Duration.ofMillis(300), 100 * MIB, true, false, connections, compression);
   }
 
-  /** Starts a memtest86+ guest on a and waits until it really rewrites its RAM (~3 s in). */
+  /** Starts a memtest86+ guest on a and waits until it really rewrites its RAM. */
   private static void startDirtyingGuest(String name) {
     hosts.startBusyGuest('a', name);
+    awaitDirtying(hosts, name);
+  }
+
+  /**
+   * Until memtest86+ has touched nearly all of its 128 MiB (its QEMU's resident memory, from the
+   * daemon's PID file, is above 150 MiB) and libvirt's dirty-rate calculation says it writes more
+   * than 50 MiB/s: from then on every migration pass has the whole RAM to send again.
+   */
+  static void awaitDirtying(TwoHosts bed, String name) {
     PATIENTLY.until(
-        name + " to dirty memory",
+        name + " to dirty all its memory",
         () -> {
-          String stats = hosts.virsh('a', "domstats", "--dirtyrate", name);
-          if (stats.contains("calc_status=2") && number(stats, "megabytes_per_second=") > 20) {
+          if (residentMiB(bed, name) < 150) {
+            return false;
+          }
+          String stats = bed.virsh('a', "domstats", "--dirtyrate", name);
+          Matcher rate = Pattern.compile("megabytes_per_second=(\\d+)").matcher(stats);
+          if (stats.contains("calc_status=2")
+              && rate.find()
+              && Long.parseLong(rate.group(1)) > 50) {
             return true;
           }
           if (!stats.contains("calc_status=1")) {
-            hosts.virsh('a', "domdirtyrate-calc", name, "--seconds", "1");
+            bed.virsh('a', "domdirtyrate-calc", name, "--seconds", "1");
           }
           return false;
         });
+  }
+
+  private static long residentMiB(TwoHosts bed, String name) throws Exception {
+    Path pidFile;
+    try (var files = Files.walk(bed.dir().resolve("a/run"))) {
+      pidFile =
+          files
+              .filter(f -> f.getFileName().toString().equals(name + ".pid"))
+              .findFirst()
+              .orElse(null);
+    }
+    if (pidFile == null) {
+      return 0;
+    }
+    Path status = Path.of("/proc", Files.readString(pidFile).strip(), "status");
+    for (String line : Files.readAllLines(status)) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+      }
+    }
+    return 0;
   }
 
   @Test
@@ -97,7 +136,7 @@ class LibvirtFeaturesTest {
     MigrationRecorder migration = new MigrationRecorder();
 
     a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), capped(2, Compression.NONE), migration);
-    PATIENTLY.until("progress", () -> !migration.progress().isEmpty());
+    awaitBytesOnTheWire(migration);
     String capabilities = qmp('a', "busy1", "query-migrate-capabilities");
     String parameters = qmp('a', "busy1", "query-migrate-parameters");
     MigrationOutcome outcome = awaitOutcome(migration);
@@ -142,7 +181,7 @@ class LibvirtFeaturesTest {
     MigrationRecorder migration = new MigrationRecorder();
 
     a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), capped(2, Compression.ZSTD), migration);
-    PATIENTLY.until("progress", () -> !migration.progress().isEmpty());
+    awaitBytesOnTheWire(migration);
     String parameters = qmp('a', "busy1", "query-migrate-parameters");
     MigrationOutcome outcome = awaitOutcome(migration);
 
@@ -187,27 +226,42 @@ class LibvirtFeaturesTest {
   }
 
   @Test
-  void autoConvergeThrottlesTheGuestUntilItConverges() {
+  void autoConvergeThrottlesTheGuestUntilItConverges() throws Exception {
     startDirtyingGuest("busy1");
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));
     MigrationRecorder migration = new MigrationRecorder();
-    AtomicBoolean throttled = new AtomicBoolean();
+    AtomicLong throttle = new AtomicLong();
+    Connect watcher = new Connect(hosts.localUri('a'));
+    try {
+      Domain watched = watcher.domainLookupByName("busy1");
+      MigrationOptions slower =
+          new MigrationOptions(Duration.ofMillis(300), 20 * MIB, true, false, 1, Compression.NONE);
 
-    a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), capped(1, Compression.NONE), migration);
-    PATIENTLY.until(
-        "a throttle in the job statistics, or the end",
-        () -> {
-          TwoHosts.Result info = hosts.virshResult('a', "domjobinfo", "busy1");
-          if (info.output().contains("Auto converge throttle:")
-              && number(info.output(), "Auto converge throttle") > 0) {
-            throttled.set(true);
-          }
-          return throttled.get() || !migration.outcomes().isEmpty();
-        });
+      a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), slower, migration);
+      Poll.atMost(Duration.ofMinutes(2))
+          .every(Duration.ofMillis(20))
+          .until(
+              "a throttle in the source's job statistics, or the end",
+              () -> {
+                try {
+                  throttle.accumulateAndGet(
+                      JobStats.of(watched.getJobStats(0)).orZero("auto_converge_throttle"),
+                      Math::max);
+                } catch (LibvirtException e) {
+                  // the guest just left
+                }
+                return throttle.get() > 0 || !migration.outcomes().isEmpty();
+              });
+    } finally {
+      watcher.close();
+    }
+    if (migration.outcomes().isEmpty()) {
+      hosts.virsh('a', "migrate-setspeed", "busy1", "1000"); // seen it throttle: now finish
+    }
     MigrationOutcome outcome = awaitOutcome(migration);
 
-    System.out.println("auto-converge: " + outcome);
-    assertThat(throttled).as("libvirt reported an auto-converge throttle").isTrue();
+    System.out.println("auto-converge: throttle " + throttle + " %, " + outcome);
+    assertThat(throttle.get()).as("libvirt reported an auto-converge throttle").isPositive();
     assertSucceededOnB(outcome, "busy1");
     assertThat(outcome.stats().used()).containsExactly(MigrationFeature.AUTO_CONVERGE);
     assertMeasured(outcome.stats());
@@ -296,6 +350,14 @@ class LibvirtFeaturesTest {
         + ">"
         + policy
         + "</vpanel:policy></vpanel:vm></metadata>";
+  }
+
+  /** Until QEMU sends: libvirt's job exists (and reports) before it has set QEMU's capabilities. */
+  private static void awaitBytesOnTheWire(MigrationRecorder migration) {
+    PATIENTLY.until(
+        "bytes on the wire",
+        () -> migration.progress().stream().anyMatch(p -> p.processedBytes() > 0));
+    assertThat(migration.outcomes()).as("still migrating").isEmpty();
   }
 
   private static MigrationOutcome awaitOutcome(MigrationRecorder migration) {
