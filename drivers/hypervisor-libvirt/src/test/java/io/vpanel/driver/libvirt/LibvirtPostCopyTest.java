@@ -50,6 +50,7 @@ class LibvirtPostCopyTest {
                 .withDirtyRateSampleSeconds(0)
                 .withPostCopyAfterRounds(1))) {
       HypervisorConnection a = driver.connect(hosts.endpoint('a'));
+      HypervisorConnection b = driver.connect(hosts.endpoint('b'));
       assertThat(a.inventory().migrationFeatures())
           .as("a system daemon's QEMU can use userfaultfd")
           .contains(MigrationFeature.POST_COPY);
@@ -87,6 +88,11 @@ class LibvirtPostCopyTest {
       assertThat(outcome.stats().transfer()).isPositive();
       assertThat(outcome.stats().bandwidthBytesPerSec()).isPositive();
       assertThat(migration.outcomes()).hasSize(1);
+      PATIENTLY.until(
+          "b's inventory to list busy1 running once post-copy is over",
+          () ->
+              b.inventory().vms().stream()
+                  .anyMatch(vm -> vm.uuid().equals(uuid) && vm.state().isRunning()));
     }
   }
 }
