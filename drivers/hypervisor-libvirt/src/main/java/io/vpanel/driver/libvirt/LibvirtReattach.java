@@ -4,9 +4,11 @@ import io.vpanel.spi.DriverException;
 import io.vpanel.spi.hypervisor.MigrationListener;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
+import io.vpanel.spi.hypervisor.MigrationStats;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -34,6 +36,8 @@ final class LibvirtReattach {
 
   private final Object lock = new Object();
   private boolean finished;
+  private volatile long highestDirtyRate;
+  private volatile long firstProcessed = -1;
   private volatile boolean abortRequested;
   private MigrationProgress last;
   private final long started = System.nanoTime();
@@ -109,6 +113,10 @@ final class LibvirtReattach {
       }
       if (!stats.active()) {
         continue;
+      }
+      highestDirtyRate = Math.max(highestDirtyRate, stats.dirtyRateBytesPerSec());
+      if (firstProcessed < 0) {
+        firstProcessed = stats.processed();
       }
       MigrationProgress progress = stats.progress(Instant.now(), memoryBytes);
       synchronized (lock) {
@@ -188,7 +196,31 @@ final class LibvirtReattach {
             + " (reattached) ended after "
             + (System.nanoTime() - started) / 1_000_000
             + " ms");
-    return MigrationOutcome.success(Math.max(1, bytes), Math.max(1, rounds), downtime);
+    return MigrationOutcome.success(Math.max(1, bytes), Math.max(1, rounds), downtime)
+        .withStats(stats(done, bytes));
+  }
+
+  /**
+   * What can be measured of a migration another agent started: with the destination's completed
+   * record, libvirt's own split ({@code setup_time}, {@code time_elapsed} minus it) and bytes over
+   * that; without it, the time and bytes since the takeover. {@code used} stays empty: libvirt's
+   * job statistics do not say which features the earlier agent chose.
+   */
+  private MigrationStats stats(Optional<JobStats> done, long bytes) {
+    Duration setup = Duration.ZERO;
+    Duration transfer;
+    long sent;
+    if (done.isPresent() && done.get().number("time_elapsed") > 0) {
+      long setupMs = Math.max(0, done.get().number("setup_time"));
+      setup = Duration.ofMillis(setupMs);
+      transfer = Duration.ofMillis(Math.max(0, done.get().number("time_elapsed") - setupMs));
+      sent = bytes;
+    } else {
+      transfer = Duration.ofNanos(System.nanoTime() - started);
+      sent = Math.max(0, bytes - Math.max(0, firstProcessed));
+    }
+    long bandwidth = transfer.isZero() ? 0 : (long) (sent * 1e9 / transfer.toNanos());
+    return new MigrationStats(setup, transfer, bandwidth, highestDirtyRate, Set.of(), "");
   }
 
   /** Whether the guest runs on {@code host}; empty when that host cannot be asked. */
@@ -215,12 +247,16 @@ final class LibvirtReattach {
   }
 
   private void finish(MigrationOutcome outcome) {
+    MigrationOutcome measured =
+        outcome.stats() == MigrationStats.NONE
+            ? outcome.withStats(stats(Optional.empty(), outcome.bytesSent()))
+            : outcome;
     synchronized (lock) {
       if (finished) {
         return;
       }
       finished = true;
-      listener.onFinished(outcome);
+      listener.onFinished(measured);
     }
   }
 

@@ -31,6 +31,9 @@ import io.vpanel.spi.hypervisor.VmPolicy;
  * @param shutdownTimeoutSeconds how long a clean (ACPI) shutdown may take
  * @param forceOffAfterShutdownTimeout power the guest off when its OS ignored the shutdown request
  *     (else the shutdown fails and the guest keeps running)
+ * @param dirtyRateSampleSeconds how often each running guest's dirty rate is sampled in the
+ *     background (libvirt's dirty-rate calculation over one second); the inventory reports the
+ *     latest finished sample. 0 turns sampling off (the inventory then says 0, unknown)
  */
 public record LibvirtSettings(
     int keepaliveSeconds,
@@ -48,7 +51,8 @@ public record LibvirtSettings(
     int autoConvergeIncrementPercent,
     int postCopyAfterRounds,
     int shutdownTimeoutSeconds,
-    boolean forceOffAfterShutdownTimeout)
+    boolean forceOffAfterShutdownTimeout,
+    int dirtyRateSampleSeconds)
     implements DriverSettings {
 
   public static final String DEFAULT_NAMESPACE = "https://vpanel.io/xmlns/libvirt/1";
@@ -78,6 +82,13 @@ public record LibvirtSettings(
     between("autoConvergeIncrementPercent", autoConvergeIncrementPercent, 1, 99);
     between("postCopyAfterRounds", postCopyAfterRounds, 1, 1000);
     between("shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3600);
+    between("dirtyRateSampleSeconds", dirtyRateSampleSeconds, 0, 86_400);
+    if (dirtyRateSampleSeconds > 0 && dirtyRateSampleSeconds < 2) {
+      throw new IllegalArgumentException(
+          "dirtyRateSampleSeconds must be 0 (off) or 2-86400 (one calculation takes a second),"
+              + " was "
+              + dirtyRateSampleSeconds);
+    }
   }
 
   public static LibvirtSettings defaults() {
@@ -97,7 +108,8 @@ public record LibvirtSettings(
         10,
         5,
         120,
-        false);
+        false,
+        30);
   }
 
   /** The same settings with a different migration-network speed (for tests and benchmarks). */
@@ -118,7 +130,8 @@ public record LibvirtSettings(
         autoConvergeIncrementPercent,
         postCopyAfterRounds,
         shutdownTimeoutSeconds,
-        forceOffAfterShutdownTimeout);
+        forceOffAfterShutdownTimeout,
+        dirtyRateSampleSeconds);
   }
 
   /** The same settings with a different shutdown behaviour. */
@@ -139,7 +152,8 @@ public record LibvirtSettings(
         autoConvergeIncrementPercent,
         postCopyAfterRounds,
         timeoutSeconds,
-        forceOff);
+        forceOff,
+        dirtyRateSampleSeconds);
   }
 
   /** The same settings with a different auto-converge throttle. */
@@ -160,7 +174,52 @@ public record LibvirtSettings(
         incrementPercent,
         postCopyAfterRounds,
         shutdownTimeoutSeconds,
-        forceOffAfterShutdownTimeout);
+        forceOffAfterShutdownTimeout,
+        dirtyRateSampleSeconds);
+  }
+
+  /** The same settings with a different dirty-rate sampling interval (0 = off). */
+  public LibvirtSettings withDirtyRateSampleSeconds(int seconds) {
+    return new LibvirtSettings(
+        keepaliveSeconds,
+        keepaliveCount,
+        reconnectMaxSeconds,
+        migrationBandwidthMiBps,
+        nicGbps,
+        streamGbps,
+        hostReserveMiB,
+        vcpuOvercommit,
+        defaultPolicy,
+        policyMetadataNamespace,
+        progressIntervalMillis,
+        autoConvergeInitialPercent,
+        autoConvergeIncrementPercent,
+        postCopyAfterRounds,
+        shutdownTimeoutSeconds,
+        forceOffAfterShutdownTimeout,
+        seconds);
+  }
+
+  /** The same settings with post-copy started after a different number of pre-copy rounds. */
+  public LibvirtSettings withPostCopyAfterRounds(int rounds) {
+    return new LibvirtSettings(
+        keepaliveSeconds,
+        keepaliveCount,
+        reconnectMaxSeconds,
+        migrationBandwidthMiBps,
+        nicGbps,
+        streamGbps,
+        hostReserveMiB,
+        vcpuOvercommit,
+        defaultPolicy,
+        policyMetadataNamespace,
+        progressIntervalMillis,
+        autoConvergeInitialPercent,
+        autoConvergeIncrementPercent,
+        rounds,
+        shutdownTimeoutSeconds,
+        forceOffAfterShutdownTimeout,
+        dirtyRateSampleSeconds);
   }
 
   long nicBytesPerSec() {

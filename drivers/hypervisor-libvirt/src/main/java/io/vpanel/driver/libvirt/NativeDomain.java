@@ -1,18 +1,24 @@
 package io.vpanel.driver.libvirt;
 
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
 import java.lang.reflect.Field;
 import java.util.Optional;
 import org.libvirt.Domain;
 import org.libvirt.jna.DomainPointer;
 
 /**
- * The two libvirt calls the Java binding 0.5.4 lacks: {@code virDomainGetState} (the state's reason
- * tells a guest arriving by migration from one paused by a user) and {@code
- * virDomainMigrateStartPostCopy}. Bound with JNA to the same {@code libvirt.so.0}; the domain
- * pointer is read from the binding's package-private field. When any of this is unavailable the
- * callers fall back (the reason is then unknown; post-copy is not started).
+ * The libvirt calls the Java binding 0.5.4 lacks: {@code virDomainGetState} (the state's reason
+ * tells a guest arriving by migration from one paused by a user), {@code
+ * virDomainMigrateStartPostCopy}, and the dirty-rate calculation ({@code
+ * virDomainStartDirtyRateCalc}, read back with {@code
+ * virDomainListGetStats(VIR_DOMAIN_STATS_DIRTYRATE)} and libvirt's own {@code virTypedParamsGet*}
+ * accessors, so no typed-parameter layout is copied). Bound with JNA to the same {@code
+ * libvirt.so.0}; the domain pointer is read from the binding's package-private field. When any of
+ * this is unavailable the callers fall back (the reason is then unknown; post-copy is not started).
  */
 final class NativeDomain {
   /** {@code VIR_DOMAIN_PAUSED}. */
@@ -30,6 +36,35 @@ final class NativeDomain {
     int virDomainGetState(DomainPointer dom, IntByReference state, IntByReference reason, int f);
 
     int virDomainMigrateStartPostCopy(DomainPointer dom, int flags);
+
+    int virDomainStartDirtyRateCalc(DomainPointer dom, int seconds, int flags);
+
+    int virDomainListGetStats(Pointer[] doms, int stats, PointerByReference retStats, int flags);
+
+    void virDomainStatsRecordListFree(Pointer stats);
+
+    int virTypedParamsGetLLong(Pointer params, int nparams, String name, LongByReference value);
+
+    int virTypedParamsGetInt(Pointer params, int nparams, String name, IntByReference value);
+  }
+
+  /** {@code VIR_DOMAIN_STATS_DIRTYRATE} (libvirt 7.2; {@code 1 << 9} in libvirt-domain.h). */
+  static final int STATS_DIRTYRATE = 1 << 9;
+
+  /** {@code VIR_DOMAIN_DIRTYRATE_MEASURED}: {@code dirtyrate.calc_status} of a finished calc. */
+  static final int DIRTYRATE_MEASURED = 2;
+
+  /**
+   * One dirty-rate calculation as libvirt reports it.
+   *
+   * @param status {@code dirtyrate.calc_status}: 0 unstarted, 1 measuring, 2 measured
+   * @param startTime {@code dirtyrate.calc_start_time}, QEMU's clock in seconds
+   * @param megabytesPerSecond {@code dirtyrate.megabytes_per_second} (MiB/s), -1 when absent
+   */
+  record DirtyRate(int status, long startTime, long megabytesPerSecond) {
+    boolean measured() {
+      return status == DIRTYRATE_MEASURED && megabytesPerSecond >= 0;
+    }
   }
 
   private static final Calls CALLS;
@@ -70,6 +105,55 @@ final class NativeDomain {
   static boolean startPostCopy(Domain domain) {
     DomainPointer pointer = pointer(domain);
     return pointer != null && CALLS.virDomainMigrateStartPostCopy(pointer, 0) == 0;
+  }
+
+  /**
+   * Starts libvirt's dirty-rate calculation (QEMU {@code calc-dirty-rate}, page-sampling mode, the
+   * default: the dirty-bitmap mode crashed the TCG QEMU here) over {@code seconds}; returns at
+   * once. False when the call failed (an inactive guest, a libvirt older than 7.2).
+   */
+  static boolean startDirtyRateCalc(Domain domain, int seconds) {
+    DomainPointer pointer = pointer(domain);
+    return pointer != null && CALLS.virDomainStartDirtyRateCalc(pointer, seconds, 0) == 0;
+  }
+
+  /** The guest's latest dirty-rate calculation, empty when libvirt reports none. */
+  static Optional<DirtyRate> dirtyRate(Domain domain) {
+    DomainPointer pointer = pointer(domain);
+    if (pointer == null) {
+      return Optional.empty();
+    }
+    PointerByReference records = new PointerByReference();
+    int count =
+        CALLS.virDomainListGetStats(
+            new Pointer[] {pointer.getPointer(), null}, STATS_DIRTYRATE, records, 0);
+    if (count < 1 || records.getValue() == null) {
+      return Optional.empty();
+    }
+    try {
+      // virDomainStatsRecordPtr *: a NULL-terminated array of {virDomainPtr dom;
+      // virTypedParameterPtr params; int nparams;}
+      Pointer record = records.getValue().getPointer(0);
+      if (record == null) {
+        return Optional.empty();
+      }
+      Pointer params = record.getPointer(Native.POINTER_SIZE);
+      int nparams = record.getInt(2L * Native.POINTER_SIZE);
+      IntByReference status = new IntByReference(-1);
+      LongByReference start = new LongByReference(-1);
+      LongByReference rate = new LongByReference(-1);
+      if (CALLS.virTypedParamsGetInt(params, nparams, "dirtyrate.calc_status", status) != 1) {
+        return Optional.empty();
+      }
+      CALLS.virTypedParamsGetLLong(params, nparams, "dirtyrate.calc_start_time", start);
+      if (CALLS.virTypedParamsGetLLong(params, nparams, "dirtyrate.megabytes_per_second", rate)
+          != 1) {
+        rate.setValue(-1);
+      }
+      return Optional.of(new DirtyRate(status.getValue(), start.getValue(), rate.getValue()));
+    } finally {
+      CALLS.virDomainStatsRecordListFree(records.getValue());
+    }
   }
 
   private static DomainPointer pointer(Domain domain) {

@@ -34,7 +34,8 @@ class LibvirtContractTest extends HypervisorDriverContract {
         d.autoConvergeIncrementPercent(),
         d.postCopyAfterRounds(),
         d.shutdownTimeoutSeconds(),
-        d.forceOffAfterShutdownTimeout());
+        d.forceOffAfterShutdownTimeout(),
+        d.dirtyRateSampleSeconds());
   }
 
   @BeforeAll

@@ -95,6 +95,8 @@ class LibvirtReattachTest {
     MigrationOutcome outcome = taken.outcomes().get(0);
     System.out.println("reattached: " + taken.progress().size() + " reports, " + outcome);
     assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+    assertThat(outcome.stats().transfer()).as("libvirt's own time of the job").isPositive();
+    assertThat(outcome.stats().bandwidthBytesPerSec()).isPositive();
     assertThat(hosts.guests('a', true)).doesNotContain("busy1");
     assertThat(hosts.guests('b', false)).containsExactly("busy1");
     assertThat(hosts.virsh('b', "domstate", "busy1").strip()).isEqualTo("running");

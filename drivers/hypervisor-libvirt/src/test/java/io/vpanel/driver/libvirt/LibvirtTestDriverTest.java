@@ -103,7 +103,8 @@ class LibvirtTestDriverTest {
             10,
             5,
             120,
-            false);
+            false,
+            0);
     try (LibvirtHypervisorDriver own = new LibvirtHypervisorDriver(settings)) {
       var capacity = own.connect(host).inventory().capacity();
 
