@@ -183,6 +183,13 @@ final class MaintenanceCommands {
     Set<MigrationFeature> usable = EnumSet.noneOf(MigrationFeature.class);
     usable.addAll(source.migrationFeatures);
     usable.retainAll(parts.settings.migrationFeatures());
+    // A feature needs both ends (post-copy needs userfaultfd on the destination too): only what
+    // every host that may take guests offers. A peer that refuses one anyway gets the fallback.
+    for (HostRecord other : parts.hosts.all()) {
+      if (other != source && other.connected && HostTable.acceptsGuests(other)) {
+        usable.retainAll(other.migrationFeatures);
+      }
+    }
     return new PlanningOptions(
         parts.learning.link(source.name(), source.capacity), usable, parts.settings.migration());
   }

@@ -24,6 +24,9 @@ import java.util.Map;
  *       that sent alone (nothing else from the host in flight);
  *   <li><b>link rate</b>: the highest total rate the host's migrations reached at once between two
  *       moments it sent nothing;
+ *   <li><b>first-pass ratio</b>: wire bytes per byte of memory of the host's migrations of guests
+ *       that dirtied nothing (zero pages are skipped: an idle guest sends far less than its
+ *       memory);
  *   <li><b>zstd's ratio</b>: wire bytes per byte of memory of the host's zstd migrations (re-sends
  *       included);
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
@@ -46,6 +49,7 @@ final class MigrationLearning {
     double perConnection = -1;
     double link = -1;
     double zstdWireRatio = -1;
+    double firstPassRatio = -1;
     int samples;
   }
 
@@ -77,11 +81,25 @@ final class MigrationLearning {
       learned.perConnection =
           mean(learned.perConnection, stats.bandwidthBytesPerSec() / (double) connections);
     }
-    if (stats.used().contains(MigrationFeature.ZSTD) && run.item.vm.memoryBytes() > 0) {
-      double ratio = (double) outcome.bytesSent() / run.item.vm.memoryBytes();
-      learned.zstdWireRatio = mean(learned.zstdWireRatio, Math.max(0.01, Math.min(2.0, ratio)));
+    long memory = run.item.vm.memoryBytes();
+    if (memory > 0) {
+      double ratio = Math.max(0.001, Math.min(2.0, (double) outcome.bytesSent() / memory));
+      if (stats.used().contains(MigrationFeature.ZSTD)) {
+        learned.zstdWireRatio = mean(learned.zstdWireRatio, ratio);
+      } else if (quiet(stats, run.item.vm)) {
+        learned.firstPassRatio = mean(learned.firstPassRatio, Math.min(1.0, ratio));
+      }
     }
     learned.samples++;
+  }
+
+  /**
+   * Whether a migration re-sent (almost) nothing: its guest dirtied under 1% of the bandwidth, so
+   * what it sent is its first pass.
+   */
+  private static boolean quiet(MigrationStats stats, VmInfo vm) {
+    long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+    return dirty * 100 < stats.bandwidthBytesPerSec();
   }
 
   /** The total rate all migrations from {@code source} get now (from their progress). */
@@ -128,7 +146,8 @@ final class MigrationLearning {
         Math.max(1, perConnection),
         setup,
         learned.samples > 0,
-        learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio());
+        learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio(),
+        learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio());
   }
 
   /** {@code vm} with its learned dirty rate where the driver gave none. */

@@ -12,25 +12,36 @@ import io.vpanel.spi.hypervisor.HostCapacity;
  * @param learned true when the numbers come from measured migrations
  * @param zstdWireRatio wire bytes per byte of guest memory with zstd, as measured on this host's
  *     guests ({@link MakespanModel#ZSTD_WIRE_RATIO} until measured)
+ * @param firstPassRatio wire bytes per byte of guest memory in an uncompressed first pass, as
+ *     measured on this host's guests that dirtied nothing (a hypervisor skips zero pages: an idle
+ *     guest sends far less than its memory); 1 until measured
  */
 public record LinkModel(
     long nicBytesPerSec,
     long streamBytesPerSec,
     double setupSeconds,
     boolean learned,
-    double zstdWireRatio) {
+    double zstdWireRatio,
+    double firstPassRatio) {
 
-  /** A link with the assumed zstd ratio. */
+  /** A link with the assumed ratios. */
   public LinkModel(
       long nicBytesPerSec, long streamBytesPerSec, double setupSeconds, boolean learned) {
-    this(nicBytesPerSec, streamBytesPerSec, setupSeconds, learned, MakespanModel.ZSTD_WIRE_RATIO);
+    this(
+        nicBytesPerSec,
+        streamBytesPerSec,
+        setupSeconds,
+        learned,
+        MakespanModel.ZSTD_WIRE_RATIO,
+        1.0);
   }
 
   public LinkModel {
     if (nicBytesPerSec <= 0
         || streamBytesPerSec <= 0
         || !(setupSeconds >= 0)
-        || !(zstdWireRatio > 0)) {
+        || !(zstdWireRatio > 0)
+        || !(firstPassRatio > 0)) {
       throw new IllegalArgumentException(
           "link needs bandwidths > 0 and setup >= 0: "
               + nicBytesPerSec

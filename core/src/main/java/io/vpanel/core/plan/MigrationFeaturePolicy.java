@@ -61,7 +61,8 @@ public final class MigrationFeaturePolicy {
             link.streamBytesPerSec(),
             link.setupSeconds(),
             link.learned(),
-            link.zstdWireRatio());
+            link.zstdWireRatio(),
+            link.firstPassRatio());
     Set<MigrationFeature> always = EnumSet.noneOf(MigrationFeature.class);
     if (usable.contains(MigrationFeature.AUTO_CONVERGE)) {
       always.add(MigrationFeature.AUTO_CONVERGE);
@@ -109,16 +110,16 @@ public final class MigrationFeaturePolicy {
 
   /** The model's view of {@code vm} moving with {@code options}, with the assumed zstd ratio. */
   public static MakespanModel.Guest guest(VmInfo vm, MigrationOptions options) {
-    return guest(vm, options, MakespanModel.ZSTD_WIRE_RATIO);
+    return guest(vm, options, MakespanModel.ZSTD_WIRE_RATIO, 1.0);
   }
 
   /** The model's view of {@code vm} moving with {@code options} from a host with {@code link}. */
   public static MakespanModel.Guest guest(VmInfo vm, MigrationOptions options, LinkModel link) {
-    return guest(vm, options, link.zstdWireRatio());
+    return guest(vm, options, link.zstdWireRatio(), link.firstPassRatio());
   }
 
   private static MakespanModel.Guest guest(
-      VmInfo vm, MigrationOptions options, double zstdWireRatio) {
+      VmInfo vm, MigrationOptions options, double zstdWireRatio, double firstPassRatio) {
     int connections = options.parallelConnections();
     return switch (options.compression()) {
       case ZSTD ->
@@ -135,7 +136,7 @@ public final class MigrationFeaturePolicy {
               vm.memoryBytes(),
               vm.dirtyRateBytesPerSec(),
               connections,
-              1.0,
+              firstPassRatio,
               MakespanModel.XBZRLE_RESEND_RATIO,
               MakespanModel.XBZRLE_BYTES_PER_SEC,
               options.postCopy());
@@ -144,7 +145,7 @@ public final class MigrationFeaturePolicy {
               vm.memoryBytes(),
               vm.dirtyRateBytesPerSec(),
               connections,
-              1.0,
+              firstPassRatio,
               1.0,
               0,
               options.postCopy());

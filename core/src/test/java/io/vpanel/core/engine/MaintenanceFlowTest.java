@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vpanel.core.model.Activity;
 import io.vpanel.core.model.CommandResult;
 import io.vpanel.core.model.PfaStatus;
+import io.vpanel.core.plan.Plan;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.SimSettings;
 import io.vpanel.driver.sim.VmSpec;
@@ -23,6 +24,7 @@ import io.vpanel.testkit.InMemoryAlertSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +59,8 @@ class MaintenanceFlowTest {
   void enteringEmptiesTheHostAndShowsSafeToServiceOnlyAtZero() {
     try (SimHarness h = new SimHarness(demo())) {
       int total = h.cluster.allVms().size();
+      CompletableFuture<Plan> plan = h.engine.plan("sim-01");
+      h.scheduler.runUntil(plan::isDone, Duration.ofSeconds(5));
       long before = h.runningOn("sim-01");
       assertThat(before).isPositive();
 
@@ -77,7 +81,8 @@ class MaintenanceFlowTest {
       assertThat(panel.identify()).isTrue();
       assertThat(h.panels.get("sim-01").rendered)
           .anyMatch(p -> p.maintenance().equals(Light.flashing(LightColor.RED)));
-      assertThat(h.maxConcurrentOut).as("migrations at once").isBetween(2, 3);
+      // the planner's concurrency, honoured (with multifd it may well be one large guest at a time)
+      assertThat(h.maxConcurrentOut).as("migrations at once").isEqualTo(plan.join().concurrency());
       h.assertNoViolations();
     }
   }

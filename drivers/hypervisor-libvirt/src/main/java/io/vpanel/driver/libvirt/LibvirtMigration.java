@@ -316,7 +316,19 @@ final class LibvirtMigration {
         firstBytesAt = System.nanoTime();
       }
       highestDirtyRate = Math.max(highestDirtyRate, stats.dirtyRateBytesPerSec());
-      MigrationProgress progress = stats.progress(Instant.now(), memoryBytes);
+      MigrationProgress measured = stats.progress(Instant.now(), memoryBytes);
+      MigrationProgress progress =
+          postCopyStarted
+              ? new MigrationProgress(
+                  measured.processedBytes(),
+                  measured.remainingBytes(),
+                  measured.totalBytes(),
+                  measured.dirtyRateBytesPerSec(),
+                  measured.round(),
+                  measured.bandwidthBytesPerSec(),
+                  measured.at(),
+                  true)
+              : measured;
       synchronized (lock) {
         if (finished || Thread.currentThread().isInterrupted()) {
           return;
