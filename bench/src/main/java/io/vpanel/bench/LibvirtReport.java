@@ -1,10 +1,10 @@
 package io.vpanel.bench;
 
-import io.vpanel.bench.LibvirtEvacuationBench.Calibration;
 import io.vpanel.bench.LibvirtEvacuationBench.GuestSpec;
 import io.vpanel.bench.LibvirtEvacuationBench.Migration;
 import io.vpanel.bench.LibvirtEvacuationBench.Result;
 import io.vpanel.bench.LibvirtEvacuationBench.Run;
+import io.vpanel.core.plan.LinkModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +18,6 @@ final class LibvirtReport {
 
   static String markdown(Result r, boolean smoke) {
     StringBuilder out = new StringBuilder();
-    Calibration cal = r.calibration();
     long busy = r.guests().stream().filter(GuestSpec::busy).count();
     out.append(LibvirtEvacuationBench.SECTION).append("\n\n");
     out.append(
@@ -27,22 +26,28 @@ final class LibvirtReport {
             "Two libvirtd + QEMU 7.2 (TCG) hosts in network namespaces (the `TwoHosts` fixture of"
                 + " `testkit`), a's veth capped at %d Mbit/s with `tc tbf` so the link is the"
                 + " bottleneck. Host a runs %d guests of 128 MiB: %d memtest86+ guests that rewrite"
-                + " their RAM and %d idle ones (SeaBIOS halted). Each run boots them afresh, samples"
-                + " every guest's dirty rate with `virsh domdirtyrate-calc` (page sampling, 1 s),"
-                + " then the engine, driving the real libvirt driver (peer-to-peer, auto-converge"
-                + " 50/+25 %%), puts a into maintenance and b receives everything. Configurations:"
-                + " the planner, and a fixed concurrency of 1, 2, 4 and 8; %d repetition(s) each,"
-                + " interleaved. Bytes, pre-copy rounds and downtime come from libvirt's job"
-                + " statistics (the destination's completed job). %s\n\n",
+                + " their RAM and %d idle ones (SeaBIOS halted). Each run boots them afresh and"
+                + " waits until the libvirt driver's own dirty-rate sampler"
+                + " (`virDomainStartDirtyRateCalc`, every 2 s) reports the busy ones; then the"
+                + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 50/+25 %%),"
+                + " puts a into maintenance and b receives everything. Configurations: the planner"
+                + " (concurrency and per-guest features), and a fixed concurrency of 1, 2, 4 and 8"
+                + " with the features the planner chooses for it; interleaved. The planner runs on"
+                + " one engine throughout, as an agent on its host does: its first run plans with"
+                + " the driver's declared link, %s. Bytes, pre-copy rounds and downtime come from"
+                + " libvirt's job statistics (the destination's completed job).\n\n",
             r.linkMbit(),
             r.guests().size(),
             busy,
             r.guests().size() - busy,
-            r.repetitions(),
             smoke
-                ? "Smoke run: one evacuation by the planner, calibrated on itself."
-                : "A calibration run at c=1 before them is not counted: it measures what the"
-                    + " learned prediction uses."));
+                ? "the second with what the engine learned from the first (smoke run)"
+                : "the later ones with what the engine learned from the hypervisor's job"
+                    + " statistics of its earlier runs ("
+                    + (r.repetitions() + 1)
+                    + " planner runs, "
+                    + r.repetitions()
+                    + " of each fixed concurrency)"));
     out.append(
         String.format(
             Locale.ROOT,
@@ -51,25 +56,17 @@ final class LibvirtReport {
             r.loadBefore(),
             r.loadAfter(),
             r.minutes()));
-    out.append(
-        String.format(
-            Locale.ROOT,
-            "Calibration (learned from the job statistics): set-up %.2f s per migration,"
-                + " throughput %.1f MiB/s per migration, bytes sent per guest (re-sent pages"
-                + " included): %s.\n\n",
-            cal.setupSeconds(),
-            cal.linkBytesPerSec() / (double) LibvirtEvacuationBench.MIB,
-            new TreeMap<>(cal.volume())
-                .entrySet().stream()
-                    .map(e -> e.getKey() + " " + mib(e.getValue()))
-                    .collect(Collectors.joining(", "))));
 
-    double bound = LibvirtEvacuationBench.lowerBoundSeconds(cal, r.runs().get(0));
+    double bound = LibvirtEvacuationBench.lowerBoundSeconds(r.runs());
     Map<Integer, List<Run>> byConfig = new TreeMap<>();
     for (Run run : r.runs()) {
       byConfig.computeIfAbsent(run.config(), k -> new ArrayList<>()).add(run);
     }
-    double planner = mean(byConfig.getOrDefault(0, List.of()));
+    List<Run> plannerRuns = byConfig.getOrDefault(0, List.of());
+    List<Run> before = plannerRuns.stream().filter(run -> !run.learned()).toList();
+    List<Run> after = plannerRuns.stream().filter(Run::learned).toList();
+    double planner = mean(plannerRuns);
+    double plannerLearned = after.isEmpty() ? planner : mean(after);
     double bestFixed = Double.NaN;
     int bestFixedConfig = 0;
     for (Map.Entry<Integer, List<Run>> e : byConfig.entrySet()) {
@@ -81,57 +78,45 @@ final class LibvirtReport {
         }
       }
     }
-    List<Double> errPlanned = new ArrayList<>();
-    List<Double> errLearned = new ArrayList<>();
-    for (Run run : r.runs()) {
-      errPlanned.add(LibvirtEvacuationBench.predictedAsPlanned(run) / run.seconds());
-      errLearned.add(LibvirtEvacuationBench.predictedLearned(run, cal) / run.seconds());
-    }
     long left = r.runs().stream().mapToLong(run -> run.leftOnSource().size()).sum();
     out.append(
         String.format(
             Locale.ROOT,
-            "- lower bound (every guest's non-zero memory over the %d Mbit/s link once; no re-sent"
-                + " pages, no set-up): %.1f s\n",
+            "- lower bound (every guest's least volume seen in any run over the %d Mbit/s link"
+                + " once; no set-up): %.1f s\n",
             r.linkMbit(),
             bound));
     out.append(
         String.format(
-            Locale.ROOT, "- planner / lower bound: %.2fx (mean makespan)\n", planner / bound));
+            Locale.ROOT,
+            "- planner / lower bound: %.2fx (mean makespan of all planner runs), %.2fx after"
+                + " learning\n",
+            planner / bound,
+            plannerLearned / bound));
     out.append(
         String.format(
             Locale.ROOT,
-            "- planner / best fixed concurrency (c=%s): %s\n",
+            "- planner / best fixed concurrency (c=%s): %s, %s after learning\n",
             bestFixedConfig == 0 ? "none run" : String.valueOf(bestFixedConfig),
-            Double.isNaN(bestFixed)
-                ? "n/a"
-                : String.format(Locale.ROOT, "%.2fx", planner / bestFixed)));
+            ratio(planner, bestFixed),
+            ratio(plannerLearned, bestFixed)));
     out.append(
         String.format(
             Locale.ROOT,
-            "- predicted / measured, planner's own inputs (before learning): geometric mean %.2fx,"
-                + " range %.2fx-%.2fx\n",
-            geomean(errPlanned),
-            min(errPlanned),
-            max(errPlanned)));
+            "- predicted / measured, before learning (the driver's declared link): %s\n",
+            errors(before)));
     out.append(
         String.format(
             Locale.ROOT,
-            "- predicted / measured, learned inputs (after learning): geometric mean %.2fx, range"
-                + " %.2fx-%.2fx; within 20 %%: %d of %d runs\n",
-            geomean(errLearned),
-            min(errLearned),
-            max(errLearned),
-            errLearned.stream().filter(x -> x >= 0.8 && x <= 1.2).count(),
-            errLearned.size()));
-    Run first = r.runs().get(0);
+            "- predicted / measured, after learning (the engine's learned link): %s\n",
+            errors(after)));
     out.append(
         String.format(
             Locale.ROOT,
-            "- concurrency the planner chose: %d; the same rule on the learned inputs would"
-                + " choose %d\n",
-            first.concurrency(),
-            LibvirtEvacuationBench.learnedChoice(first, cal)));
+            "- concurrency the planner chose: %s\n",
+            plannerRuns.stream()
+                .map(run -> (run.learned() ? "learned " : "declared ") + run.concurrency())
+                .collect(Collectors.joining(", "))));
     out.append(String.format(Locale.ROOT, "- guests left on the source: %d\n\n", left));
 
     out.append(
@@ -159,26 +144,51 @@ final class LibvirtReport {
     }
     out.append("\n");
     out.append(
-        "Every run (predicted: the planner's model at the run's concurrency; \"as planned\" from"
-            + " the driver's report, \"learned\" from the calibration run's job statistics; the"
-            + " dirty rates sampled before the run are shown, the model does not use them yet):\n\n");
+        "The link the planner modelled, per planner run (`link` in the plan: declared by the"
+            + " driver, then learned by the engine):\n\n");
     out.append(
-        "| run | c | end state | makespan s | predicted as planned s | predicted learned s |"
-            + " MiB sent | rounds per guest | downtime ms per guest | dirty MiB/s sampled |"
+        "| planner run | learned | link MiB/s | per connection MiB/s | set-up s |"
+            + " first-pass ratio | predicted s | measured s | predicted / measured |\n");
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Run run : plannerRuns) {
+      LinkModel link = run.plan().link().orElse(null);
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| #%d | %s | %s | %s | %s | %s | %.1f | %.1f | %.2fx |\n",
+              run.repetition() + 1,
+              run.learned() ? "yes" : "no",
+              link == null ? "-" : mibps(link.nicBytesPerSec()),
+              link == null ? "-" : mibps(link.streamBytesPerSec()),
+              link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.setupSeconds()),
+              link == null ? "-" : String.format(Locale.ROOT, "%.3f", link.firstPassRatio()),
+              run.plan().predictedSeconds(),
+              run.seconds(),
+              run.plan().predictedSeconds() / run.seconds()));
+    }
+    out.append("\n");
+    out.append(
+        "Every run (features: what the plan chose per guest, then what each migration ran with"
+            + " per the journal, after any fallback; dirty rates as the driver reported them at"
+            + " the request):\n\n");
+    out.append(
+        "| run | c | end state | makespan s | predicted s | MiB sent | rounds per guest |"
+            + " downtime ms per guest | dirty MiB/s | features planned | features used |"
             + " guests on b |\n");
-    out.append("|---|---:|---|---:|---:|---:|---:|---|---|---|---:|\n");
+    out.append("|---|---:|---|---:|---:|---:|---|---|---|---|---|---:|\n");
     for (Run run : r.runs()) {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s #%d | %d | %s | %.1f | %.1f | %.1f | %.0f | %s | %s | %s | %d of %d |\n",
+              "| %s #%d | %d | %s | %.1f | %s | %.0f | %s | %s | %s | %s | %s | %d of %d |\n",
               label(run.config()),
               run.repetition() + 1,
               run.concurrency(),
               run.state(),
               run.seconds(),
-              LibvirtEvacuationBench.predictedAsPlanned(run),
-              LibvirtEvacuationBench.predictedLearned(run, cal),
+              run.config() == 0
+                  ? String.format(Locale.ROOT, "%.1f", run.plan().predictedSeconds())
+                  : "-",
               run.bytes() / (double) LibvirtEvacuationBench.MIB,
               perGuest(run, m -> String.valueOf(m.rounds())),
               perGuest(run, m -> String.valueOf(m.downtimeMillis())),
@@ -187,14 +197,42 @@ final class LibvirtReport {
                       .filter(x -> x.getValue() > 0)
                       .map(x -> x.getKey() + " " + x.getValue() / LibvirtEvacuationBench.MIB)
                       .collect(Collectors.joining(", ")),
+              run.plannedFeatures().entrySet().stream()
+                  .map(e -> e.getKey() + " " + e.getValue())
+                  .collect(Collectors.joining("; ")),
+              perGuest(
+                      run,
+                      m -> m.features() + (m.fallback().isBlank() ? "" : " (" + m.fallback() + ")"))
+                  .replace(", ", "; "),
               run.onDestination().size(),
               r.guests().size()));
     }
-    out.append(
-        "\nThe learned prediction is computed by the benchmark from the driver's job statistics;"
-            + " the engine's planner itself still plans with the configured link, the driver's"
-            + " zero dirty rate and full guest memory (see the issue's closing note).\n");
+    out.append("\n");
     return out.toString();
+  }
+
+  private static String errors(List<Run> runs) {
+    if (runs.isEmpty()) {
+      return "no run";
+    }
+    List<Double> ratios =
+        runs.stream().map(run -> run.plan().predictedSeconds() / run.seconds()).toList();
+    return String.format(
+        Locale.ROOT,
+        "geometric mean %.2fx, range %.2fx-%.2fx; within 20 %%: %d of %d runs",
+        geomean(ratios),
+        min(ratios),
+        max(ratios),
+        ratios.stream().filter(x -> x >= 0.8 && x <= 1.2).count(),
+        ratios.size());
+  }
+
+  private static String ratio(double a, double b) {
+    return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(Locale.ROOT, "%.2fx", a / b);
+  }
+
+  private static String mibps(long bytesPerSec) {
+    return String.format(Locale.ROOT, "%.1f", bytesPerSec / (double) LibvirtEvacuationBench.MIB);
   }
 
   private static String perGuest(Run run, java.util.function.Function<Migration, String> f) {

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Section 7 (evacuation on real libvirtd + QEMU) still runs end to end: one short evacuation by the
- * planner of one idle and one memtest86+ guest over a capped veth. No timing is asserted; only that
- * every figure is reported and every guest is accounted for (on b, none left on a).
+ * planner of one idle and one memtest86+ guest over a capped veth, before and after the engine
+ * learned from the first. No timing is asserted; only that every figure is reported, the second
+ * plan used a learned link, and every guest is accounted for (on b, none left on a).
  */
 class LibvirtEvacuationSmokeTest {
   @Test
@@ -26,15 +27,19 @@ class LibvirtEvacuationSmokeTest {
     }
     assertThat(section)
         .contains("Machine load (1/5/15 min) before:")
-        .contains("Calibration (learned from the job statistics): set-up")
         .contains("- planner / lower bound:")
         .contains("- planner / best fixed concurrency")
-        .contains("- predicted / measured, planner's own inputs (before learning)")
-        .contains("- predicted / measured, learned inputs (after learning)")
+        .contains("- predicted / measured, before learning (the driver's declared link): geometric")
+        .contains("- predicted / measured, after learning (the engine's learned link): geometric")
+        .contains("- concurrency the planner chose: declared ")
+        .contains(", learned ")
         .contains("- guests left on the source: 0")
         .contains("| configuration | runs | makespan s mean")
-        .contains("| planner | 1 |")
+        .contains("| planner | 2 |")
+        .containsPattern("\\| #1 \\| no \\|")
+        .containsPattern("\\| #2 \\| yes \\|")
         .containsPattern("\\| planner #1 \\| \\d+ \\| IN_MAINTENANCE \\|")
+        .containsPattern("\\| planner #2 \\| \\d+ \\| IN_MAINTENANCE \\|")
         .contains("| 2 of 2 |");
     for (String guest :
         LibvirtEvacuationBench.guests(true).stream()

@@ -263,6 +263,18 @@ public final class JsonViews {
     node.put("concurrency", plan.concurrency());
     node.put("bytesToMove", plan.bytesToMove());
     node.put("predictedSeconds", Math.round(plan.predictedSeconds() * 10) / 10.0);
+    plan.link()
+        .ifPresentOrElse(
+            link -> {
+              ObjectNode l = node.putObject("link");
+              l.put("learned", link.learned());
+              l.put("nicBytesPerSec", link.nicBytesPerSec());
+              l.put("streamBytesPerSec", link.streamBytesPerSec());
+              l.put("setupSeconds", Math.round(link.setupSeconds() * 100) / 100.0);
+              l.put("firstPassRatio", Math.round(link.firstPassRatio() * 1000) / 1000.0);
+              l.put("zstdWireRatio", Math.round(link.zstdWireRatio() * 1000) / 1000.0);
+            },
+            () -> node.putNull("link"));
     ArrayNode moves = node.putArray("moves");
     for (Move move : plan.moves()) {
       ObjectNode m = moves.addObject();

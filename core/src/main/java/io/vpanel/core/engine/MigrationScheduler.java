@@ -6,6 +6,7 @@ import io.vpanel.core.plan.Sizes;
 import io.vpanel.core.plan.TargetHost;
 import io.vpanel.spi.hypervisor.MigrationHandle;
 import io.vpanel.spi.hypervisor.MigrationListener;
+import io.vpanel.spi.hypervisor.MigrationOptions;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
 import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.MigrationStats;
@@ -440,13 +441,7 @@ final class MigrationScheduler {
     MigrationStats stats = outcome.stats();
     fields.put("bytesSent", outcome.bytesSent());
     fields.put("seconds", took.toMillis() / 1000.0);
-    fields.put(
-        "features",
-        stats.used().isEmpty() && !stats.measured()
-            ? run.options.featureLabel()
-            : run.options
-                .withFeatures(stats.used(), run.options.parallelConnections())
-                .featureLabel());
+    fields.put("features", featuresOf(run, stats));
     if (stats.measured()) {
       fields.put("setupSeconds", stats.setup().toMillis() / 1000.0);
       fields.put("bandwidthBytesPerSec", stats.bandwidthBytesPerSec());
@@ -456,6 +451,21 @@ final class MigrationScheduler {
       fields.put("fallback", stats.fallback());
     }
     return fields;
+  }
+
+  /**
+   * What a migration ran with: what the driver says it used, else what it was asked for; a
+   * migration taken over after a restart was asked for nothing this agent knows.
+   */
+  private static String featuresOf(Batch.Run run, MigrationStats stats) {
+    MigrationOptions asked = run.options == null ? MigrationOptions.DEFAULTS : run.options;
+    if (!stats.used().isEmpty()) {
+      return asked.withFeatures(stats.used(), asked.parallelConnections()).featureLabel();
+    }
+    if (run.options == null) {
+      return "unknown (taken over)";
+    }
+    return stats.measured() ? "pre-copy" : run.options.featureLabel();
   }
 
   private static String fallbackNote(MigrationOutcome outcome) {

@@ -111,7 +111,8 @@ public final class EvacuationPlanner {
         suspends,
         choice.concurrency(),
         bytes,
-        choice.predictedSeconds());
+        choice.predictedSeconds(),
+        Optional.ofNullable(options).map(PlanningOptions::link));
   }
 
   /**

@@ -60,7 +60,8 @@ class PlannerMutationTest {
           real.suspends(),
           1,
           migrating.stream().mapToLong(VmInfo::memoryBytes).sum(),
-          0);
+          0,
+          java.util.Optional.empty());
     }
   }
 

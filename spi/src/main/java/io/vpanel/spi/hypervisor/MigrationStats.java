@@ -13,7 +13,9 @@ import java.util.Set;
  * @param bandwidthBytesPerSec the average rate the migration got while it sent (all connections)
  * @param dirtyRateBytesPerSec the highest rate the guest dirtied memory at while it moved, 0 when
  *     the hypervisor did not say
- * @param used the features the migration really ran with (after any fallback)
+ * @param used the features the migration really ran with (after any fallback); a driver that can
+ *     tell leaves out one that never acted (the simulator: auto-converge that never throttled,
+ *     post-copy that never switched), libvirt lists what was switched on
  * @param fallback what the peer refused and what ran instead, empty when nothing was refused
  */
 public record MigrationStats(
