@@ -148,20 +148,22 @@ final class LibvirtReport {
             + " driver, then learned by the engine):\n\n");
     out.append(
         "| planner run | learned | link MiB/s | per connection MiB/s | set-up s |"
-            + " first-pass ratio | predicted s | measured s | predicted / measured |\n");
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            + " first-pass ratio | throttled share | predicted s | measured s |"
+            + " predicted / measured |\n");
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run run : plannerRuns) {
       LinkModel link = run.plan().link().orElse(null);
       out.append(
           String.format(
               Locale.ROOT,
-              "| #%d | %s | %s | %s | %s | %s | %.1f | %.1f | %.2fx |\n",
+              "| #%d | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2fx |\n",
               run.repetition() + 1,
               run.learned() ? "yes" : "no",
               link == null ? "-" : mibps(link.nicBytesPerSec()),
               link == null ? "-" : mibps(link.streamBytesPerSec()),
               link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.setupSeconds()),
               link == null ? "-" : String.format(Locale.ROOT, "%.3f", link.firstPassRatio()),
+              link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.throttledShare()),
               run.plan().predictedSeconds(),
               run.seconds(),
               run.plan().predictedSeconds() / run.seconds()));

@@ -1,6 +1,7 @@
 package io.vpanel.core.engine;
 
 import io.vpanel.core.plan.LinkModel;
+import io.vpanel.core.plan.MakespanModel;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.MigrationOutcome;
@@ -27,6 +28,8 @@ import java.util.Map;
  *   <li><b>first-pass ratio</b>: wire bytes per byte of memory of the host's migrations of guests
  *       that dirtied nothing (zero pages are skipped: an idle guest sends far less than its
  *       memory);
+ *   <li><b>throttled share</b>: of a guest that dirtied faster than auto-converge let it re-send,
+ *       the share of what it sent beyond its memory ({@code 1 - memory / bytesSent});
  *   <li><b>zstd's ratio</b>: wire bytes per byte of memory of the host's zstd migrations (re-sends
  *       included);
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
@@ -50,6 +53,7 @@ final class MigrationLearning {
     double link = -1;
     double zstdWireRatio = -1;
     double firstPassRatio = -1;
+    double throttledShare = -1;
     int samples;
   }
 
@@ -88,6 +92,11 @@ final class MigrationLearning {
         learned.zstdWireRatio = mean(learned.zstdWireRatio, ratio);
       } else if (quiet(stats, run.item.vm)) {
         learned.firstPassRatio = mean(learned.firstPassRatio, Math.min(1.0, ratio));
+      } else if (throttled(stats, run.item.vm, learned)) {
+        // The bytes beyond the guest's memory were re-sends: their share of all it sent is the
+        // share of the bandwidth they took.
+        double share = 1 - Math.min(1.0, (double) memory / outcome.bytesSent());
+        learned.throttledShare = mean(learned.throttledShare, Math.min(0.95, share));
       }
     }
     learned.samples++;
@@ -100,6 +109,19 @@ final class MigrationLearning {
   private static boolean quiet(MigrationStats stats, VmInfo vm) {
     long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
     return dirty * 100 < stats.bandwidthBytesPerSec();
+  }
+
+  /**
+   * Whether a guest dirtied faster than auto-converge lets it re-send (the model's throttle binds),
+   * and ran without compression or post-copy, so its volume measures the throttle.
+   */
+  private static boolean throttled(MigrationStats stats, VmInfo vm, Learned learned) {
+    long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+    double share =
+        learned.throttledShare >= 0 ? learned.throttledShare : MakespanModel.THROTTLED_SHARE;
+    return dirty > share * stats.bandwidthBytesPerSec()
+        && !stats.used().contains(MigrationFeature.POST_COPY)
+        && !stats.used().contains(MigrationFeature.XBZRLE);
   }
 
   /** The total rate all migrations from {@code source} get now (from their progress). */
@@ -147,7 +169,8 @@ final class MigrationLearning {
         setup,
         learned.samples > 0,
         learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio(),
-        learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio());
+        learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio(),
+        learned.throttledShare >= 0 ? learned.throttledShare : base.throttledShare());
   }
 
   /** {@code vm} with its learned dirty rate where the driver gave none. */

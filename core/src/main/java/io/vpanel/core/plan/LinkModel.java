@@ -15,6 +15,9 @@ import io.vpanel.spi.hypervisor.HostCapacity;
  * @param firstPassRatio wire bytes per byte of guest memory in an uncompressed first pass, as
  *     measured on this host's guests that dirtied nothing (a hypervisor skips zero pages: an idle
  *     guest sends far less than its memory); 1 until measured
+ * @param throttledShare the share of a migration's bandwidth that re-sends of a guest that dirties
+ *     faster than it sends take, throttled by auto-converge, as measured on this host ({@link
+ *     MakespanModel#THROTTLED_SHARE} until measured)
  */
 public record LinkModel(
     long nicBytesPerSec,
@@ -22,7 +25,8 @@ public record LinkModel(
     double setupSeconds,
     boolean learned,
     double zstdWireRatio,
-    double firstPassRatio) {
+    double firstPassRatio,
+    double throttledShare) {
 
   /** A link with the assumed ratios. */
   public LinkModel(
@@ -33,7 +37,8 @@ public record LinkModel(
         setupSeconds,
         learned,
         MakespanModel.ZSTD_WIRE_RATIO,
-        1.0);
+        1.0,
+        MakespanModel.THROTTLED_SHARE);
   }
 
   public LinkModel {
@@ -41,7 +46,8 @@ public record LinkModel(
         || streamBytesPerSec <= 0
         || !(setupSeconds >= 0)
         || !(zstdWireRatio > 0)
-        || !(firstPassRatio > 0)) {
+        || !(firstPassRatio > 0)
+        || !(throttledShare >= 0 && throttledShare < 1)) {
       throw new IllegalArgumentException(
           "link needs bandwidths > 0 and setup >= 0: "
               + nicBytesPerSec

@@ -29,8 +29,11 @@ import java.util.List;
  * simulator: good enough to rank concurrencies and feature sets, which is all the planner asks.
  */
 public final class MakespanModel {
-  /** Auto-converge keeps a guest's effective re-send rate below this share of its bandwidth. */
-  static final double THROTTLED_SHARE = 0.6;
+  /**
+   * Auto-converge keeps a guest's effective re-send rate below this share of its bandwidth: the
+   * assumption until a host's migrations measured their own ({@link LinkModel#throttledShare()}).
+   */
+  public static final double THROTTLED_SHARE = 0.6;
 
   /**
    * Time a migration holds a slot without moving memory: setup, the last round's tail, the
@@ -87,12 +90,14 @@ public final class MakespanModel {
 
   private static final class Flight {
     final Guest guest;
+    final double throttledShare;
     double remaining; // wire bytes
     double setupLeft;
     double bandwidth;
 
-    Flight(Guest guest, double setupSeconds) {
+    Flight(Guest guest, double setupSeconds, double throttledShare) {
       this.guest = guest;
+      this.throttledShare = throttledShare;
       setupLeft = setupSeconds;
       remaining = guest.memoryBytes() * guest.wireRatio();
     }
@@ -114,7 +119,7 @@ public final class MakespanModel {
         return bandwidth;
       }
       double resend = guest.dirtyRateBytesPerSec() * guest.resendRatio();
-      return bandwidth - Math.min(resend, THROTTLED_SHARE * bandwidth);
+      return bandwidth - Math.min(resend, throttledShare * bandwidth);
     }
   }
 
@@ -126,8 +131,13 @@ public final class MakespanModel {
 
   /** The same over a learned or declared link. */
   public static double predictSeconds(List<Guest> guests, LinkModel link, int concurrency) {
-    return predictSeconds(
-        guests, link.nicBytesPerSec(), link.streamBytesPerSec(), concurrency, link.setupSeconds());
+    return predict(
+        guests,
+        link.nicBytesPerSec(),
+        link.streamBytesPerSec(),
+        concurrency,
+        link.setupSeconds(),
+        link.throttledShare());
   }
 
   /**
@@ -140,6 +150,17 @@ public final class MakespanModel {
       long streamBytesPerSec,
       int concurrency,
       double setupSeconds) {
+    return predict(
+        guests, nicBytesPerSec, streamBytesPerSec, concurrency, setupSeconds, THROTTLED_SHARE);
+  }
+
+  private static double predict(
+      List<Guest> guests,
+      long nicBytesPerSec,
+      long streamBytesPerSec,
+      int concurrency,
+      double setupSeconds,
+      double throttledShare) {
     if (!(setupSeconds >= 0) || concurrency < 1) {
       throw new IllegalArgumentException("setupSeconds >= 0 and concurrency >= 1 required");
     }
@@ -148,7 +169,7 @@ public final class MakespanModel {
     double now = 0;
     while (!queue.isEmpty() || !flying.isEmpty()) {
       while (flying.size() < concurrency && !queue.isEmpty()) {
-        flying.add(new Flight(queue.poll(), setupSeconds));
+        flying.add(new Flight(queue.poll(), setupSeconds, throttledShare));
       }
       share(flying, nicBytesPerSec, streamBytesPerSec);
       double step = Double.MAX_VALUE;

@@ -37,6 +37,9 @@ public final class MigrationFeaturePolicy {
   /** A candidate with more features must predict at least this much less time to be chosen. */
   static final double MIN_GAIN = 0.05;
 
+  /** A guest that dirties less than this is quiet: the learned first-pass ratio applies to it. */
+  public static final long QUIET_BYTES_PER_SEC = 1L << 20;
+
   /** A guest whose re-sends reach this share of its bandwidth does not converge without help. */
   static final double NON_CONVERGING = 0.9;
 
@@ -62,7 +65,8 @@ public final class MigrationFeaturePolicy {
             link.setupSeconds(),
             link.learned(),
             link.zstdWireRatio(),
-            link.firstPassRatio());
+            link.firstPassRatio(),
+            link.throttledShare());
     Set<MigrationFeature> always = EnumSet.noneOf(MigrationFeature.class);
     if (usable.contains(MigrationFeature.AUTO_CONVERGE)) {
       always.add(MigrationFeature.AUTO_CONVERGE);
@@ -115,7 +119,10 @@ public final class MigrationFeaturePolicy {
 
   /** The model's view of {@code vm} moving with {@code options} from a host with {@code link}. */
   public static MakespanModel.Guest guest(VmInfo vm, MigrationOptions options, LinkModel link) {
-    return guest(vm, options, link.zstdWireRatio(), link.firstPassRatio());
+    // The first-pass ratio was measured on quiet guests: one that writes memory has filled it.
+    double firstPass =
+        vm.dirtyRateBytesPerSec() < QUIET_BYTES_PER_SEC ? link.firstPassRatio() : 1.0;
+    return guest(vm, options, link.zstdWireRatio(), firstPass);
   }
 
   private static MakespanModel.Guest guest(

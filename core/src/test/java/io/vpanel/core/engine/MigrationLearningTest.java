@@ -139,4 +139,40 @@ class MigrationLearningTest {
         .isEqualTo(5 * MB);
     assertThat(learning.withLearnedDirtyRate(vm("other", 0)).dirtyRateBytesPerSec()).isZero();
   }
+
+  @Test
+  void idleGuestsTeachTheFirstPassRatioAndBusyOnesTheThrottle() {
+    // an idle guest of 1000 MB sent 5 MB (zero pages skipped)
+    learning.finished(
+        "h1",
+        run(vm("idle", 0), MigrationOptions.DEFAULTS, 2),
+        moved(5 * MB, 50 * MB, 0),
+        Duration.ofSeconds(2));
+    // a guest dirtying 120 MB/s on a 50 MB/s migration sent 8000 MB for its 1000: 7/8 re-sends
+    learning.finished(
+        "h1",
+        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 2),
+        moved(8_000 * MB, 50 * MB, 120 * MB),
+        Duration.ofSeconds(161));
+
+    LinkModel link = learning.link("h1", DECLARED);
+    assertThat(link.firstPassRatio()).isCloseTo(0.005, within(1e-9));
+    assertThat(link.throttledShare()).isCloseTo(0.875, within(1e-9));
+  }
+
+  @Test
+  void theFirstPassRatioAppliesToQuietGuestsOnly() {
+    LinkModel link = new LinkModel(50 * MB, 50 * MB, 0.5, true, 0.5, 0.01, 0.6);
+    VmInfo quiet = vm("quiet", 0);
+    VmInfo busy = vm("busy", 100 * MB);
+
+    assertThat(
+            io.vpanel.core.plan.MigrationFeaturePolicy.guest(quiet, MigrationOptions.DEFAULTS, link)
+                .wireRatio())
+        .isEqualTo(0.01);
+    assertThat(
+            io.vpanel.core.plan.MigrationFeaturePolicy.guest(busy, MigrationOptions.DEFAULTS, link)
+                .wireRatio())
+        .isEqualTo(1.0);
+  }
 }
