@@ -1,5 +1,6 @@
 package io.vpanel.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +48,8 @@ public final class BenchMain {
       // Only section 7, put in place of the one the report has (or appended).
       Files.writeString(
           out,
-          EtcdSections.splice(readOrEmpty(out), LibvirtEvacuationBench.SECTION, libvirt(smoke)));
+          EtcdSections.splice(
+              readOrEmpty(out), LibvirtEvacuationBench.SECTION, libvirt(smoke, charts, docs)));
       System.out.printf(Locale.ROOT, "wrote section 7 of %s%n", out);
       return;
     }
@@ -104,7 +106,8 @@ public final class BenchMain {
     }
     // The smoke run leaves libvirt to its own smoke test (LibvirtEvacuationSmokeTest).
     if (!smoke && !List.of(args).contains("--no-libvirt")) {
-      report = EtcdSections.splice(report, LibvirtEvacuationBench.SECTION, libvirt(smoke));
+      report =
+          EtcdSections.splice(report, LibvirtEvacuationBench.SECTION, libvirt(smoke, charts, docs));
     }
     Files.writeString(out, report);
     System.out.printf(Locale.ROOT, "wrote %s in %.1f min%n", docs, minutes);
@@ -132,10 +135,10 @@ public final class BenchMain {
   }
 
   /** Section 7: evacuation on real libvirtd + QEMU hosts in network namespaces. */
-  static String libvirt(boolean smoke) {
+  static String libvirt(boolean smoke, Path charts, Path docs) throws IOException {
     System.out.println("7/7 evacuation on real QEMU (libvirt)");
     LibvirtEvacuationBench.Result result = new LibvirtEvacuationBench(smoke).run();
-    return LibvirtReport.markdown(result, smoke);
+    return LibvirtReport.markdown(result, smoke) + LibvirtReport.charts(result, charts, docs);
   }
 
   private static String readOrEmpty(Path file) throws java.io.IOException {

@@ -17,19 +17,30 @@ import io.vpanel.core.plan.Move;
 import io.vpanel.core.plan.Plan;
 import io.vpanel.driver.libvirt.LibvirtHypervisorDriver;
 import io.vpanel.driver.libvirt.LibvirtSettings;
+import io.vpanel.driver.sim.SimCluster;
+import io.vpanel.driver.sim.SimHypervisorDriver;
+import io.vpanel.driver.sim.SimMigrationModel;
+import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
 import io.vpanel.spi.MaintenanceState;
+import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
+import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.management.DrsMode;
 import io.vpanel.testkit.Poll;
+import io.vpanel.testkit.VirtualScheduler;
 import io.vpanel.testkit.libvirt.TwoHosts;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -391,6 +402,83 @@ final class LibvirtEvacuationBench {
 
   private static long number(Object value) {
     return value instanceof Number n ? n.longValue() : 0;
+  }
+
+  /**
+   * The simulator's prediction for the bed: the same guests (memory, the dirty rates the driver
+   * sampled for {@code run}; a busy guest rewrites all its memory, an idle one nothing), two hosts
+   * on the same capped link offering what this libvirt offers (auto-converge, XBZRLE, multifd), the
+   * simulator's own set-up time, evacuated by the planner on the virtual clock.
+   */
+  static double simulatorSeconds(Run run, List<GuestSpec> guests) {
+    VirtualScheduler scheduler = new VirtualScheduler();
+    long link = LINK_MBIT * 1_000_000L / 8;
+    HostCapacity capacity = new HostCapacity(8L << 30, 32, link, link);
+    Set<MigrationFeature> offered =
+        EnumSet.of(
+            MigrationFeature.AUTO_CONVERGE, MigrationFeature.XBZRLE, MigrationFeature.MULTIFD);
+    List<VmSpec> specs = new ArrayList<>();
+    for (GuestSpec guest : guests) {
+      long memory =
+          run.plan().moves().stream()
+              .filter(m -> m.vm().name().equals(guest.name()))
+              .mapToLong(m -> m.vm().memoryBytes())
+              .findFirst()
+              .orElse(128 * MIB);
+      long dirty = run.dirtyRates().getOrDefault(guest.name(), 0L);
+      specs.add(VmSpec.running(guest.name(), memory, 1, dirty, guest.busy() ? memory : MIB));
+    }
+    SimCluster cluster =
+        SimCluster.builder(scheduler)
+            .seed(1)
+            .model(SimMigrationModel.defaults())
+            .host("a", capacity, offered)
+            .host("b", capacity, offered)
+            .vm("a", specs.toArray(VmSpec[]::new))
+            .build();
+    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    List<HostBinding> bindings = new ArrayList<>();
+    for (String host : cluster.hostNames()) {
+      bindings.add(
+          new HostBinding(
+              driver.connect(SimHypervisorDriver.endpointOf(host)), true, List.of(), List.of()));
+    }
+    try (ClusterEngine engine =
+        new ClusterEngine(
+            scheduler,
+            Runnable::run,
+            EngineSettings.defaults(),
+            new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, false)),
+            bindings)) {
+      engine.start();
+      scheduler.runUntil(
+          () ->
+              engine.snapshot().hosts().size() == 2
+                  && engine.snapshot().hosts().stream().allMatch(h -> h.capacity().isPresent()),
+          Duration.ofSeconds(5));
+      Instant start = scheduler.now();
+      CompletableFuture<CommandResult> request =
+          engine.request("a", MaintenanceAction.ENTER, "bench");
+      scheduler.runUntil(request::isDone, Duration.ofSeconds(1));
+      if (!request.join().accepted()) {
+        throw new IllegalStateException("simulated bed refused: " + request.join().message());
+      }
+      try {
+        scheduler.runUntil(
+            () -> {
+              MaintenanceState state =
+                  engine.snapshot().host("a").orElseThrow().maintenance().state();
+              return state == MaintenanceState.IN_MAINTENANCE || state == MaintenanceState.FAILED;
+            },
+            Duration.ofHours(2));
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException(
+            "simulated bed still " + engine.snapshot().host("a").orElseThrow().maintenance(), e);
+      }
+      return Duration.between(start, scheduler.now()).toMillis() / 1000.0;
+    } finally {
+      cluster.close();
+    }
   }
 
   /**

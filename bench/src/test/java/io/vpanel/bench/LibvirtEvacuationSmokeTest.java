@@ -33,6 +33,7 @@ class LibvirtEvacuationSmokeTest {
         .contains("- predicted / measured, after learning (the engine's learned link): geometric")
         .contains("- concurrency the planner chose: declared ")
         .contains(", learned ")
+        .contains("- the simulator's prediction for this bed")
         .contains("- guests left on the source: 0")
         .contains("| configuration | runs | makespan s mean")
         .contains("| planner | 2 |")
@@ -40,7 +41,14 @@ class LibvirtEvacuationSmokeTest {
         .containsPattern("\\| #2 \\| yes \\|")
         .containsPattern("\\| planner #1 \\| \\d+ \\| IN_MAINTENANCE \\|")
         .containsPattern("\\| planner #2 \\| \\d+ \\| IN_MAINTENANCE \\|")
-        .contains("| 2 of 2 |");
+        .contains("| 2 of 2 |")
+        .contains("![real QEMU makespan per configuration](bench/libvirt-makespan.svg)")
+        .contains(
+            "![predicted and measured makespan per planner run](bench/libvirt-prediction.svg)");
+    assertThat(Path.of("bench/target/report/bench/libvirt-prediction.svg"))
+        .content()
+        .contains("predicted s")
+        .contains("measured s");
     for (String guest :
         LibvirtEvacuationBench.guests(true).stream()
             .map(LibvirtEvacuationBench.GuestSpec::name)

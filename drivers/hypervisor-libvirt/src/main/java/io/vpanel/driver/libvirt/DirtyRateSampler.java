@@ -19,8 +19,9 @@ import org.libvirt.LibvirtException;
  * virDomainStartDirtyRateCalc}, one second, page sampling) on each running guest that has no job,
  * waits for it to finish, and keeps the result ({@code dirtyrate.megabytes_per_second} of {@code
  * virDomainListGetStats(VIR_DOMAIN_STATS_DIRTYRATE)}). The inventory reports the latest finished
- * sample; a guest never sampled yet reports 0 (unknown). Runs on one daemon thread per connection;
- * a connection that is down or being re-established only skips a round.
+ * sample (its own, or one another client of the daemon started); a guest never sampled yet reports
+ * 0 (unknown). Runs on one daemon thread per connection; a connection that is down or being
+ * re-established only skips a round.
  */
 final class DirtyRateSampler {
   private static final System.Logger log = System.getLogger(DirtyRateSampler.class.getName());
@@ -96,9 +97,11 @@ final class DirtyRateSampler {
           if (JobStats.of(domain.getJobStats(0)).active()) {
             continue; // a migration (or save) runs: its own job statistics say how fast it dirties
           }
-          if (NativeDomain.startDirtyRateCalc(domain, CALC_SECONDS)) {
-            started.add(domain);
-          }
+          // Read it afterwards even when the start was refused: another client (a second agent,
+          // an operator's virsh domdirtyrate-calc) may be calculating it already, and its result
+          // serves as well as ours.
+          NativeDomain.startDirtyRateCalc(domain, CALC_SECONDS);
+          started.add(domain);
         } catch (LibvirtException e) {
           // the guest just left or stopped
         }
