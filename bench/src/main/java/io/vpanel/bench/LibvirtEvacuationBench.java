@@ -68,7 +68,12 @@ final class LibvirtEvacuationBench {
   static final long MIB = 1024L * 1024;
 
   /** 0 is the planner; the others a fixed concurrency. */
-  static final int[] CONFIGS = {0, 1, 2, 4, 8};
+  static final int[] CONFIGS =
+      System.getProperty("vpanel.bench.configs") == null
+          ? new int[] {0, 1, 2, 4, 8}
+          : java.util.Arrays.stream(System.getProperty("vpanel.bench.configs").split(","))
+              .mapToInt(Integer::parseInt)
+              .toArray();
 
   /** What a's veth may send, in Mbit/s. */
   static final int LINK_MBIT = 400;
@@ -280,6 +285,9 @@ final class LibvirtEvacuationBench {
     }
 
     private void record(Activity activity) {
+      if (Boolean.getBoolean("vpanel.bench.trace")) {
+        System.err.println("  [" + fixed + "] " + activity.kind() + ": " + activity.message());
+      }
       Map<String, Object> f = activity.fields();
       Object event = f.get("event");
       if (!"migration".equals(activity.kind()) || event == null) {
@@ -326,6 +334,7 @@ final class LibvirtEvacuationBench {
                   ClusterSnapshot s = engine.snapshot();
                   Optional<HostStatus> source = s.host("a");
                   return source.map(h -> h.runningVms() == guests.size()).orElse(false)
+                      && source.get().maintenance().state() == MaintenanceState.OPERATIONAL
                       && source.flatMap(HostStatus::capacity).isPresent()
                       && s.host("b").flatMap(HostStatus::capacity).isPresent()
                       && source.get().vms().stream()
@@ -346,12 +355,21 @@ final class LibvirtEvacuationBench {
         if (!accepted.accepted()) {
           throw new IllegalStateException("enter maintenance refused: " + accepted.message());
         }
-        MaintenanceState end =
-            Poll.atMost(Duration.ofMinutes(5))
-                .until(
-                    "a to reach IN_MAINTENANCE or FAILED",
-                    () -> engine.snapshot().host("a").orElseThrow().maintenance().state(),
-                    st -> st == MaintenanceState.IN_MAINTENANCE || st == MaintenanceState.FAILED);
+        MaintenanceState end;
+        try {
+          end =
+              Poll.atMost(Duration.ofMinutes(5))
+                  .until(
+                      "a to reach IN_MAINTENANCE or FAILED",
+                      () -> engine.snapshot().host("a").orElseThrow().maintenance().state(),
+                      st -> st == MaintenanceState.IN_MAINTENANCE || st == MaintenanceState.FAILED);
+        } catch (AssertionError stuck) {
+          // Reported as a run that did not finish (its end state ENTERING), not the end of the
+          // benchmark: the next run boots its guests afresh.
+          System.err.println("  config " + fixed + " rep " + rep + ": " + stuck.getMessage());
+          end = engine.snapshot().host("a").orElseThrow().maintenance().state();
+          engine.request("a", MaintenanceAction.CANCEL, "bench").get(30, TimeUnit.SECONDS);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Run run =
             new Run(
@@ -367,8 +385,11 @@ final class LibvirtEvacuationBench {
                 Map.copyOf(dirty),
                 peak.get());
         // ready for the next run: out of maintenance (nothing moves back), the guests go
+        // (a stuck run was cancelled above; the next run's clean-up ends it)
         CommandResult exit =
-            engine.request("a", MaintenanceAction.EXIT, "bench").get(30, TimeUnit.SECONDS);
+            end == MaintenanceState.ENTERING
+                ? CommandResult.refused("cancelled")
+                : engine.request("a", MaintenanceAction.EXIT, "bench").get(30, TimeUnit.SECONDS);
         if (exit.accepted()) {
           Poll.atMost(Duration.ofMinutes(2))
               .until(

@@ -281,7 +281,6 @@ final class MigrationScheduler {
       fromSource += other.bandwidth();
       inFlight++;
     }
-    run.mostInFlight = Math.max(run.mostInFlight, inFlight);
     for (Batch.Run other : parts.hosts.runsFrom(run.item.source)) {
       other.mostInFlight = Math.max(other.mostInFlight, inFlight);
     }

@@ -80,6 +80,15 @@ final class DirtyRateSampler {
     }
   }
 
+  /** A job runs on the guest, or it is an incoming migration (whose statistics libvirt refuses). */
+  private static boolean migrating(Domain domain) {
+    try {
+      return JobStats.of(domain.getJobStats(0)).active();
+    } catch (LibvirtException | RuntimeException e) {
+      return true;
+    }
+  }
+
   /** One round: start a calculation on every running guest without a job, then read them all. */
   void sampleOnce() throws InterruptedException {
     Connect c;
@@ -91,20 +100,25 @@ final class DirtyRateSampler {
     List<Domain> started = new ArrayList<>();
     List<String> running = new ArrayList<>();
     try {
-      for (Domain domain : c.listAllDomains(1 /* VIR_CONNECT_LIST_DOMAINS_ACTIVE */)) {
-        try {
-          running.add(domain.getUUIDString());
-          if (JobStats.of(domain.getJobStats(0)).active()) {
-            continue; // a migration (or save) runs: its own job statistics say how fast it dirties
-          }
-          // Read it afterwards even when the start was refused: another client (a second agent,
-          // an operator's virsh domdirtyrate-calc) may be calculating it already, and its result
-          // serves as well as ours.
-          NativeDomain.startDirtyRateCalc(domain, CALC_SECONDS);
-          started.add(domain);
-        } catch (LibvirtException e) {
-          // the guest just left or stopped
-        }
+      Domain[] domains = c.listAllDomains(1 /* VIR_CONNECT_LIST_DOMAINS_ACTIVE */);
+      boolean anyMigrating = false;
+      for (Domain domain : domains) {
+        running.add(domain.getUUIDString());
+        anyMigrating |= migrating(domain);
+      }
+      if (anyMigrating) {
+        // No calculation on this host while a guest migrates to or from it: a migration's
+        // switch-over was seen to hang on QEMU 7.2 (TCG) with calculations running beside it, and
+        // the migration's own job statistics say how fast its guest dirties.
+        latest.keySet().retainAll(running);
+        return;
+      }
+      for (Domain domain : domains) {
+        // Read it afterwards even when the start was refused: another client (a second agent, an
+        // operator's virsh domdirtyrate-calc) may be calculating it already, and its result serves
+        // as well as ours.
+        NativeDomain.startDirtyRateCalc(domain, CALC_SECONDS);
+        started.add(domain);
       }
     } catch (LibvirtException e) {
       return;
