@@ -33,11 +33,11 @@ final class LibvirtReport {
                 + " their RAM and %d idle ones (SeaBIOS halted). Each run boots them afresh and"
                 + " waits until the libvirt driver's own dirty-rate sampler"
                 + " (`virDomainStartDirtyRateCalc`, every 2 s) reports the busy ones; then the"
-                + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 20/+10 %%),"
+                + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 50/+25 %%),"
                 + " puts a into maintenance and b receives everything. Configurations: the planner"
                 + " (concurrency and per-guest features), and a fixed concurrency of 1, 2, 4 and 8"
-                + " with the features the planner chooses for it; interleaved. The planner runs on"
-                + " one engine throughout, as an agent on its host does: its first run plans with"
+                + " with the features the planner chooses for it. The planner runs first, on one"
+                + " engine that learns, as an agent on its host does: its first run plans with"
                 + " the driver's declared link, %s. Bytes, pre-copy rounds and downtime come from"
                 + " libvirt's job statistics (the destination's completed job).\n\n",
             r.linkMbit(),
