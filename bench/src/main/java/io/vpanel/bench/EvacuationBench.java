@@ -185,6 +185,18 @@ public final class EvacuationBench {
     return new Row(scenario, bound, outcomes);
   }
 
+  /** Every host of {@code cluster}, controlled by the engine, through the simulator's driver. */
+  static List<HostBinding> bindings(SimCluster cluster) {
+    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
+    List<HostBinding> bindings = new ArrayList<>();
+    for (String host : cluster.hostNames()) {
+      bindings.add(
+          new HostBinding(
+              driver.connect(SimHypervisorDriver.endpointOf(host)), true, List.of(), List.of()));
+    }
+    return bindings;
+  }
+
   static Outcome runOne(Scenario scenario, List<VmSpec> guests, int fixed, long seed) {
     VirtualScheduler scheduler = new VirtualScheduler();
     long memory = guests.stream().mapToLong(VmSpec::memoryBytes).sum();
@@ -205,20 +217,13 @@ public final class EvacuationBench {
             .host("dest-3", destination)
             .vm("source", guests.toArray(VmSpec[]::new))
             .build();
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
-    for (String host : cluster.hostNames()) {
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(host)), true, List.of(), List.of()));
-    }
     ClusterEngine engine =
         new ClusterEngine(
             scheduler,
             Runnable::run,
             EngineSettings.defaults().withFixedConcurrency(fixed),
             new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, false)),
-            bindings);
+            bindings(cluster));
     int[] running = new int[1];
     int[] peak = new int[1];
     int[] failed = new int[1];

@@ -18,7 +18,6 @@ import io.vpanel.core.plan.Plan;
 import io.vpanel.driver.libvirt.LibvirtHypervisorDriver;
 import io.vpanel.driver.libvirt.LibvirtSettings;
 import io.vpanel.driver.sim.SimCluster;
-import io.vpanel.driver.sim.SimHypervisorDriver;
 import io.vpanel.driver.sim.SimMigrationModel;
 import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
@@ -461,20 +460,13 @@ final class LibvirtEvacuationBench {
             .host("b", capacity, offered)
             .vm("a", specs.toArray(VmSpec[]::new))
             .build();
-    SimHypervisorDriver driver = new SimHypervisorDriver(cluster);
-    List<HostBinding> bindings = new ArrayList<>();
-    for (String host : cluster.hostNames()) {
-      bindings.add(
-          new HostBinding(
-              driver.connect(SimHypervisorDriver.endpointOf(host)), true, List.of(), List.of()));
-    }
     try (ClusterEngine engine =
         new ClusterEngine(
             scheduler,
             Runnable::run,
             EngineSettings.defaults(),
             new BuiltinManagement(new BuiltinSettings(List.of(), DrsMode.AUTOMATIC, false)),
-            bindings)) {
+            EvacuationBench.bindings(cluster))) {
       engine.start();
       scheduler.runUntil(
           () ->
