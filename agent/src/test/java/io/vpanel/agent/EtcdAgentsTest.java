@@ -176,7 +176,8 @@ class EtcdAgentsTest {
                     .host("sim-04")
                     .map(h -> h.capacity().isPresent())
                     .orElse(false));
-    assertThat(hostsSeenBy(two)).contains("sim-04");
+    // every agent watches the registry on its own: two sees the newcomer when its watch fires
+    await().atMost(Duration.ofSeconds(20)).until(() -> hostsSeenBy(two).contains("sim-04"));
     assertThat(
             one.engine().plan("sim-01").get(10, TimeUnit.SECONDS).moves().stream()
                 .map(m -> m.destination()))

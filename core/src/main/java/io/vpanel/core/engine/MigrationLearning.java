@@ -8,8 +8,12 @@ import io.vpanel.spi.hypervisor.MigrationProgress;
 import io.vpanel.spi.hypervisor.MigrationStats;
 import io.vpanel.spi.hypervisor.VmInfo;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,13 +26,20 @@ import java.util.Map;
  *       destination start, switch-over), {@code took - bytesSent / bandwidth};
  *   <li><b>per-connection rate</b>: a migration's bandwidth over its connections, from migrations
  *       that sent alone (nothing else from the host in flight);
- *   <li><b>link rate</b>: the highest total rate the host's migrations reached at once between two
- *       moments it sent nothing;
+ *   <li><b>link rate</b>: what the host's migrations sent in all over a busy period (from the first
+ *       start after a moment it sent nothing to the next such moment), per second that at least one
+ *       of them was sending (set-ups, which the model counts on their own, left out): the rate the
+ *       link really carried, a CPU-starved migration thread included, never a sum of the rate
+ *       estimates of migrations in flight (those overshoot: on the real-QEMU bed they added up to
+ *       93 MiB/s on a 48 MiB/s link);
  *   <li><b>first-pass ratio</b>: wire bytes per byte of memory of the host's migrations of guests
  *       that dirtied nothing (zero pages are skipped: an idle guest sends far less than its
  *       memory);
  *   <li><b>zstd's ratio</b>: wire bytes per byte of memory of the host's zstd migrations (re-sends
  *       included);
+ *   <li><b>throttled share</b>: of a guest that dirtied faster than pre-copy could send (so
+ *       auto-converge throttled it), the share of what it sent that was re-sends, {@code 1 - memory
+ *       / bytesSent}; on the real-QEMU bed about 0.9 at every concurrency from 1 to 6;
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
  *       where the driver's inventory has no fresher sample.
  * </ul>
@@ -53,11 +64,41 @@ final class MigrationLearning {
     double link = -1;
     double zstdWireRatio = -1;
     double firstPassRatio = -1;
+    double throttledShare = -1;
     int samples;
   }
 
+  /** What a host's migrations sent since it last sent nothing, and when they were sending. */
+  private static final class BusyPeriod {
+    final List<Instant[]> sending = new ArrayList<>();
+    long bytes;
+
+    /** The time at least one migration was sending (the union of their transfers). */
+    double sendingSeconds() {
+      sending.sort(Comparator.comparing((Instant[] interval) -> interval[0]));
+      double seconds = 0;
+      Instant from = null;
+      Instant to = null;
+      for (Instant[] interval : sending) {
+        if (to == null || interval[0].isAfter(to)) {
+          if (to != null) {
+            seconds += Duration.between(from, to).toNanos() / 1e9;
+          }
+          from = interval[0];
+          to = interval[1];
+        } else if (interval[1].isAfter(to)) {
+          to = interval[1];
+        }
+      }
+      return to == null ? 0 : seconds + Duration.between(from, to).toNanos() / 1e9;
+    }
+  }
+
+  /** The highest throttled share learned: a guest whose re-sends take it all never converges. */
+  static final double MAX_THROTTLED_SHARE = 0.95;
+
   private final Map<String, Learned> hosts = new HashMap<>();
-  private final Map<String, Long> peaks = new HashMap<>();
+  private final Map<String, BusyPeriod> busy = new HashMap<>();
   private final Map<String, Long> dirtyRates =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -66,9 +107,22 @@ final class MigrationLearning {
         }
       };
 
+  /** A migration from {@code source} started: a busy period opens if none is. */
+  void started(String source) {
+    busy.computeIfAbsent(source, s -> new BusyPeriod());
+  }
+
   /** A migration from {@code source} ended after {@code took}. */
   void finished(String source, Batch.Run run, MigrationOutcome outcome, Duration took) {
     MigrationStats stats = outcome.stats();
+    BusyPeriod period = busy.get(source);
+    if (period != null && outcome.bytesSent() > 0) {
+      // it sent from the end of its set-up (the whole run when the driver did not say) to its end
+      Instant end = run.startedAt.plus(took);
+      Instant from = stats.measured() ? end.minus(stats.transfer()) : run.startedAt;
+      period.bytes += outcome.bytesSent();
+      period.sending.add(new Instant[] {from.isBefore(run.startedAt) ? run.startedAt : from, end});
+    }
     if (stats.dirtyRateBytesPerSec() > 0) {
       dirtyRates.put(run.item.vm.uuid(), stats.dirtyRateBytesPerSec());
     }
@@ -91,12 +145,12 @@ final class MigrationLearning {
         learned.zstdWireRatio = mean(learned.zstdWireRatio, ratio);
       } else if (quiet(stats, run.item.vm)) {
         learned.firstPassRatio = mean(learned.firstPassRatio, Math.min(1.0, ratio));
+      } else if (throttled(stats, run.item.vm) && outcome.bytesSent() > memory) {
+        // the bytes beyond the guest's memory were re-sends: their share of all it sent is the
+        // share of its bandwidth they took
+        double share = 1 - (double) memory / outcome.bytesSent();
+        learned.throttledShare = mean(learned.throttledShare, Math.min(MAX_THROTTLED_SHARE, share));
       }
-      // Not learned: the share of a throttled guest's bandwidth its re-sends take. Measured as
-      // 1 - memory / bytesSent on the real-QEMU bed it did not carry across bandwidths (a busy
-      // guest sent alone at the whole link re-sends a different share than one sharing it), and
-      // planning with it chose three migrations at once where one was faster (docs/BENCHMARKS.md,
-      // section 7). MakespanModel.THROTTLED_SHARE stays the model's assumption.
     }
     learned.samples++;
   }
@@ -121,20 +175,33 @@ final class MigrationLearning {
     return dirty * 100 < stats.bandwidthBytesPerSec();
   }
 
-  /** The total rate all migrations from {@code source} get now (from their progress). */
-  void linkRate(String source, long bytesPerSec) {
-    peaks.merge(source, bytesPerSec, Math::max);
+  /**
+   * Whether a guest dirtied faster than its migration sent, uncompressed and pre-copy all the way:
+   * it converged only because auto-converge throttled it, and what it sent beyond its memory says
+   * how much of its bandwidth the re-sends took.
+   */
+  private static boolean throttled(MigrationStats stats, VmInfo vm) {
+    long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+    return dirty > stats.bandwidthBytesPerSec()
+        && !stats.used().contains(MigrationFeature.POST_COPY)
+        && !stats.used().contains(MigrationFeature.XBZRLE)
+        && !stats.used().contains(MigrationFeature.ZSTD);
   }
 
   /**
-   * No migration runs from {@code source} any more: the highest total rate since it last was idle
-   * is one sample of its link.
+   * No migration runs from {@code source} any more: what its busy period sent per second of sending
+   * is one sample of its link, when it sent at least {@link #MIN_RATE_BYTES} over at least a
+   * second.
    */
   void idle(String source) {
-    Long peak = peaks.remove(source);
-    if (peak != null && peak > 0) {
+    BusyPeriod period = busy.remove(source);
+    if (period == null) {
+      return;
+    }
+    double seconds = period.sendingSeconds();
+    if (period.bytes >= MIN_RATE_BYTES && seconds >= 1) {
       Learned learned = hosts.computeIfAbsent(source, s -> new Learned());
-      learned.link = mean(learned.link, peak);
+      learned.link = mean(learned.link, period.bytes / seconds);
     }
   }
 
@@ -167,7 +234,7 @@ final class MigrationLearning {
         learned.samples > 0,
         learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio(),
         learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio(),
-        base.throttledShare());
+        learned.throttledShare >= 0 ? learned.throttledShare : base.throttledShare());
   }
 
   /** {@code vm} with its learned dirty rate where the driver gave none. */

@@ -197,6 +197,7 @@ final class MigrationScheduler {
       return;
     }
     Batch.Item item = run.item;
+    parts.learning.started(item.source);
     parts.activity.record(
         "migration",
         batch.host,
@@ -275,16 +276,10 @@ final class MigrationScheduler {
     }
     run.progress = progress;
     parts.learning.progressed(run.item.vm.uuid(), progress);
-    long fromSource = 0;
-    int inFlight = 0;
-    for (Batch.Run other : parts.hosts.runsFrom(run.item.source)) {
-      fromSource += other.bandwidth();
-      inFlight++;
-    }
+    int inFlight = parts.hosts.runsFrom(run.item.source).size();
     for (Batch.Run other : parts.hosts.runsFrom(run.item.source)) {
       other.mostInFlight = Math.max(other.mostInFlight, inFlight);
     }
-    parts.learning.linkRate(run.item.source, fromSource);
     if (progress.bandwidthBytesPerSec() > 0) {
       // The planned bandwidth was a guess; a hypervisor capped lower (or a slower link) gets the
       // time its real bandwidth needs. The timeout only ever grows.

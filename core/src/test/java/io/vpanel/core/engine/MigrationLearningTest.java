@@ -32,8 +32,12 @@ class MigrationLearningTest {
   }
 
   private static Batch.Run run(VmInfo vm, MigrationOptions options, int inFlight) {
+    return run(vm, options, inFlight, T0);
+  }
+
+  private static Batch.Run run(VmInfo vm, MigrationOptions options, int inFlight, Instant at) {
     Batch.Run run =
-        new Batch.Run(new Batch.Item(vm, "h1", null, "h2"), "h2", T0, Duration.ofMinutes(5), 1);
+        new Batch.Run(new Batch.Item(vm, "h1", null, "h2"), "h2", at, Duration.ofMinutes(5), 1);
     run.options = options;
     run.mostInFlight = inFlight;
     return run;
@@ -63,19 +67,21 @@ class MigrationLearningTest {
   @Test
   void aMigrationThatSentAloneTeachesSetUpAndPerConnectionRate() {
     // 500 MB at 50 MB/s is 10 s of transfer; it took 12 s, so 2 s were set-up and switch-over
+    learning.started("h1");
     learning.finished(
         "h1",
         run(vm("a", 0), MigrationOptions.DEFAULTS, 1),
         moved(500 * MB, 50 * MB, 0),
         Duration.ofSeconds(12));
-    learning.linkRate("h1", 50 * MB);
     learning.idle("h1");
 
     LinkModel link = learning.link("h1", DECLARED);
     assertThat(link.learned()).isTrue();
     assertThat(link.setupSeconds()).isCloseTo(2.0, within(1e-9));
     assertThat(link.streamBytesPerSec()).isEqualTo(50 * MB);
-    assertThat(link.nicBytesPerSec()).isEqualTo(50 * MB);
+    assertThat(link.nicBytesPerSec())
+        .as("the link carried 500 MB in the 10 s the migration sent (its set-up left out)")
+        .isEqualTo(50 * MB);
     assertThat(learning.link("h2", DECLARED).learned()).as("per host").isFalse();
   }
 
@@ -98,15 +104,64 @@ class MigrationLearningTest {
   }
 
   @Test
-  void theMeansFollowAChangedLink() {
-    for (long peak : new long[] {100 * MB, 50 * MB, 50 * MB, 50 * MB, 50 * MB}) {
-      learning.linkRate("h1", peak);
-      learning.linkRate("h1", peak / 2);
+  void theLinkIsWhatABusyPeriodSentPerSecondAndTheMeansFollowAChange() {
+    Instant at = T0;
+    for (long rate : new long[] {100 * MB, 50 * MB, 50 * MB, 50 * MB, 50 * MB}) {
+      // a sends over [0 s, 10 s], b (started at 5 s, its set-up 5 s) over [10 s, 20 s]: the link
+      // carried 20 s worth of the rate in the 20 s something was sending
+      learning.started("h1");
+      learning.started("h1");
+      learning.finished(
+          "h1",
+          run(vm("a", 0), MigrationOptions.DEFAULTS, 2, at),
+          moved(rate * 8, rate / 2, 0),
+          Duration.ofSeconds(10));
+      learning.finished(
+          "h1",
+          run(vm("b", 0), MigrationOptions.DEFAULTS, 2, at.plusSeconds(5)),
+          moved(rate * 12, rate / 2, 0),
+          Duration.ofSeconds(15));
       learning.idle("h1");
+      at = at.plusSeconds(60);
     }
     long learned = learning.link("h1", DECLARED).nicBytesPerSec();
     // 100, then four times 50, each mean half the newest: 53.1 MB/s
-    assertThat(learned).isBetween(50 * MB, 54 * MB);
+    assertThat(learned).isBetween(53 * MB, 54 * MB);
+  }
+
+  @Test
+  void theLinkIsNeverTheSumOfTheRatesInFlight() {
+    // progress reports that add up to twice the link teach nothing of it: only bytes over time
+    learning.started("h1");
+    learning.progressed("u-a", new MigrationProgress(0, 0, 0, 0, 0, 90 * MB, T0));
+    learning.progressed("u-b", new MigrationProgress(0, 0, 0, 0, 0, 90 * MB, T0));
+    learning.finished(
+        "h1",
+        run(vm("a", 0), MigrationOptions.DEFAULTS, 2),
+        moved(400 * MB, 90 * MB, 0),
+        Duration.ofSeconds(10));
+    learning.finished(
+        "h1",
+        run(vm("b", 0), MigrationOptions.DEFAULTS, 2),
+        moved(400 * MB, 90 * MB, 0),
+        Duration.ofSeconds(10));
+    learning.idle("h1");
+
+    assertThat(learning.link("h1", DECLARED).nicBytesPerSec()).isEqualTo(80 * MB);
+  }
+
+  @Test
+  void aBusyPeriodThatSentLittleOrBrieflyTeachesNoLink() {
+    learning.started("h1");
+    learning.finished(
+        "h1",
+        run(vm("idle", 0), MigrationOptions.DEFAULTS, 2),
+        moved(5 * MB, 50 * MB, 0),
+        Duration.ofMillis(400));
+    learning.idle("h1");
+    learning.idle("h1");
+
+    assertThat(learning.link("h1", DECLARED).nicBytesPerSec()).isEqualTo(DECLARED.nicBytesPerSec());
   }
 
   @Test
@@ -162,7 +217,7 @@ class MigrationLearningTest {
   }
 
   @Test
-  void idleGuestsTeachTheFirstPassRatioAndBusyOnesNotTheThrottle() {
+  void idleGuestsTeachTheFirstPassRatioAndThrottledOnesTheThrottlesShare() {
     // an idle guest of 1000 MB sent 5 MB (zero pages skipped)
     learning.finished(
         "h1",
@@ -178,8 +233,39 @@ class MigrationLearningTest {
 
     LinkModel link = learning.link("h1", DECLARED);
     assertThat(link.firstPassRatio()).isCloseTo(0.005, within(1e-9));
-    assertThat(link.throttledShare())
-        .as("the throttle's share is the model's assumption, not learned")
+    assertThat(link.throttledShare()).isCloseTo(0.875, within(1e-9));
+
+    // a guest that re-sent nearly all it sent is capped below 1 (it would never converge)
+    learning.finished(
+        "h1",
+        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 2),
+        moved(100_000 * MB, 50 * MB, 120 * MB),
+        Duration.ofSeconds(2001));
+    assertThat(learning.link("h1", DECLARED).throttledShare())
+        .isCloseTo((0.875 + MigrationLearning.MAX_THROTTLED_SHARE) / 2, within(1e-9));
+  }
+
+  @Test
+  void compressedOrPostCopyGuestsTeachNoThrottlesShare() {
+    for (MigrationFeature feature :
+        new MigrationFeature[] {
+          MigrationFeature.XBZRLE, MigrationFeature.ZSTD, MigrationFeature.POST_COPY
+        }) {
+      learning.finished(
+          "h1",
+          run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 1),
+          MigrationOutcome.success(8_000 * MB, 9, Duration.ofMillis(40))
+              .withStats(
+                  new MigrationStats(
+                      Duration.ofSeconds(1),
+                      Duration.ofSeconds(160),
+                      50 * MB,
+                      120 * MB,
+                      Set.of(feature),
+                      "")),
+          Duration.ofSeconds(161));
+    }
+    assertThat(learning.link("h1", DECLARED).throttledShare())
         .isEqualTo(io.vpanel.core.plan.MakespanModel.THROTTLED_SHARE);
   }
 
