@@ -8,7 +8,7 @@
 # variant of runtime and JVM options, RUNS times (default 3): the time from process start until an
 # SSE client gets the first `host` event (the first panel frame), the CPU seconds the process used
 # by then, then after IDLE_SECONDS (default 10) idle: VmRSS, RssAnon, RssFile (MiB) and threads.
-# ROUND=2 and ROUND=3 measure further candidates (see the README). VARIANTS=N runs the first N.
+# ROUND=2, 3 and 4 measure further candidates (see the README). VARIANTS=N runs the first N.
 # Prints one line per run and a median line per variant (markdown table rows). Needs root (the
 # daemon runs as nobody), libvirt-daemon, lcdproc, tmux, curl.
 set -euo pipefail
@@ -113,6 +113,16 @@ if [ "${ROUND:-1}" = 3 ]; then
     "shipped|$lib/runtime/bin/java|$(opts '')|"
     "shipped + -XX:MaxNewSize=8m|$lib/runtime/bin/java|$(opts '' -XX:MaxNewSize=8m)|"
     "shipped + -XX:MaxNewSize=4m|$lib/runtime/bin/java|$(opts '' -XX:MaxNewSize=4m)|"
+  )
+fi
+# ROUND=4: JDK 25's ahead-of-time cache (classes loaded and linked, method profiles) instead of the
+# dynamic class-data archive, trained the way the package trains its archive.
+if [ "${ROUND:-1}" = 4 ]; then
+  "$here/train-cds.sh" "$lib/runtime/bin/java" "$(opts "$cds")" "$lib/vpanel.jar" "$work/vpanel.aot" \
+    "$work/aot-training" aot >&2
+  variants=(
+    "shipped|$lib/runtime/bin/java|$(opts '')|"
+    "shipped, AOT cache instead of the CDS archive|$lib/runtime/bin/java|$(opts "$cds" -XX:AOTCache="$work/vpanel.aot" -Xlog:aot=off -Xlog:cds=off)|"
   )
 fi
 [ -n "${VARIANTS:-}" ] && variants=("${variants[@]:0:$VARIANTS}")

@@ -4,9 +4,15 @@
 # and while serving) with the package's own JVM options, opens its panel page and its event
 # stream until the first frame, then stops it with SIGTERM; the JVM writes the classes it loaded
 # into ARCHIVE at exit (-XX:ArchiveClassesAtExit, a dynamic archive on top of the runtime's base
-# archive).
+# archive). With a sixth argument "aot" it writes a JDK 25 ahead-of-time cache instead
+# (-XX:AOTCacheOutput: the classes loaded and linked, and the methods' profiles).
 set -euo pipefail
-java=$1 options=$2 jar=$3 archive=$4 work=$5
+java=$1 options=$2 jar=$3 archive=$4 work=$5 kind=${6:-cds}
+if [ "$kind" = aot ]; then
+  record=(-XX:AOTCacheOutput="$archive" -Xlog:aot=off -Xlog:cds=off)
+else
+  record=(-XX:ArchiveClassesAtExit="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
+fi
 rm -rf "$work" "$archive"
 mkdir -p "$work"
 head -c 24 /dev/urandom | base64 > "$work/token"
@@ -24,8 +30,7 @@ api:
 journal:
   path: $work/journal.db
 YAML
-"$java" @"$options" -XX:ArchiveClassesAtExit="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
-  -jar "$jar" agent --config "$work/vpanel.yaml" > "$work/out.log" 2> "$work/err.log" &
+"$java" @"$options" "${record[@]}" -jar "$jar" agent --config "$work/vpanel.yaml" > "$work/out.log" 2> "$work/err.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 port=

@@ -730,7 +730,16 @@ final class LibvirtConnection implements HypervisorConnection {
     Thread.ofPlatform()
         .daemon()
         .name("libvirt-migrate-" + endpoint.name() + "-" + uuid)
-        .start(migration::run);
+        .start(
+            () -> {
+              // no dirty-rate calculation beside it (DirtyRateSampler says why)
+              dirtyRates.migrationStarting();
+              try {
+                migration.run();
+              } finally {
+                dirtyRates.migrationEnded();
+              }
+            });
     return migration::abort;
   }
 
