@@ -23,6 +23,11 @@ final class LibvirtReport {
   static String markdown(Result r, boolean smoke) {
     StringBuilder out = new StringBuilder();
     long busy = r.guests().stream().filter(GuestSpec::busy).count();
+    String paced =
+        r.guests().stream()
+            .filter(GuestSpec::paced)
+            .map(g -> g.name() + " with shift=" + g.icountShift())
+            .collect(Collectors.joining(", "));
     out.append(LibvirtEvacuationBench.SECTION).append("\n\n");
     out.append(
         String.format(
@@ -30,7 +35,7 @@ final class LibvirtReport {
             "Two libvirtd + QEMU 7.2 (TCG) hosts in network namespaces (the `TwoHosts` fixture of"
                 + " `testkit`), a's veth capped at %d Mbit/s with `tc tbf` so the link is the"
                 + " bottleneck. Host a runs %d guests of 128 MiB: %d memtest86+ guests that rewrite"
-                + " their RAM and %d idle ones (SeaBIOS halted). Each run boots them afresh and"
+                + " their RAM (%s) and %d idle ones (SeaBIOS halted). Each run boots them afresh and"
                 + " waits until the libvirt driver's own dirty-rate sampler"
                 + " (`virDomainStartDirtyRateCalc`, every 2 s) reports the busy ones; then the"
                 + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 50/+25 %%),"
@@ -43,6 +48,11 @@ final class LibvirtReport {
             r.linkMbit(),
             r.guests().size(),
             busy,
+            paced.isEmpty()
+                ? "as fast as TCG runs them"
+                : paced
+                    + " paced by QEMU's instruction counter, `-icount shift=N,sleep=on,align=on`, which sets"
+                    + " its dirty rate",
             r.guests().size() - busy,
             smoke
                 ? "the second with what the engine learned from the first (smoke run)"

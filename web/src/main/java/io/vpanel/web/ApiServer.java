@@ -3,7 +3,6 @@ package io.vpanel.web;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.staticfiles.Location;
 import io.vpanel.core.engine.ClusterEngine;
 import io.vpanel.core.journal.JournalEntry;
 import io.vpanel.core.journal.JournalQuery;
@@ -161,6 +160,7 @@ public final class ApiServer implements AutoCloseable {
       throw new IllegalStateException("the API server is started already");
     }
     this.engine = engine;
+    PanelFiles panelFiles = PanelFiles.load(ApiServer.class.getClassLoader());
     String bindHost = ListenAddress.unbracketed(host);
     engine.addListener(sse);
     engine.addListener(metrics);
@@ -170,7 +170,6 @@ public final class ApiServer implements AutoCloseable {
               config.startup.showJavalinBanner = false;
               config.jetty.host = bindHost;
               config.jetty.port = port;
-              config.staticFiles.add("/public", Location.CLASSPATH);
               config.http.maxRequestSize = ApiLimits.MAX_BODY_BYTES;
               config.http.prefer405over404 = true;
               config.jetty.modifyServer(
@@ -200,6 +199,10 @@ public final class ApiServer implements AutoCloseable {
                     });
               }
               config.routes.before(this::guard);
+              for (PanelFiles.PanelFile file : panelFiles.byUrlPath().values()) {
+                config.routes.get(file.urlPath(), ctx -> PanelFiles.serve(ctx, file));
+                config.routes.head(file.urlPath(), ctx -> PanelFiles.serve(ctx, file));
+              }
               config.routes.get("/healthz", this::health);
               config.routes.get("/metrics", this::metrics);
               config.routes.get("/api/v1/hosts", this::hosts);

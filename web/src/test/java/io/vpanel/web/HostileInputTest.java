@@ -251,6 +251,36 @@ class HostileInputTest {
   }
 
   @Test
+  void thePanelsFilesAreRevalidatedByEntityTagAndOnlyRead() throws Exception {
+    HttpResponse<String> page = get("/host.html");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type").orElseThrow().replace(" ", ""))
+        .isEqualTo("text/html;charset=utf-8");
+    assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
+    String etag = page.headers().firstValue("ETag").orElseThrow();
+
+    HttpResponse<String> again =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api.url("/host.html")))
+                .header("If-None-Match", etag)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(304);
+    assertThat(again.body()).isEmpty();
+
+    String head = raw("HEAD /js/panel.js HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertThat(status(head)).as(head).isEqualTo(200);
+    assertThat(header(head, "Content-Type")).startsWith("text/javascript");
+    assertThat(head.substring(head.indexOf("\r\n\r\n") + 4)).isEmpty();
+
+    assertJsonError(
+        raw(
+            "POST /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                + "Connection: close\r\n\r\n"),
+        405);
+  }
+
+  @Test
   void thePagesHaveNoInlineScriptOrStyle() throws Exception {
     for (String page : List.of("/index.html", "/host.html")) {
       String html = get(page).body();

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * lines; under systemd (journald) without a timestamp of our own and with the syslog priority
  * prefix. vpanel's loggers ({@code io.vpanel}) log at the chosen level, libraries at WARN.
  *
- * <p>{@code logback.xml} gives the same text shape before the configuration is read.
+ * <p>{@link StartupLogConfigurator} gives the same text shape before the configuration is read
+ * (logback finds it as a service instead of parsing a {@code logback.xml}).
  */
 public final class LogSetup {
   static final String TEXT_PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
@@ -49,6 +50,17 @@ public final class LogSetup {
       return; // another SLF4J binding (tests of other modules): leave it alone
     }
     context.reset();
+    configure(context, settings, journald, stderr);
+  }
+
+  /**
+   * Sets up {@code context} (logback's own, or the one it is initialising) as {@code settings} say.
+   */
+  static void configure(
+      LoggerContext context,
+      LogSettings settings,
+      boolean journald,
+      OutputStreamAppender<ILoggingEvent> stderr) {
     stderr.setContext(context);
     stderr.setName("STDERR");
     stderr.setEncoder(encoder(settings.format(), journald, context));

@@ -45,7 +45,7 @@ final class DirtyRateSampler {
   private final Map<String, Long> latest = new ConcurrentHashMap<>();
 
   /** How long after a migration ended no round starts. */
-  static final Duration QUIET_AFTER_MIGRATION = Duration.ofSeconds(10);
+  static final Duration QUIET_AFTER_MIGRATION = Duration.ofSeconds(5);
 
   /** Held by a round from its check to its last read; a migration about to start takes it too. */
   private final ReentrantLock round = new ReentrantLock();
