@@ -345,10 +345,10 @@ final class LibvirtEvacuationBench {
       // A paced guest boots at its slow pace too (its memtest starts writing about 30 s after
       // boot): it lives through the runs and goes back to a between them, the others boot afresh.
       List<String> pacedOnA = new ArrayList<>();
-      List<String> running = hosts.guests('b', false);
+      List<String> onB = hosts.guests('b', false);
       List<String> onA = hosts.guests('a', false);
       for (GuestSpec guest : guests) {
-        if (guest.paced() && running.contains(guest.name())) {
+        if (guest.paced() && onB.contains(guest.name())) {
           hosts.migrate(guest.name(), 'b', 'a');
           pacedOnA.add(guest.name());
         } else if (guest.paced() && onA.contains(guest.name())) {
