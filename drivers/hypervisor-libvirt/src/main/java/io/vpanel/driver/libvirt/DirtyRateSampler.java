@@ -32,7 +32,7 @@ import org.libvirt.LibvirtException;
  * {@link #QUIET_AFTER_MIGRATION} after the last one ended, so the short gap between one migration
  * and the next of an evacuation is not taken for a quiet host (QEMU 7.2 with TCG was seen to hang a
  * switch-over, or never converge, when a calculation ran beside the migration of its guest: on the
- * real-QEMU bench, one of two sequential evacuations took 178 s and 240 s, not 33 s).
+ * real-QEMU bench, one-at-a-time evacuations that take 33 s took 178 s and 240 s).
  */
 final class DirtyRateSampler {
   private static final System.Logger log = System.getLogger(DirtyRateSampler.class.getName());
