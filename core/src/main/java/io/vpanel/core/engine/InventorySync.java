@@ -132,6 +132,9 @@ final class InventorySync {
   }
 
   private void failed(HostRecord host, String reason) {
+    if (parts.closed) {
+      return; // a read the engine's own close cut short (its connections close after it)
+    }
     boolean again = host.readAgain;
     host.readAgain = false;
     host.readStartedAt = null;
