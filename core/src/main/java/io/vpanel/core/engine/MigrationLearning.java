@@ -68,29 +68,33 @@ final class MigrationLearning {
     int samples;
   }
 
+  /** When one migration was sending: from the end of its set-up to its end. */
+  private record Sending(Instant from, Instant to) {}
+
   /** What a host's migrations sent since it last sent nothing, and when they were sending. */
   private static final class BusyPeriod {
-    final List<Instant[]> sending = new ArrayList<>();
+    final List<Sending> sending = new ArrayList<>();
     long bytes;
 
     /** The time at least one migration was sending (the union of their transfers). */
     double sendingSeconds() {
-      sending.sort(Comparator.comparing((Instant[] interval) -> interval[0]));
-      double seconds = 0;
-      Instant from = null;
-      Instant to = null;
-      for (Instant[] interval : sending) {
-        if (to == null || interval[0].isAfter(to)) {
-          if (to != null) {
-            seconds += Duration.between(from, to).toNanos() / 1e9;
+      sending.sort(Comparator.comparing(Sending::from));
+      Duration total = Duration.ZERO;
+      Sending merged = null;
+      for (Sending next : sending) {
+        if (merged == null || next.from().isAfter(merged.to())) {
+          if (merged != null) {
+            total = total.plus(Duration.between(merged.from(), merged.to()));
           }
-          from = interval[0];
-          to = interval[1];
-        } else if (interval[1].isAfter(to)) {
-          to = interval[1];
+          merged = next;
+        } else if (next.to().isAfter(merged.to())) {
+          merged = new Sending(merged.from(), next.to());
         }
       }
-      return to == null ? 0 : seconds + Duration.between(from, to).toNanos() / 1e9;
+      if (merged != null) {
+        total = total.plus(Duration.between(merged.from(), merged.to()));
+      }
+      return total.toNanos() / 1e9;
     }
   }
 
@@ -121,7 +125,7 @@ final class MigrationLearning {
       Instant end = run.startedAt.plus(took);
       Instant from = stats.measured() ? end.minus(stats.transfer()) : run.startedAt;
       period.bytes += outcome.bytesSent();
-      period.sending.add(new Instant[] {from.isBefore(run.startedAt) ? run.startedAt : from, end});
+      period.sending.add(new Sending(from.isBefore(run.startedAt) ? run.startedAt : from, end));
     }
     if (stats.dirtyRateBytesPerSec() > 0) {
       dirtyRates.put(run.item.vm.uuid(), stats.dirtyRateBytesPerSec());

@@ -276,9 +276,9 @@ final class MigrationScheduler {
     }
     run.progress = progress;
     parts.learning.progressed(run.item.vm.uuid(), progress);
-    int inFlight = parts.hosts.runsFrom(run.item.source).size();
-    for (Batch.Run other : parts.hosts.runsFrom(run.item.source)) {
-      other.mostInFlight = Math.max(other.mostInFlight, inFlight);
+    List<Batch.Run> fromSource = parts.hosts.runsFrom(run.item.source);
+    for (Batch.Run other : fromSource) {
+      other.mostInFlight = Math.max(other.mostInFlight, fromSource.size());
     }
     if (progress.bandwidthBytesPerSec() > 0) {
       // The planned bandwidth was a guess; a hypervisor capped lower (or a slower link) gets the
