@@ -383,6 +383,7 @@ final class LibvirtEvacuationBench {
             one.get(2, TimeUnit.MINUTES);
           }
         }
+        long[] nextTrace = {System.nanoTime() + 10_000_000_000L};
         Poll.atMost(Duration.ofSeconds(90))
             .until(
                 "a to report its "
@@ -391,6 +392,22 @@ final class LibvirtEvacuationBench {
                 () -> {
                   ClusterSnapshot s = engine.snapshot();
                   Optional<HostStatus> source = s.host("a");
+                  if (System.nanoTime() > nextTrace[0] && source.isPresent()) {
+                    // what holds the run up, every 10 s (a guest whose writes pause reports 0)
+                    nextTrace[0] = System.nanoTime() + 10_000_000_000L;
+                    System.out.println(
+                        "    waiting "
+                            + (System.nanoTime() - booting) / 1_000_000_000L
+                            + " s: "
+                            + source.get().vms().stream()
+                                .map(
+                                    vm ->
+                                        vm.vm().name()
+                                            + "="
+                                            + vm.vm().dirtyRateBytesPerSec() / MIB
+                                            + "MiB/s")
+                                .toList());
+                  }
                   return source.map(h -> h.runningVms() == guests.size()).orElse(false)
                       && source.get().maintenance().state() == MaintenanceState.OPERATIONAL
                       && source.flatMap(HostStatus::capacity).isPresent()

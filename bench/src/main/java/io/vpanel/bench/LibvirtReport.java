@@ -175,15 +175,16 @@ final class LibvirtReport {
             + " driver, then learned by the engine):\n\n");
     out.append(
         "| planner run | learned | link MiB/s | per connection MiB/s | set-up s |"
-            + " first-pass ratio | throttled share | predicted s | measured s |"
+            + " first-pass ratio | throttled share | XBZRLE resend ratio | predicted s |"
+            + " measured s |"
             + " predicted / measured |\n");
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run run : plannerRuns) {
       LinkModel link = run.plan().link().orElse(null);
       out.append(
           String.format(
               Locale.ROOT,
-              "| #%d | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2fx |\n",
+              "| #%d | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2fx |\n",
               run.repetition() + 1,
               run.learned() ? "yes" : "no",
               link == null ? "-" : mibps(link.nicBytesPerSec()),
@@ -191,6 +192,7 @@ final class LibvirtReport {
               link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.setupSeconds()),
               link == null ? "-" : String.format(Locale.ROOT, "%.3f", link.firstPassRatio()),
               link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.throttledShare()),
+              link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.xbzrleResendRatio()),
               run.plan().predictedSeconds(),
               run.seconds(),
               run.plan().predictedSeconds() / run.seconds()));

@@ -37,6 +37,11 @@ import java.util.Map;
  *       memory);
  *   <li><b>zstd's ratio</b>: wire bytes per byte of memory of the host's zstd migrations (re-sends
  *       included);
+ *   <li><b>XBZRLE's resend ratio</b>: of a guest that dirtied memory while XBZRLE moved it, the
+ *       wire bytes beyond its first pass per byte it dirtied over the transfer, {@code (bytesSent -
+ *       memory) / (dirtyRate * transfer)}: about 0.3 for a guest that changes a few words of a
+ *       page, near 1 for one that rewrites whole pages (memtest, whose paced guest took 9-17 rounds
+ *       on the real-QEMU bed where the assumed 0.3 predicted it would converge);
  *   <li><b>throttled share</b>: of a guest that dirtied faster than pre-copy could send (so
  *       auto-converge throttled it), the share of what it sent that was re-sends, {@code 1 - memory
  *       / bytesSent}; on the real-QEMU bed about 0.9 at every concurrency from 1 to 6;
@@ -65,6 +70,7 @@ final class MigrationLearning {
     double zstdWireRatio = -1;
     double firstPassRatio = -1;
     double throttledShare = -1;
+    double xbzrleResendRatio = -1;
     int samples;
   }
 
@@ -97,6 +103,9 @@ final class MigrationLearning {
       return total.toNanos() / 1e9;
     }
   }
+
+  /** The lowest XBZRLE resend ratio learned (a guest that dirtied pages back to what they were). */
+  static final double MIN_XBZRLE_RESEND_RATIO = 0.01;
 
   /** The highest throttled share learned: a guest whose re-sends take it all never converges. */
   static final double MAX_THROTTLED_SHARE = 0.95;
@@ -149,6 +158,17 @@ final class MigrationLearning {
         learned.zstdWireRatio = mean(learned.zstdWireRatio, ratio);
       } else if (quiet(stats, run.item.vm)) {
         learned.firstPassRatio = mean(learned.firstPassRatio, Math.min(1.0, ratio));
+      } else if (xbzrleResent(stats, run.item.vm, outcome.bytesSent(), memory)) {
+        // what it sent beyond its memory (a guest that writes has filled it: its first pass is
+        // all of it) was XBZRLE's encoding of what it dirtied over the transfer
+        long dirty = Math.max(stats.dirtyRateBytesPerSec(), run.item.vm.dirtyRateBytesPerSec());
+        double seconds =
+            stats.transfer().isPositive() ? stats.transfer().toNanos() / 1e9 : transfer;
+        double resend = (outcome.bytesSent() - memory) / (dirty * seconds);
+        learned.xbzrleResendRatio =
+            mean(
+                learned.xbzrleResendRatio,
+                Math.max(MIN_XBZRLE_RESEND_RATIO, Math.min(1.0, resend)));
       } else if (throttled(stats, run.item.vm) && outcome.bytesSent() > memory) {
         // the bytes beyond the guest's memory were re-sends: their share of all it sent is the
         // share of its bandwidth they took
@@ -190,6 +210,19 @@ final class MigrationLearning {
         && !stats.used().contains(MigrationFeature.POST_COPY)
         && !stats.used().contains(MigrationFeature.XBZRLE)
         && !stats.used().contains(MigrationFeature.ZSTD);
+  }
+
+  /**
+   * Whether an XBZRLE migration of a guest that dirtied memory, pre-copy all the way, sent more
+   * than its memory: the excess is its re-sends (an idle guest's zero pages make it send less, and
+   * that says nothing of the encoding).
+   */
+  private static boolean xbzrleResent(MigrationStats stats, VmInfo vm, long sent, long memory) {
+    long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+    return stats.used().contains(MigrationFeature.XBZRLE)
+        && !stats.used().contains(MigrationFeature.POST_COPY)
+        && dirty > 0
+        && sent > memory;
   }
 
   /**
@@ -238,7 +271,8 @@ final class MigrationLearning {
         learned.samples > 0,
         learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio(),
         learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio(),
-        learned.throttledShare >= 0 ? learned.throttledShare : base.throttledShare());
+        learned.throttledShare >= 0 ? learned.throttledShare : base.throttledShare(),
+        learned.xbzrleResendRatio > 0 ? learned.xbzrleResendRatio : base.xbzrleResendRatio());
   }
 
   /** {@code vm} with its learned dirty rate where the driver gave none. */

@@ -18,6 +18,9 @@ import io.vpanel.spi.hypervisor.HostCapacity;
  * @param throttledShare the share of a migration's bandwidth that re-sends of a guest that dirties
  *     faster than it sends take, throttled by auto-converge, as measured on this host ({@link
  *     MakespanModel#THROTTLED_SHARE} until measured)
+ * @param xbzrleResendRatio wire bytes per byte a guest dirtied while XBZRLE moved it, as measured
+ *     on this host's XBZRLE migrations ({@link MakespanModel#XBZRLE_RESEND_RATIO} until measured):
+ *     a guest that rewrites pages with new contents (memtest) defeats the delta encoding
  */
 public record LinkModel(
     long nicBytesPerSec,
@@ -26,7 +29,8 @@ public record LinkModel(
     boolean learned,
     double zstdWireRatio,
     double firstPassRatio,
-    double throttledShare) {
+    double throttledShare,
+    double xbzrleResendRatio) {
 
   /** A link with the assumed ratios. */
   public LinkModel(
@@ -38,7 +42,8 @@ public record LinkModel(
         learned,
         MakespanModel.ZSTD_WIRE_RATIO,
         1.0,
-        MakespanModel.THROTTLED_SHARE);
+        MakespanModel.THROTTLED_SHARE,
+        MakespanModel.XBZRLE_RESEND_RATIO);
   }
 
   public LinkModel {
@@ -47,7 +52,8 @@ public record LinkModel(
         || !(setupSeconds >= 0)
         || !(zstdWireRatio > 0)
         || !(firstPassRatio > 0)
-        || !(throttledShare >= 0 && throttledShare < 1)) {
+        || !(throttledShare >= 0 && throttledShare < 1)
+        || !(xbzrleResendRatio > 0)) {
       throw new IllegalArgumentException(
           "link needs bandwidths > 0 and setup >= 0: "
               + nicBytesPerSec

@@ -45,7 +45,11 @@ public final class MakespanModel {
   /** Wire bytes per byte of guest memory with zstd: a conservative 2:1 on guest memory. */
   public static final double ZSTD_WIRE_RATIO = 0.5;
 
-  /** Wire bytes per re-sent byte with XBZRLE: a re-dirtied page mostly differs in a few words. */
+  /**
+   * Wire bytes per re-sent byte with XBZRLE, assumed until a host's XBZRLE migrations measured
+   * their own ({@link LinkModel#xbzrleResendRatio()}): a re-dirtied page mostly differs in a few
+   * words.
+   */
   public static final double XBZRLE_RESEND_RATIO = 0.3;
 
   /** Memory one zstd compression thread (one multifd connection) gets through per second. */

@@ -66,7 +66,8 @@ public final class MigrationFeaturePolicy {
             link.learned(),
             link.zstdWireRatio(),
             link.firstPassRatio(),
-            link.throttledShare());
+            link.throttledShare(),
+            link.xbzrleResendRatio());
     Set<MigrationFeature> always = EnumSet.noneOf(MigrationFeature.class);
     if (usable.contains(MigrationFeature.AUTO_CONVERGE)) {
       always.add(MigrationFeature.AUTO_CONVERGE);
@@ -112,9 +113,10 @@ public final class MigrationFeaturePolicy {
     return best;
   }
 
-  /** The model's view of {@code vm} moving with {@code options}, with the assumed zstd ratio. */
+  /** The model's view of {@code vm} moving with {@code options}, with the assumed ratios. */
   public static MakespanModel.Guest guest(VmInfo vm, MigrationOptions options) {
-    return guest(vm, options, MakespanModel.ZSTD_WIRE_RATIO, 1.0);
+    return guest(
+        vm, options, MakespanModel.ZSTD_WIRE_RATIO, 1.0, MakespanModel.XBZRLE_RESEND_RATIO);
   }
 
   /** The model's view of {@code vm} moving with {@code options} from a host with {@code link}. */
@@ -122,11 +124,15 @@ public final class MigrationFeaturePolicy {
     // The first-pass ratio was measured on quiet guests: one that writes memory has filled it.
     double firstPass =
         vm.dirtyRateBytesPerSec() < QUIET_BYTES_PER_SEC ? link.firstPassRatio() : 1.0;
-    return guest(vm, options, link.zstdWireRatio(), firstPass);
+    return guest(vm, options, link.zstdWireRatio(), firstPass, link.xbzrleResendRatio());
   }
 
   private static MakespanModel.Guest guest(
-      VmInfo vm, MigrationOptions options, double zstdWireRatio, double firstPassRatio) {
+      VmInfo vm,
+      MigrationOptions options,
+      double zstdWireRatio,
+      double firstPassRatio,
+      double xbzrleResendRatio) {
     int connections = options.parallelConnections();
     return switch (options.compression()) {
       case ZSTD ->
@@ -144,7 +150,7 @@ public final class MigrationFeaturePolicy {
               vm.dirtyRateBytesPerSec(),
               connections,
               firstPassRatio,
-              MakespanModel.XBZRLE_RESEND_RATIO,
+              xbzrleResendRatio,
               MakespanModel.XBZRLE_BYTES_PER_SEC,
               options.postCopy());
       case NONE ->

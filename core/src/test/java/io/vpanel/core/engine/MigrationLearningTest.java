@@ -269,9 +269,64 @@ class MigrationLearningTest {
         .isEqualTo(io.vpanel.core.plan.MakespanModel.THROTTLED_SHARE);
   }
 
+  private static MigrationOutcome movedWithXbzrle(long bytes, long dirty, Duration transfer) {
+    return MigrationOutcome.success(bytes, 12, Duration.ofMillis(40))
+        .withStats(
+            new MigrationStats(
+                Duration.ofSeconds(1),
+                transfer,
+                50 * MB,
+                dirty,
+                Set.of(MigrationFeature.AUTO_CONVERGE, MigrationFeature.XBZRLE),
+                ""));
+  }
+
+  @Test
+  void xbzrleMigrationsTeachItsResendRatioAndThePlannerPricesItsChoiceWithIt() {
+    MigrationOptions xbzrle =
+        MigrationOptions.DEFAULTS.withFeatures(
+            EnumSet.of(MigrationFeature.AUTO_CONVERGE, MigrationFeature.XBZRLE), 1);
+    VmInfo busy = vm("busy", 30 * MB);
+    assertThat(learning.link("h1", DECLARED).xbzrleResendRatio())
+        .as("assumed until measured")
+        .isEqualTo(io.vpanel.core.plan.MakespanModel.XBZRLE_RESEND_RATIO);
+
+    // 1000 MB of memory, 2000 MB sent over 40 s of dirtying 30 MB/s: 1000 / 1200 per dirtied byte
+    learning.finished(
+        "h1",
+        run(busy, xbzrle, 1),
+        movedWithXbzrle(2_000 * MB, 0, Duration.ofSeconds(40)),
+        Duration.ofSeconds(42));
+    LinkModel link = learning.link("h1", DECLARED);
+    assertThat(link.xbzrleResendRatio()).isCloseTo(1_000.0 / 1_200, within(1e-9));
+    assertThat(io.vpanel.core.plan.MigrationFeaturePolicy.guest(busy, xbzrle, link).resendRatio())
+        .isCloseTo(1_000.0 / 1_200, within(1e-9));
+    assertThat(link.throttledShare())
+        .as("an XBZRLE guest says nothing of uncompressed re-sends")
+        .isEqualTo(io.vpanel.core.plan.MakespanModel.THROTTLED_SHARE);
+
+    // a guest whose re-sends cost more than it dirtied (pages sent whole) counts as 1
+    learning.finished(
+        "h1",
+        run(busy, xbzrle, 1),
+        movedWithXbzrle(9_000 * MB, 30 * MB, Duration.ofSeconds(40)),
+        Duration.ofSeconds(42));
+    assertThat(learning.link("h1", DECLARED).xbzrleResendRatio())
+        .isCloseTo((1_000.0 / 1_200 + 1.0) / 2, within(1e-9));
+
+    // an idle guest whose zero pages were skipped sent less than its memory: no sample
+    double before = learning.link("h1", DECLARED).xbzrleResendRatio();
+    learning.finished(
+        "h1",
+        run(vm("sleepy", 2 * MB), xbzrle, 1),
+        movedWithXbzrle(20 * MB, 2 * MB, Duration.ofSeconds(2)),
+        Duration.ofSeconds(42));
+    assertThat(learning.link("h1", DECLARED).xbzrleResendRatio()).isEqualTo(before);
+  }
+
   @Test
   void theFirstPassRatioAppliesToQuietGuestsOnly() {
-    LinkModel link = new LinkModel(50 * MB, 50 * MB, 0.5, true, 0.5, 0.01, 0.6);
+    LinkModel link = new LinkModel(50 * MB, 50 * MB, 0.5, true, 0.5, 0.01, 0.6, 0.3);
     VmInfo quiet = vm("quiet", 0);
     VmInfo busy = vm("busy", 100 * MB);
 
