@@ -8,7 +8,9 @@
 # variant of runtime and JVM options, RUNS times (default 3): the time from process start until an
 # SSE client gets the first `host` event (the first panel frame), the CPU seconds the process used
 # by then, then after IDLE_SECONDS (default 10) idle: VmRSS, RssAnon, RssFile (MiB) and threads.
-# ROUND=2, 3 and 4 measure further candidates (see the README). VARIANTS=N runs the first N.
+# ROUND=2, 3, 4 and 5 measure further candidates (see the README). VARIANTS=N runs the first N.
+# Every run but ROUND=5's "new journal" starts on a journal made by an earlier start (an agent's
+# every start after its first on a host).
 # Prints one line per run and a median line per variant (markdown table rows). Needs root (the
 # daemon runs as nobody), libvirt-daemon, lcdproc, tmux, curl.
 set -euo pipefail
@@ -125,6 +127,14 @@ if [ "${ROUND:-1}" = 4 ]; then
     "shipped, AOT cache instead of the CDS archive|$lib/runtime/bin/java|$(opts "$cds" -XX:AOTCache="$work/vpanel.aot" -Xlog:aot=off -Xlog:cds=off)|"
   )
 fi
+# ROUND=5: an agent's first start on a host (a new journal: Flyway makes the schema, its classes
+# come from the jar, not the archive) beside every later start.
+if [ "${ROUND:-1}" = 5 ]; then
+  variants=(
+    "shipped, journal exists (every start after the first)|$lib/runtime/bin/java|$(opts '')|"
+    "shipped, new journal (the first start on a host)|$lib/runtime/bin/java|$(opts '')||new"
+  )
+fi
 [ -n "${VARIANTS:-}" ] && variants=("${variants[@]:0:$VARIANTS}")
 
 field() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$2/status"; }
@@ -134,10 +144,24 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 echo "| variant | start to first frame ms | CPU to frame s | RSS MiB | anon MiB | file MiB | threads |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for variant in "${variants[@]}"; do
-  IFS='|' read -r name java argfile envs <<<"$variant"
+  IFS='|' read -r name java argfile envs journal <<<"$variant"
   rows=()
+  rm -f "$work/journal.db"*
   for _ in $(seq 1 "$runs"); do
-    rm -f "$work/journal.db"*
+    if [ "$journal" = new ] || [ ! -e "$work/journal.db" ]; then
+      # a start of its own makes the journal, unmeasured, unless the variant measures that
+      rm -f "$work/journal.db"*
+      if [ "$journal" != new ]; then
+        "$java" @"$argfile" -jar "$lib/vpanel.jar" agent --config "$work/vpanel.yaml" \
+          >"$work/agent.log" 2>&1 &
+        agent_pid=$!
+        until curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/hosts"; do
+          kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; exit 1; }
+          sleep 0.05
+        done
+        kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=
+      fi
+    fi
     t0=$(date +%s%N)
     env $envs "$java" @"$argfile" -jar "$lib/vpanel.jar" agent --config "$work/vpanel.yaml" \
       >"$work/agent.log" 2>&1 &

@@ -4,7 +4,7 @@
 # and while serving) with the package's own JVM options, opens its panel page and its event
 # stream until the first frame, then stops it with SIGTERM; the JVM writes the classes it loaded
 # into ARCHIVE at exit (-XX:ArchiveClassesAtExit, a dynamic archive on top of the runtime's base
-# archive). With a sixth argument "aot" it writes a JDK 25 ahead-of-time cache instead
+# archive). The journal exists already when it trains (see below). With a sixth argument "aot" it writes a JDK 25 ahead-of-time cache instead
 # (-XX:AOTCacheOutput: the classes loaded and linked, and the methods' profiles).
 set -euo pipefail
 java=$1 options=$2 jar=$3 archive=$4 work=$5 kind=${6:-cds}
@@ -30,17 +30,28 @@ api:
 journal:
   path: $work/journal.db
 YAML
-"$java" @"$options" "${record[@]}" -jar "$jar" agent --config "$work/vpanel.yaml" > "$work/out.log" 2> "$work/err.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-port=
-for _ in $(seq 1 1200); do
-  port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/out.log")
-  [ -n "$port" ] && break
-  kill -0 $pid 2>/dev/null || { cat "$work/err.log" >&2; echo "train-cds: the agent stopped" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "train-cds: the agent did not start" >&2; exit 1; }
+# Starts the agent with the given extra JVM options; sets pid and port once it serves.
+start() {
+  : > "$work/out.log"
+  "$java" @"$options" "$@" -jar "$jar" agent --config "$work/vpanel.yaml" > "$work/out.log" 2> "$work/err.log" &
+  pid=$!
+  trap 'kill $pid 2>/dev/null || true' EXIT
+  port=
+  for _ in $(seq 1 1200); do
+    port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/out.log")
+    [ -n "$port" ] && break
+    kill -0 $pid 2>/dev/null || { cat "$work/err.log" >&2; echo "train-cds: the agent stopped" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "train-cds: the agent did not start" >&2; exit 1; }
+}
+# A first start makes the journal, so the training run is an agent's every later start: it opens
+# a journal whose schema is current and never loads Flyway (journal JournalSchema); the archive
+# leaves Flyway's classes out, and a host's very first start loads them from the jar.
+start
+kill -TERM $pid
+wait $pid || true
+start "${record[@]}"
 # One HTTP/1.1 request on bash's /dev/tcp; reads the answer until PATTERN (or 20 s).
 get() {
   local path=$1 pattern=$2

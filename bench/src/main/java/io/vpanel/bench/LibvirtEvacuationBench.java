@@ -49,8 +49,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Evacuation on real libvirtd + QEMU (TCG) hosts in network namespaces ({@link TwoHosts}): host a
  * runs idle guests and memtest86+ guests that rewrite their RAM; a's veth is capped with {@code tc}
- * so the link, not the CPU, is the bottleneck. Each run boots the guests afresh on a (memtest's
- * busy window starts a few seconds after boot), waits until the libvirt driver's own dirty-rate
+ * so the link, not the CPU, is the bottleneck. Each run boots the memtest guests afresh on a
+ * (memtest rewrites its RAM from a few seconds to about a minute after boot) and brings the others
+ * back from b live (the first run boots them too), waits until the libvirt driver's own dirty-rate
  * sampler ({@code virDomainStartDirtyRateCalc}) has reported the busy guests, then asks the engine,
  * driving the real libvirt driver, to put a into maintenance: with the planner's concurrency and
  * features, and with a fixed 1, 2, 4 and 8.
@@ -340,23 +341,42 @@ final class LibvirtEvacuationBench {
       }
     }
 
-    /** Boots the guests on a afresh, waits for the driver's dirty rates and evacuates a. */
+    /**
+     * Brings the guests back to a (live from b where the last run left them, booted where they do
+     * not run yet), waits for the driver's dirty rates and evacuates a.
+     */
     Run evacuate(List<GuestSpec> guests, int rep) {
       long cleared = System.nanoTime();
-      // A paced guest boots at its slow pace too (its memtest starts writing about 30 s after
-      // boot): it lives through the runs and goes back to a between them, the others boot afresh.
-      List<String> pacedOnA = new ArrayList<>();
+      // The paced guest and the idle ones come back live from b (virsh, at once) instead of booting
+      // afresh: the paced guest boots at its slow pace too (its memtest writes about 30 s after
+      // boot), and fewer guests booting at once leave the CPUs to the memtest guests, which boot
+      // afresh (they rewrite their RAM in a window from a few seconds to about a minute after
+      // boot, which a guest that came back would be past). One that fails to come back boots.
+      Set<String> onA = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      onA.addAll(hosts.guests('a', false));
       List<String> onB = hosts.guests('b', false);
-      List<String> onA = hosts.guests('a', false);
-      for (GuestSpec guest : guests) {
-        if (guest.paced() && onB.contains(guest.name())) {
-          hosts.migrate(guest.name(), 'b', 'a');
-          pacedOnA.add(guest.name());
-        } else if (guest.paced() && onA.contains(guest.name())) {
-          pacedOnA.add(guest.name());
+      try (ExecutorService back = Executors.newVirtualThreadPerTaskExecutor()) {
+        for (GuestSpec guest : guests) {
+          boolean comesBack = guest.paced() || !guest.busy();
+          if (comesBack && onB.contains(guest.name()) && !onA.contains(guest.name())) {
+            back.submit(
+                () -> {
+                  try {
+                    hosts.migrate(guest.name(), 'b', 'a');
+                    onA.add(guest.name());
+                  } catch (RuntimeException | AssertionError e) {
+                    System.err.println("  " + guest.name() + " did not come back: " + e);
+                  }
+                });
+          }
         }
       }
-      hosts.clearGuestsExcept(java.util.Set.copyOf(pacedOnA));
+      Set<String> kept =
+          guests.stream()
+              .map(GuestSpec::name)
+              .filter(onA::contains)
+              .collect(java.util.stream.Collectors.toSet());
+      hosts.clearGuestsExcept(kept);
       long booting = System.nanoTime();
       List<String> busy = guests.stream().filter(GuestSpec::busy).map(GuestSpec::name).toList();
       try {
@@ -364,7 +384,7 @@ final class LibvirtEvacuationBench {
         try (ExecutorService boot = Executors.newVirtualThreadPerTaskExecutor()) {
           List<java.util.concurrent.Future<?>> booted = new ArrayList<>();
           for (GuestSpec guest : guests) {
-            if (pacedOnA.contains(guest.name())) {
+            if (kept.contains(guest.name())) {
               continue;
             }
             booted.add(
@@ -476,7 +496,8 @@ final class LibvirtEvacuationBench {
         long done = System.nanoTime();
         System.out.printf(
             java.util.Locale.ROOT,
-            "    (clear %.1f s, boot and first dirty rates %.1f s, evacuation %.1f s, exit %.1f s)%n",
+            "    (back and clear %.1f s, boot and first dirty rates %.1f s, evacuation %.1f s,"
+                + " exit %.1f s)%n",
             (booting - cleared) / 1e9,
             (ready - booting) / 1e9,
             seconds,

@@ -25,14 +25,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The journal on SQLite in WAL mode, its schema kept by Flyway ({@code db/journal/V*.sql}).
+ * The journal on SQLite in WAL mode, its schema kept by Flyway ({@code db/journal/V*.sql}) when it
+ * is behind ({@link JournalSchema}).
  *
  * <p>The engine's owner thread only queues ({@link #record}, {@link #remember}, {@link #sync}); a
  * writer thread ({@code vpanel-journal}) drains the queue and commits everything queued in one
@@ -120,7 +120,7 @@ public final class SqliteJournal implements Journal, JournalReader, AutoCloseabl
     try {
       write = DriverManager.getConnection(url);
       try (Statement st = write.createStatement()) {
-        // Fails on a file that is not a database, before Flyway sees it.
+        // Fails on a file that is not a database, before the schema check or Flyway sees it.
         try (ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
           String result = rs.next() ? rs.getString(1) : "no answer";
           if (!"ok".equals(result)) {
@@ -131,12 +131,7 @@ public final class SqliteJournal implements Journal, JournalReader, AutoCloseabl
         st.execute("PRAGMA synchronous=FULL");
         st.execute("PRAGMA busy_timeout=5000");
       }
-      Flyway.configure()
-          .dataSource(url, "", "")
-          .locations("classpath:db/journal")
-          .failOnMissingLocations(true)
-          .load()
-          .migrate();
+      JournalSchema.migrate(url, write);
       read = DriverManager.getConnection(url);
       try (Statement st = read.createStatement()) {
         st.execute("PRAGMA busy_timeout=5000");

@@ -4,6 +4,7 @@ import io.vpanel.driver.libvirt.ConnectionSlot.Live;
 import io.vpanel.spi.DriverException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +22,8 @@ import org.libvirt.LibvirtException;
  * LibvirtConnection#inventory()} never waits for a calculation: every {@code
  * dirtyRateSampleSeconds} it starts libvirt's dirty-rate calculation ({@code
  * virDomainStartDirtyRateCalc}, one second, page sampling) on each running guest that has no job,
- * waits for it to finish, and keeps the result ({@code dirtyrate.megabytes_per_second} of {@code
+ * waits for it to finish (up to {@link #CALC_GRACE} beyond its period), and keeps the result
+ * ({@code dirtyrate.megabytes_per_second} of {@code
  * virDomainListGetStats(VIR_DOMAIN_STATS_DIRTYRATE)}). The inventory reports the latest finished
  * sample (its own, or one another client of the daemon started); a guest never sampled yet reports
  * 0 (unknown). Runs on one daemon thread per connection; a connection that is down or being
@@ -44,6 +46,17 @@ final class DirtyRateSampler {
   private final Supplier<Live<Connect>> connection;
   private final Map<String, Long> latest = new ConcurrentHashMap<>();
 
+  /**
+   * How long a round waits beyond a calculation's period for QEMU to finish it. On a host whose
+   * CPUs are busy (five TCG guests booting on two cores) a one-second calculation was still
+   * measuring when read 1.3 s after its start, round after round, and the next round's start began
+   * it again: no guest got a sample until the load fell, 25-57 s later on the real-QEMU bench. A
+   * migration about to start cuts the wait short.
+   */
+  static final Duration CALC_GRACE = Duration.ofSeconds(10);
+
+  private static final long CALC_POLL_MILLIS = 250;
+
   /** How long after a migration ended no round starts. */
   static final Duration QUIET_AFTER_MIGRATION = Duration.ofSeconds(5);
 
@@ -51,6 +64,10 @@ final class DirtyRateSampler {
   private final ReentrantLock round = new ReentrantLock();
 
   private final AtomicInteger migrations = new AtomicInteger();
+
+  /** Migrations waiting for a round to end: a round waiting for QEMU stops waiting for them. */
+  private final AtomicInteger migrationWaiting = new AtomicInteger();
+
   private final LongSupplier nanoTime;
   private volatile long quietUntilNanos;
   private volatile Thread thread;
@@ -85,14 +102,17 @@ final class DirtyRateSampler {
 
   /**
    * A migration from this host is about to start (its own thread, never the caller's): waits for a
-   * round in progress to end (at most about {@code CALC_SECONDS}) and keeps the next ones off until
-   * {@link #migrationEnded()}.
+   * round in progress to end (at most about {@code CALC_SECONDS}: a round waiting for a slow
+   * calculation stops at its next poll) and keeps the next ones off until {@link
+   * #migrationEnded()}.
    */
   void migrationStarting() {
+    migrationWaiting.incrementAndGet();
     round.lock();
     try {
       migrations.incrementAndGet();
     } finally {
+      migrationWaiting.decrementAndGet();
       round.unlock();
     }
   }
@@ -189,16 +209,34 @@ final class DirtyRateSampler {
       return;
     }
     Thread.sleep(CALC_SECONDS * 1000L + 300);
-    for (Domain domain : started) {
-      try {
-        String uuid = domain.getUUIDString();
-        Optional<NativeDomain.DirtyRate> rate = NativeDomain.dirtyRate(domain);
-        if (rate.isPresent() && rate.get().measured()) {
-          latest.put(uuid, rate.get().megabytesPerSecond() * MIB);
+    long deadline = System.nanoTime() + CALC_GRACE.toNanos();
+    List<Domain> pending = new ArrayList<>(started);
+    while (true) {
+      for (Iterator<Domain> it = pending.iterator(); it.hasNext(); ) {
+        Domain domain = it.next();
+        try {
+          String uuid = domain.getUUIDString();
+          Optional<NativeDomain.DirtyRate> rate = NativeDomain.dirtyRate(domain);
+          if (rate.isPresent() && rate.get().status() == NativeDomain.DIRTYRATE_MEASURING) {
+            continue; // still measuring: read again
+          }
+          if (rate.isPresent() && rate.get().measured()) {
+            latest.put(uuid, rate.get().megabytesPerSecond() * MIB);
+          }
+        } catch (LibvirtException | RuntimeException e) {
+          // gone meanwhile
         }
-      } catch (LibvirtException | RuntimeException e) {
-        // gone meanwhile
+        it.remove();
       }
+      if (pending.isEmpty() || migrationWaiting.get() > 0 || System.nanoTime() > deadline) {
+        return;
+      }
+      Thread.sleep(CALC_POLL_MILLIS);
     }
+  }
+
+  /** Whether guest {@code uuid} has a finished sample (0 for a guest that wrote nothing). */
+  boolean sampled(String uuid) {
+    return latest.containsKey(uuid);
   }
 }

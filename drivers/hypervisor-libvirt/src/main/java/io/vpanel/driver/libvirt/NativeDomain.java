@@ -51,6 +51,9 @@ final class NativeDomain {
   /** {@code VIR_DOMAIN_STATS_DIRTYRATE} (libvirt 7.2; {@code 1 << 9} in libvirt-domain.h). */
   static final int STATS_DIRTYRATE = 1 << 9;
 
+  /** {@code VIR_DOMAIN_DIRTYRATE_MEASURING}: {@code dirtyrate.calc_status} of a calc under way. */
+  static final int DIRTYRATE_MEASURING = 1;
+
   /** {@code VIR_DOMAIN_DIRTYRATE_MEASURED}: {@code dirtyrate.calc_status} of a finished calc. */
   static final int DIRTYRATE_MEASURED = 2;
 

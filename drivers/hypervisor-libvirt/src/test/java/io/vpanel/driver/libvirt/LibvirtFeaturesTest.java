@@ -327,6 +327,29 @@ class LibvirtFeaturesTest {
   }
 
   @Test
+  void aRoundWaitsForACalculationThatOutlastsItsPeriod() throws Exception {
+    hosts.startIdleGuest('a', "slowcalc");
+    Connect c = new Connect(hosts.localUri('a'));
+    try {
+      String uuid = c.domainLookupByName("slowcalc").getUUIDString();
+      // Another client's calculation of 4 s: the sampler's own start is refused and its first read,
+      // 1.3 s after, finds QEMU still measuring (as a loaded host's one-second calculation was).
+      hosts.virsh('a', "domdirtyrate-calc", "slowcalc", "--seconds", "4");
+      DirtyRateSampler sampler =
+          new DirtyRateSampler("a", 0, () -> new ConnectionSlot.Live<>(c, 1));
+
+      sampler.sampleOnce();
+
+      assertThat(sampler.sampled(uuid)).as("the round kept the calculation's result").isTrue();
+      assertThat(hosts.virsh('a', "domstats", "--dirtyrate", "slowcalc"))
+          .contains("dirtyrate.calc_status=2")
+          .contains("dirtyrate.calc_period=4");
+    } finally {
+      c.close();
+    }
+  }
+
+  @Test
   void thePolicyElementSaysWhetherPostCopyIsAllowed() {
     hosts.startIdleGuest('a', "allowed", metadata(" postcopy=\"allow\"", "migrate"));
     hosts.startIdleGuest('a', "denied", metadata(" postcopy=\"deny\"", "migrate"));
