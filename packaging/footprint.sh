@@ -133,6 +133,7 @@ if [ "${ROUND:-1}" = 5 ]; then
   variants=(
     "shipped, journal exists (every start after the first)|$lib/runtime/bin/java|$(opts '')|"
     "shipped, new journal (the first start on a host)|$lib/runtime/bin/java|$(opts '')||new"
+    "shipped + -XX:TrimNativeHeapInterval=5000 (malloc_trim every 5 s)|$lib/runtime/bin/java|$(opts '' -XX:TrimNativeHeapInterval=5000)|"
   )
 fi
 [ -n "${VARIANTS:-}" ] && variants=("${variants[@]:0:$VARIANTS}")

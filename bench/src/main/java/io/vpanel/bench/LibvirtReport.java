@@ -176,7 +176,7 @@ final class LibvirtReport {
             + " driver, then learned by the engine):\n\n");
     out.append(
         "| planner run | learned | link MiB/s | per connection MiB/s | set-up s |"
-            + " first-pass ratio | throttled share | XBZRLE resend ratio | predicted s |"
+            + " first-pass ratio | throttled share (by number in flight) | XBZRLE resend ratio | predicted s |"
             + " measured s |"
             + " predicted / measured |\n");
     out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -192,7 +192,7 @@ final class LibvirtReport {
               link == null ? "-" : mibps(link.streamBytesPerSec()),
               link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.setupSeconds()),
               link == null ? "-" : String.format(Locale.ROOT, "%.3f", link.firstPassRatio()),
-              link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.throttledShare()),
+              link == null ? "-" : throttled(link),
               link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.xbzrleResendRatio()),
               run.plan().predictedSeconds(),
               run.seconds(),
@@ -314,6 +314,21 @@ final class LibvirtReport {
 
   private static String ratio(double a, double b) {
     return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(Locale.ROOT, "%.2fx", a / b);
+  }
+
+  /** The overall throttled share, then the one per number in flight: "0.86 (1: 0.85, 2: 0.88)". */
+  private static String throttled(LinkModel link) {
+    String overall = String.format(Locale.ROOT, "%.2f", link.throttledShare());
+    if (link.throttledShareByInFlight().isEmpty()) {
+      return overall;
+    }
+    return overall
+        + " ("
+        + new java.util.TreeMap<>(link.throttledShareByInFlight())
+            .entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "%d: %.2f", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", "))
+        + ")";
   }
 
   private static String mibps(long bytesPerSec) {

@@ -274,6 +274,9 @@ public final class JsonViews {
               l.put("firstPassRatio", Math.round(link.firstPassRatio() * 1000) / 1000.0);
               l.put("zstdWireRatio", Math.round(link.zstdWireRatio() * 1000) / 1000.0);
               l.put("throttledShare", Math.round(link.throttledShare() * 100) / 100.0);
+              ObjectNode byInFlight = l.putObject("throttledShareByInFlight");
+              new java.util.TreeMap<>(link.throttledShareByInFlight())
+                  .forEach((n, v) -> byInFlight.put(n.toString(), Math.round(v * 100) / 100.0));
               l.put("xbzrleResendRatio", Math.round(link.xbzrleResendRatio() * 1000) / 1000.0);
             },
             () -> node.putNull("link"));

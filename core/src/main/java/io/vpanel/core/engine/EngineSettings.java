@@ -67,12 +67,13 @@ public record EngineSettings(
         || !confirmWindow.isPositive()
         || destinationsPerVm < 1
         || timeoutFactor < 1
+        || !inventoryRefresh.isPositive()
         || !inventoryTimeout.isPositive()
         || !panelRenderTimeout.isPositive()
         || fixedConcurrency < 0) {
       throw new IllegalArgumentException(
           "maintenance settings out of range: confirmHold >= 0, confirmWindow > 0,"
-              + " destinationsPerVm >= 1, timeoutFactor >= 1, inventoryTimeout > 0,"
+              + " destinationsPerVm >= 1, timeoutFactor >= 1, inventoryRefresh > 0, inventoryTimeout > 0,"
               + " panelRenderTimeout > 0, fixedConcurrency >= 0");
     }
   }
@@ -189,6 +190,11 @@ public record EngineSettings(
 
     public Builder pfa(PfaSettings value) {
       pfa = value;
+      return this;
+    }
+
+    public Builder inventoryRefresh(Duration value) {
+      inventoryRefresh = value;
       return this;
     }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the engine has learned of each host's migrations from the hypervisor's own job statistics,
@@ -44,7 +45,9 @@ import java.util.Map;
  *       on the real-QEMU bed where the assumed 0.3 predicted it would converge);
  *   <li><b>throttled share</b>: of a guest that dirtied faster than pre-copy could send (so
  *       auto-converge throttled it), the share of what it sent that was re-sends, {@code 1 - memory
- *       / bytesSent}; on the real-QEMU bed about 0.9 at every concurrency from 1 to 6;
+ *       / bytesSent}, overall and per number of migrations in flight beside it (less bandwidth
+ *       each, longer throttling: on the real-QEMU bed about 0.85 alone and 0.88 two at a time,
+ *       which added a fifth to the bytes sent of an evacuation two at a time);
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
  *       where the driver's inventory has no fresher sample.
  * </ul>
@@ -70,6 +73,7 @@ final class MigrationLearning {
     double zstdWireRatio = -1;
     double firstPassRatio = -1;
     double throttledShare = -1;
+    final Map<Integer, Double> throttledByInFlight = new TreeMap<>();
     double xbzrleResendRatio = -1;
     int samples;
   }
@@ -106,6 +110,9 @@ final class MigrationLearning {
 
   /** The lowest XBZRLE resend ratio learned (a guest that dirtied pages back to what they were). */
   static final double MIN_XBZRLE_RESEND_RATIO = 0.01;
+
+  /** The most migrations in flight the throttled share is kept apart for (more count as this). */
+  static final int MAX_IN_FLIGHT = 16;
 
   /** The highest throttled share learned: a guest whose re-sends take it all never converges. */
   static final double MAX_THROTTLED_SHARE = 0.95;
@@ -172,8 +179,12 @@ final class MigrationLearning {
       } else if (throttled(stats, run.item.vm) && outcome.bytesSent() > memory) {
         // the bytes beyond the guest's memory were re-sends: their share of all it sent is the
         // share of its bandwidth they took
-        double share = 1 - (double) memory / outcome.bytesSent();
-        learned.throttledShare = mean(learned.throttledShare, Math.min(MAX_THROTTLED_SHARE, share));
+        double share = Math.min(MAX_THROTTLED_SHARE, 1 - (double) memory / outcome.bytesSent());
+        learned.throttledShare = mean(learned.throttledShare, share);
+        // and at the number of migrations it shared the link with at most
+        int inFlight = Math.max(1, Math.min(MAX_IN_FLIGHT, run.mostInFlight));
+        learned.throttledByInFlight.put(
+            inFlight, mean(learned.throttledByInFlight.getOrDefault(inFlight, -1.0), share));
       }
     }
     learned.samples++;
@@ -272,6 +283,7 @@ final class MigrationLearning {
         learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio(),
         learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio(),
         learned.throttledShare >= 0 ? learned.throttledShare : base.throttledShare(),
+        learned.throttledByInFlight,
         learned.xbzrleResendRatio > 0 ? learned.xbzrleResendRatio : base.xbzrleResendRatio());
   }
 

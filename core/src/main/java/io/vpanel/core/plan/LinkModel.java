@@ -1,6 +1,8 @@
 package io.vpanel.core.plan;
 
 import io.vpanel.spi.hypervisor.HostCapacity;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The source host's migration link as the planner models it: declared by the driver, or learned
@@ -18,6 +20,9 @@ import io.vpanel.spi.hypervisor.HostCapacity;
  * @param throttledShare the share of a migration's bandwidth that re-sends of a guest that dirties
  *     faster than it sends take, throttled by auto-converge, as measured on this host ({@link
  *     MakespanModel#THROTTLED_SHARE} until measured)
+ * @param throttledShareByInFlight the throttled share as measured with so many migrations from the
+ *     host in flight at once (more in flight, less bandwidth each, longer throttling: on the
+ *     real-QEMU bed about 0.85 alone and 0.88 two at a time); empty until measured
  * @param xbzrleResendRatio wire bytes per byte a guest dirtied while XBZRLE moved it, as measured
  *     on this host's XBZRLE migrations ({@link MakespanModel#XBZRLE_RESEND_RATIO} until measured):
  *     a guest that rewrites pages with new contents (memtest) defeats the delta encoding
@@ -30,6 +35,7 @@ public record LinkModel(
     double zstdWireRatio,
     double firstPassRatio,
     double throttledShare,
+    Map<Integer, Double> throttledShareByInFlight,
     double xbzrleResendRatio) {
 
   /** A link with the assumed ratios. */
@@ -43,10 +49,18 @@ public record LinkModel(
         MakespanModel.ZSTD_WIRE_RATIO,
         1.0,
         MakespanModel.THROTTLED_SHARE,
+        Map.of(),
         MakespanModel.XBZRLE_RESEND_RATIO);
   }
 
   public LinkModel {
+    throttledShareByInFlight = Map.copyOf(throttledShareByInFlight);
+    for (Map.Entry<Integer, Double> e : throttledShareByInFlight.entrySet()) {
+      if (e.getKey() < 1 || !(e.getValue() >= 0 && e.getValue() < 1)) {
+        throw new IllegalArgumentException(
+            "throttled share by in flight needs counts >= 1 and shares in [0, 1): " + e);
+      }
+    }
     if (nicBytesPerSec <= 0
         || streamBytesPerSec <= 0
         || !(setupSeconds >= 0)
@@ -62,6 +76,27 @@ public record LinkModel(
               + ", "
               + setupSeconds);
     }
+  }
+
+  /**
+   * The throttled share with {@code inFlight} migrations from the host at once: the one measured at
+   * the nearest number in flight (of two as near, the larger number's, which throttled longer), or
+   * {@link #throttledShare()} when none was measured.
+   */
+  public double throttledShare(int inFlight) {
+    if (throttledShareByInFlight.isEmpty()) {
+      return throttledShare;
+    }
+    TreeMap<Integer, Double> sorted = new TreeMap<>(throttledShareByInFlight);
+    Map.Entry<Integer, Double> below = sorted.floorEntry(inFlight);
+    Map.Entry<Integer, Double> above = sorted.ceilingEntry(inFlight);
+    if (below == null) {
+      return above.getValue();
+    }
+    if (above == null || inFlight - below.getKey() < above.getKey() - inFlight) {
+      return below.getValue();
+    }
+    return above.getValue();
   }
 
   /** The link the driver declares, with the simulator's set-up time. */

@@ -133,7 +133,10 @@ public final class MakespanModel {
     return predictSeconds(guests, nicBytesPerSec, streamBytesPerSec, concurrency, SETUP_SECONDS);
   }
 
-  /** The same over a learned or declared link. */
+  /**
+   * The same over a learned or declared link, with its throttled share for as many migrations in
+   * flight as {@code concurrency} lets run at once.
+   */
   public static double predictSeconds(List<Guest> guests, LinkModel link, int concurrency) {
     return predict(
         guests,
@@ -141,7 +144,7 @@ public final class MakespanModel {
         link.streamBytesPerSec(),
         concurrency,
         link.setupSeconds(),
-        link.throttledShare());
+        link.throttledShare(Math.max(1, Math.min(concurrency, guests.size()))));
   }
 
   /**

@@ -66,7 +66,8 @@ public final class MigrationFeaturePolicy {
             link.learned(),
             link.zstdWireRatio(),
             link.firstPassRatio(),
-            link.throttledShare(),
+            link.throttledShare(concurrency),
+            java.util.Map.of(),
             link.xbzrleResendRatio());
     Set<MigrationFeature> always = EnumSet.noneOf(MigrationFeature.class);
     if (usable.contains(MigrationFeature.AUTO_CONVERGE)) {

@@ -16,6 +16,7 @@ import io.vpanel.spi.hypervisor.VmState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -246,6 +247,53 @@ class MigrationLearningTest {
   }
 
   @Test
+  void theThrottledShareIsKeptPerNumberOfMigrationsInFlight() {
+    // 1000 MB sent as 8000 alone (7/8 re-sends), as 10000 beside another migration (9/10)
+    learning.finished(
+        "h1",
+        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 1),
+        moved(8_000 * MB, 50 * MB, 120 * MB),
+        Duration.ofSeconds(161));
+    learning.finished(
+        "h1",
+        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 2),
+        moved(10_000 * MB, 50 * MB, 120 * MB),
+        Duration.ofSeconds(201));
+
+    LinkModel link = learning.link("h1", DECLARED);
+    assertThat(link.throttledShareByInFlight())
+        .containsOnlyKeys(1, 2)
+        .hasEntrySatisfying(1, v -> assertThat(v).isCloseTo(0.875, within(1e-9)))
+        .hasEntrySatisfying(2, v -> assertThat(v).isCloseTo(0.9, within(1e-9)));
+    assertThat(link.throttledShare(1)).isCloseTo(0.875, within(1e-9));
+    assertThat(link.throttledShare(4)).as("the nearest measured").isCloseTo(0.9, within(1e-9));
+    assertThat(link.throttledShare()).isCloseTo((0.875 + 0.9) / 2, within(1e-9));
+
+    // the model prices two at a time with the share measured two at a time
+    var guests =
+        java.util.List.of(
+            io.vpanel.core.plan.MigrationFeaturePolicy.guest(
+                vm("busy", 120 * MB), MigrationOptions.DEFAULTS, link),
+            io.vpanel.core.plan.MigrationFeaturePolicy.guest(
+                vm("busy2", 120 * MB), MigrationOptions.DEFAULTS, link));
+    LinkModel flat =
+        new LinkModel(
+            link.nicBytesPerSec(),
+            link.streamBytesPerSec(),
+            link.setupSeconds(),
+            true,
+            link.zstdWireRatio(),
+            link.firstPassRatio(),
+            0.875,
+            Map.of(),
+            link.xbzrleResendRatio());
+    assertThat(io.vpanel.core.plan.MakespanModel.predictSeconds(guests, link, 2))
+        .isGreaterThan(io.vpanel.core.plan.MakespanModel.predictSeconds(guests, flat, 2));
+    assertThat(io.vpanel.core.plan.MakespanModel.predictSeconds(guests, link, 1))
+        .isEqualTo(io.vpanel.core.plan.MakespanModel.predictSeconds(guests, flat, 1));
+  }
+
+  @Test
   void compressedOrPostCopyGuestsTeachNoThrottlesShare() {
     for (MigrationFeature feature :
         new MigrationFeature[] {
@@ -326,7 +374,7 @@ class MigrationLearningTest {
 
   @Test
   void theFirstPassRatioAppliesToQuietGuestsOnly() {
-    LinkModel link = new LinkModel(50 * MB, 50 * MB, 0.5, true, 0.5, 0.01, 0.6, 0.3);
+    LinkModel link = new LinkModel(50 * MB, 50 * MB, 0.5, true, 0.5, 0.01, 0.6, Map.of(), 0.3);
     VmInfo quiet = vm("quiet", 0);
     VmInfo busy = vm("busy", 100 * MB);
 
