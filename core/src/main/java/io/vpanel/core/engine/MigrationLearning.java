@@ -47,7 +47,8 @@ import java.util.TreeMap;
  *       auto-converge throttled it), the share of what it sent that was re-sends, {@code 1 - memory
  *       / bytesSent}, overall and per number of migrations in flight beside it (less bandwidth
  *       each, longer throttling: on the real-QEMU bed about 0.85 alone and 0.88 two at a time,
- *       which added a fifth to the bytes sent of an evacuation two at a time);
+ *       which added a fifth to the bytes sent of an evacuation two at a time; {@link
+ *       LinkModel#throttledShare(int)} says how a number never measured is priced);
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
  *       where the driver's inventory has no fresher sample.
  * </ul>
@@ -115,7 +116,7 @@ final class MigrationLearning {
   static final int MAX_IN_FLIGHT = 16;
 
   /** The highest throttled share learned: a guest whose re-sends take it all never converges. */
-  static final double MAX_THROTTLED_SHARE = 0.95;
+  static final double MAX_THROTTLED_SHARE = LinkModel.MAX_THROTTLED_SHARE;
 
   private final Map<String, Learned> hosts = new HashMap<>();
   private final Map<String, BusyPeriod> busy = new HashMap<>();

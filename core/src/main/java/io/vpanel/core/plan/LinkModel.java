@@ -78,25 +78,40 @@ public record LinkModel(
     }
   }
 
+  /** The highest throttled share: a guest whose re-sends take it all never converges. */
+  public static final double MAX_THROTTLED_SHARE = 0.95;
+
   /**
-   * The throttled share with {@code inFlight} migrations from the host at once: the one measured at
-   * the nearest number in flight (of two as near, the larger number's, which throttled longer), or
-   * {@link #throttledShare()} when none was measured.
+   * The throttled share with {@code inFlight} migrations from the host at once, from the ones
+   * measured: in terms of re-sent bytes per byte of memory, {@code r = share / (1 - share)}, linear
+   * between two measured numbers in flight and growing with the square root of the number beyond
+   * them (fitted on the real-QEMU bed, where r was 5.6, 7, 9.4 and 9 with 1, 2, 4 and 6 in flight:
+   * less bandwidth each, longer throttling, but not in proportion). {@link #throttledShare()} when
+   * none was measured.
    */
   public double throttledShare(int inFlight) {
     if (throttledShareByInFlight.isEmpty()) {
       return throttledShare;
     }
+    int n = Math.max(1, inFlight);
     TreeMap<Integer, Double> sorted = new TreeMap<>(throttledShareByInFlight);
-    Map.Entry<Integer, Double> below = sorted.floorEntry(inFlight);
-    Map.Entry<Integer, Double> above = sorted.ceilingEntry(inFlight);
-    if (below == null) {
-      return above.getValue();
-    }
-    if (above == null || inFlight - below.getKey() < above.getKey() - inFlight) {
+    Map.Entry<Integer, Double> below = sorted.floorEntry(n);
+    Map.Entry<Integer, Double> above = sorted.ceilingEntry(n);
+    double r;
+    if (below != null && below.getKey() == n) {
       return below.getValue();
+    } else if (below != null && above != null) {
+      double at = (double) (n - below.getKey()) / (above.getKey() - below.getKey());
+      r = resent(below.getValue()) + at * (resent(above.getValue()) - resent(below.getValue()));
+    } else {
+      Map.Entry<Integer, Double> nearest = below != null ? below : above;
+      r = resent(nearest.getValue()) * Math.sqrt((double) n / nearest.getKey());
     }
-    return above.getValue();
+    return Math.min(MAX_THROTTLED_SHARE, r / (1 + r));
+  }
+
+  private static double resent(double share) {
+    return share / (1 - share);
   }
 
   /** The link the driver declares, with the simulator's set-up time. */

@@ -48,9 +48,9 @@ final class DirtyRateSampler {
 
   /**
    * How long a round waits beyond a calculation's period for QEMU to finish it. On a host whose
-   * CPUs are busy (five TCG guests booting on two cores) a one-second calculation was still
-   * measuring when read 1.3 s after its start, round after round, and the next round's start began
-   * it again: no guest got a sample until the load fell, 25-57 s later on the real-QEMU bench. A
+   * CPUs are busy (five TCG guests booting on two cores, on the real-QEMU bench) a one-second
+   * calculation was still measuring when read 1.3 s after its start, round after round, and the
+   * next round's start began it again: no guest got a sample for as long as the load lasted. A
    * migration about to start cuts the wait short.
    */
   static final Duration CALC_GRACE = Duration.ofSeconds(10);
