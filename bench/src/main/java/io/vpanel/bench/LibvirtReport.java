@@ -40,7 +40,7 @@ final class LibvirtReport {
                 + " boot); the paced guest, which boots at its pace too, and the idle ones live"
                 + " through the runs (virsh migrates them back to a between them) and each run"
                 + " waits until the libvirt driver's own dirty-rate sampler"
-                + " (`virDomainStartDirtyRateCalc`, every 2 s) reports the memtest ones (the paced"
+                + " (`virDomainStartDirtyRateCalc`, every 2 s) reports the memtest ones writing (64 MiB/s or more; the paced"
                 + " one gets 20 s more: its read and wait phases last over a minute at its pace,"
                 + " and then it moves as sampled); then the"
                 + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 50/+25 %%),"
