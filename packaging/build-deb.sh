@@ -55,6 +55,7 @@ options=(
   -XX:MaxMetaspaceSize=96m
   -XX:ReservedCodeCacheSize=24m
   -XX:TieredStopAtLevel=1
+  -XX:TrimNativeHeapInterval=5000
   -Djava.awt.headless=true
   --sun-misc-unsafe-memory-access=allow
 )
