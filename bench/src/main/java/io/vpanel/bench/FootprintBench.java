@@ -140,7 +140,7 @@ final class FootprintBench {
             return idleMeasure(
                 "vpanel agent (Debian package: jlink, AppCDS; one host, "
                     + (libvirtUri == null ? "sim" : "libvirt")
-                    + ", web panel, journal)",
+                    + ", web panel, new journal)",
                 process.pid(),
                 start,
                 idle);
