@@ -42,6 +42,11 @@ final class HostRecord {
   /** The migration features the host's hypervisor offers, from its last inventory. */
   Set<MigrationFeature> migrationFeatures = Set.of();
 
+  /**
+   * The idle share of the host's CPU from its last inventory ({@code HostInventory}: -1 unknown).
+   */
+  double cpuIdleShare = -1;
+
   final Map<String, VmInfo> vms = new LinkedHashMap<>();
 
   MaintenanceState state = MaintenanceState.OPERATIONAL;

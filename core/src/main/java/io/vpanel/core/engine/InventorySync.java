@@ -165,6 +165,7 @@ final class InventorySync {
     host.readOverdue = false;
     host.capacity = inventory.capacity();
     host.migrationFeatures = inventory.migrationFeatures();
+    host.cpuIdleShare = inventory.cpuIdleShare();
     host.vms.clear();
     for (VmInfo vm : inventory.vms()) {
       host.vms.put(vm.uuid(), vm);

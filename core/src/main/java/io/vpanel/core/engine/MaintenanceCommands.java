@@ -190,6 +190,8 @@ final class MaintenanceCommands {
         usable.retainAll(other.migrationFeatures);
       }
     }
+    // Compression costs the source's CPU: only while it is free.
+    usable = MigrationFeaturePolicy.withCpu(usable, source.cpuIdleShare);
     return new PlanningOptions(
         parts.learning.link(source.name(), source.capacity), usable, parts.settings.migration());
   }

@@ -19,7 +19,9 @@ import java.util.Set;
  *   <li><b>multifd</b> for a guest of at least {@link #MULTIFD_MIN_BYTES} when one stream cannot
  *       fill its share of the link: as many connections as it takes to fill it;
  *   <li><b>zstd</b> (over multifd) or <b>XBZRLE</b> (single stream, for a guest that dirties
- *       memory) when the link, not the stream or the CPU, is the bottleneck;
+ *       memory) when the link, not the stream or the CPU, is the bottleneck, and only while the
+ *       source's CPU is free ({@link #withCpu}: at least {@link #COMPRESSION_MIN_IDLE_SHARE} of it
+ *       idle, or the driver cannot tell);
  *   <li><b>post-copy</b> for a guest that would not converge even on its chosen features, only when
  *       its own policy allows it (post-copy loses the guest if the link fails after the switch); it
  *       then runs without auto-converge, so it is not throttled first;
@@ -28,6 +30,29 @@ import java.util.Set;
  * </ul>
  */
 public final class MigrationFeaturePolicy {
+  /**
+   * The least idle share of the source's CPU at which the planner compresses: zstd and XBZRLE
+   * encode on the source, and a host whose guests keep its CPUs busy would take that from them (and
+   * compress slower than the model's throughput assumes).
+   */
+  public static final double COMPRESSION_MIN_IDLE_SHARE = 0.25;
+
+  /**
+   * {@code usable} without zstd and XBZRLE when the source's CPU is busy: less than {@link
+   * #COMPRESSION_MIN_IDLE_SHARE} of it idle ({@code cpuIdleShare} from the driver's inventory; a
+   * negative one, unknown, keeps them).
+   */
+  public static Set<MigrationFeature> withCpu(Set<MigrationFeature> usable, double cpuIdleShare) {
+    if (cpuIdleShare < 0 || cpuIdleShare >= COMPRESSION_MIN_IDLE_SHARE) {
+      return usable;
+    }
+    Set<MigrationFeature> without = EnumSet.noneOf(MigrationFeature.class);
+    without.addAll(usable);
+    without.remove(MigrationFeature.ZSTD);
+    without.remove(MigrationFeature.XBZRLE);
+    return without;
+  }
+
   /** Smaller guests go on one stream: multifd's extra connections do not pay for their set-up. */
   public static final long MULTIFD_MIN_BYTES = 1L << 30;
 

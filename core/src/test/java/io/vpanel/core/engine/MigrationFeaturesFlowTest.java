@@ -100,6 +100,27 @@ class MigrationFeaturesFlowTest {
   }
 
   @Test
+  void compressionIsPlannedOnlyWhileTheSourcesCpuIsFree() {
+    HostCapacity slow = new HostCapacity(64 * GIB, 32, 50 * MB, 400 * MB);
+    try (SimHarness h =
+        new SimHarness(
+            cluster(slow, Duration.ZERO, VmSpec.running("writer", GIB / 2, 2, 20 * MB, GIB / 2)),
+            ALL_FEATURES,
+            Map.of())) {
+      Function<Plan, String> features = p -> p.moves().get(0).options().featureLabel();
+      assertThat(features.apply(plan(h, "h1"))).as("CPU not reported").contains("xbzrle");
+
+      h.cluster.setCpuIdleShare("h1", 0.1);
+      h.scheduler.advance(Duration.ofSeconds(31)); // the next inventory read
+      assertThat(features.apply(plan(h, "h1"))).as("90 % busy").doesNotContain("xbzrle");
+
+      h.cluster.setCpuIdleShare("h1", 0.6);
+      h.scheduler.advance(Duration.ofSeconds(31));
+      assertThat(features.apply(plan(h, "h1"))).as("60 % idle").contains("xbzrle");
+    }
+  }
+
+  @Test
   void aGuestThatWillNotConvergeMovesByPostCopyOnlyWhereItAllowsIt() {
     VmSpec hot = VmSpec.running("hot", 2 * GIB, 2, 3_000 * MB, 2 * GIB);
     VmSpec warm = VmSpec.running("warm", 2 * GIB, 2, 3_000 * MB, 2 * GIB);

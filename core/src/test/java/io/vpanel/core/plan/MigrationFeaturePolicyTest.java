@@ -86,6 +86,19 @@ class MigrationFeaturePolicyTest {
   }
 
   @Test
+  void compressionNeedsAFreeCpu() {
+    Set<MigrationFeature> all = EnumSet.allOf(MigrationFeature.class);
+
+    assertThat(MigrationFeaturePolicy.withCpu(all, 0.1))
+        .doesNotContain(MigrationFeature.ZSTD, MigrationFeature.XBZRLE)
+        .contains(MigrationFeature.MULTIFD, MigrationFeature.AUTO_CONVERGE);
+    assertThat(
+            MigrationFeaturePolicy.withCpu(all, MigrationFeaturePolicy.COMPRESSION_MIN_IDLE_SHARE))
+        .isEqualTo(all);
+    assertThat(MigrationFeaturePolicy.withCpu(all, -1)).as("unknown").isEqualTo(all);
+  }
+
+  @Test
   void postCopyOnlyForAGuestThatWillNotConvergeAndAllowsIt() {
     // dirties faster than even four connections send
     VmInfo hot = guest(2 * GIB, 2_000 * MB, true);

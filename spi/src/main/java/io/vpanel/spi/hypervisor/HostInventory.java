@@ -12,12 +12,31 @@ import java.util.Set;
  *     listed until they run
  * @param migrationFeatures the migration features this host's hypervisor offers (empty: none, the
  *     planner then asks for plain pre-copy)
+ * @param cpuIdleShare the share of the host's CPU time that was idle since the driver's previous
+ *     reading, between 0 and 1, or {@link #CPU_UNKNOWN} when the driver cannot tell (the planner
+ *     compresses a migration only while the source's CPU is free)
  */
 public record HostInventory(
-    String host, HostCapacity capacity, List<VmInfo> vms, Set<MigrationFeature> migrationFeatures) {
+    String host,
+    HostCapacity capacity,
+    List<VmInfo> vms,
+    Set<MigrationFeature> migrationFeatures,
+    double cpuIdleShare) {
+  /** {@link #cpuIdleShare()} of a host whose driver cannot tell. */
+  public static final double CPU_UNKNOWN = -1;
+
   public HostInventory {
     vms = List.copyOf(vms);
     migrationFeatures = Set.copyOf(migrationFeatures);
+    if (!(cpuIdleShare == CPU_UNKNOWN || (cpuIdleShare >= 0 && cpuIdleShare <= 1))) {
+      throw new IllegalArgumentException("cpuIdleShare must be -1 or in [0, 1]: " + cpuIdleShare);
+    }
+  }
+
+  /** A host whose driver cannot tell how busy its CPU is. */
+  public HostInventory(
+      String host, HostCapacity capacity, List<VmInfo> vms, Set<MigrationFeature> features) {
+    this(host, capacity, vms, features, CPU_UNKNOWN);
   }
 
   /**

@@ -94,6 +94,9 @@ final class LibvirtConnection implements HypervisorConnection {
 
   private final DirtyRateSampler dirtyRates;
 
+  /** The host's CPU times at the last inventory, for the idle share the next one reports. */
+  private final NodeCpu nodeCpu;
+
   /** The migration features this host offers, read once per connection generation. */
   private final AtomicReference<Offered> offered = new AtomicReference<>();
 
@@ -125,6 +128,7 @@ final class LibvirtConnection implements HypervisorConnection {
         Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("libvirt-" + endpoint.name()).factory());
     this.dirtyRates = new DirtyRateSampler(endpoint.name(), s.dirtyRateSampleSeconds(), this::live);
+    this.nodeCpu = new NodeCpu();
     try {
       install(open());
     } catch (DriverException e) {
@@ -510,7 +514,12 @@ final class LibvirtConnection implements HypervisorConnection {
           }
         }
       }
-      return new HostInventory(endpoint.name(), capacity(node), vms, migrationFeatures(live));
+      return new HostInventory(
+          endpoint.name(),
+          capacity(node),
+          vms,
+          migrationFeatures(live),
+          nodeCpu.idleShareSinceLast(c));
     } catch (LibvirtException e) {
       throw failure("cannot read the guests of " + endpoint.name(), e, live);
     }

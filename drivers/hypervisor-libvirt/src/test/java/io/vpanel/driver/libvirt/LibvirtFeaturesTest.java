@@ -326,6 +326,35 @@ class LibvirtFeaturesTest {
     }
   }
 
+  /** Idle and iowait time of all CPUs from /proc/stat, in USER_HZ ticks (100 per second). */
+  private static long procStatIdleTicks() throws java.io.IOException {
+    String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    return Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]);
+  }
+
+  @Test
+  void theHostsCpuTimesAndIdleShareComeFromLibvirt() throws Exception {
+    Connect c = new Connect(hosts.localUri('a'));
+    try {
+      // libvirtd reads /proc/stat (the bed's daemons share the machine's) and gives nanoseconds:
+      // the binding's layout is right when libvirt's idle time lies between two readings of ours
+      long before = procStatIdleTicks();
+      NodeCpu.Times times = NodeCpu.read(c).orElseThrow();
+      long after = procStatIdleTicks();
+      assertThat(times.idle() / 10_000_000L).isBetween(before - 1, after + 1);
+      assertThat(times.total()).isGreaterThan(times.idle());
+    } finally {
+      c.close();
+    }
+    HypervisorConnection a = driver.connect(hosts.endpoint('a'));
+    double share =
+        PATIENTLY.until(
+            "a second reading of the host's CPU",
+            () -> a.inventory().cpuIdleShare(),
+            idle -> idle >= 0);
+    assertThat(share).isBetween(0.0, 1.0);
+  }
+
   @Test
   void aRoundWaitsForACalculationThatOutlastsItsPeriod() throws Exception {
     hosts.startIdleGuest('a', "slowcalc");

@@ -235,6 +235,18 @@ public final class SimCluster implements AutoCloseable {
     mutate(() -> host(host).features = offered);
   }
 
+  /**
+   * From now on {@code host} reports {@code share} of its CPU idle ({@link
+   * HostInventory#cpuIdleShare()}; {@link HostInventory#CPU_UNKNOWN} until set): the simulator does
+   * not model what its guests compute, so a test or a scenario says how busy a host is.
+   */
+  public void setCpuIdleShare(String host, double share) {
+    if (!(share == HostInventory.CPU_UNKNOWN || (share >= 0 && share <= 1))) {
+      throw new IllegalArgumentException("a CPU idle share is -1 or in [0, 1]: " + share);
+    }
+    mutate(() -> host(host).cpuIdleShare = share);
+  }
+
   /** The guest's owner allows post-copy ({@link VmInfo#postCopyAllowed()}). */
   public void allowPostCopy(String uuid) {
     mutate(
@@ -273,7 +285,8 @@ public final class SimCluster implements AutoCloseable {
               host.name,
               host.capacity,
               guestsOn(hostName).stream().map(Guest::info).toList(),
-              host.features);
+              host.features,
+              host.cpuIdleShare);
         });
   }
 
@@ -892,6 +905,7 @@ public final class SimCluster implements AutoCloseable {
     final HostCapacity capacity;
     final List<Subscriber> subscribers = new ArrayList<>();
     Set<MigrationFeature> features;
+    double cpuIdleShare = HostInventory.CPU_UNKNOWN;
     boolean alive = true;
     long reservedMemory;
     int reservedVcpus;

@@ -1,0 +1,131 @@
+package io.vpanel.driver.libvirt;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import java.lang.reflect.Field;
+import java.util.Optional;
+import org.libvirt.Connect;
+import org.libvirt.jna.ConnectionPointer;
+
+/**
+ * How busy the host's CPUs are, from libvirt's {@code virNodeGetCPUStats} over all CPUs (the Java
+ * binding 0.5.4 lacks it; bound with JNA like {@link NativeDomain}): each reading is the host's
+ * cumulative CPU times, and the share idle between two readings is what the planner asks before it
+ * compresses a migration. One per connection, read with each inventory (callers may overlap: the
+ * reading is synchronized); the first reading, a failed one and a daemon restart (times going back)
+ * say nothing.
+ */
+final class NodeCpu {
+  /** {@code VIR_NODE_CPU_STATS_ALL_CPUS}. */
+  static final int ALL_CPUS = -1;
+
+  /** {@code VIR_NODE_CPU_STATS_FIELD_LENGTH}: a {@code virNodeCPUStats} is the name, then a u64. */
+  static final int FIELD_LENGTH = 80;
+
+  static final int STATS_SIZE = FIELD_LENGTH + 8;
+
+  /** The most fields read (Linux reports kernel, user, idle, iowait). */
+  static final int MAX_FIELDS = 16;
+
+  interface Calls extends com.sun.jna.Library {
+    int virNodeGetCPUStats(
+        ConnectionPointer conn, int cpuNum, Pointer params, IntByReference nparams, int flags);
+  }
+
+  /** Cumulative CPU times in nanoseconds: idle (iowait included) and all of them. */
+  record Times(long idle, long total) {}
+
+  private static final Calls CALLS;
+  private static final Field POINTER;
+
+  static {
+    Calls calls = null;
+    Field pointer = null;
+    try {
+      calls = Native.load("virt", Calls.class);
+      pointer = Connect.class.getDeclaredField("vcp");
+      pointer.setAccessible(true);
+    } catch (RuntimeException | LinkageError | NoSuchFieldException e) {
+      calls = null;
+      pointer = null;
+    }
+    CALLS = calls;
+    POINTER = pointer;
+  }
+
+  private Times last;
+
+  /**
+   * The share of the host's CPU time idle since the previous call, or {@code -1} (unknown) on the
+   * first call and when libvirt could not say.
+   */
+  synchronized double idleShareSinceLast(Connect connect) {
+    Optional<Times> now = read(connect);
+    Times before = last;
+    last = now.orElse(null);
+    if (now.isEmpty() || before == null) {
+      return -1;
+    }
+    long total = now.get().total() - before.total();
+    long idle = now.get().idle() - before.idle();
+    if (total <= 0 || idle < 0 || idle > total) {
+      return -1;
+    }
+    return (double) idle / total;
+  }
+
+  /** The host's cumulative CPU times, empty when libvirt cannot give them. */
+  static Optional<Times> read(Connect connect) {
+    ConnectionPointer pointer = pointer(connect);
+    if (pointer == null) {
+      return Optional.empty();
+    }
+    IntByReference count = new IntByReference(0);
+    if (CALLS.virNodeGetCPUStats(pointer, ALL_CPUS, null, count, 0) < 0
+        || count.getValue() < 1
+        || count.getValue() > MAX_FIELDS) {
+      return Optional.empty();
+    }
+    Memory params = new Memory((long) STATS_SIZE * count.getValue());
+    params.clear();
+    if (CALLS.virNodeGetCPUStats(pointer, ALL_CPUS, params, count, 0) < 0) {
+      return Optional.empty();
+    }
+    long idle = 0;
+    long total = 0;
+    boolean sawIdle = false;
+    for (int i = 0; i < Math.min(count.getValue(), MAX_FIELDS); i++) {
+      long at = (long) STATS_SIZE * i;
+      String field = params.getString(at, "US-ASCII");
+      long value = params.getLong(at + FIELD_LENGTH);
+      if (value < 0) {
+        return Optional.empty(); // beyond 2^63 ns: nothing sensible
+      }
+      switch (field) {
+        case "idle", "iowait" -> {
+          idle += value;
+          total += value;
+          sawIdle |= field.equals("idle");
+        }
+        case "kernel", "user" -> total += value;
+        default -> {
+          // "utilization" (a percentage some platforms give instead) and others are no times
+        }
+      }
+    }
+    return sawIdle ? Optional.of(new Times(idle, total)) : Optional.empty();
+  }
+
+  private static ConnectionPointer pointer(Connect connect) {
+    if (CALLS == null || POINTER == null) {
+      return null;
+    }
+    try {
+      return (ConnectionPointer) POINTER.get(connect);
+    } catch (IllegalAccessException | RuntimeException e) {
+      return null;
+    }
+  }
+}
