@@ -29,7 +29,7 @@ class BenchSmokeTest {
         .contains("dropped by the server: 0")
         .contains("| vpanel agent (demo, 4 hosts) |")
         .contains(
-            "| vpanel agent (Debian package: jlink, AppCDS; one host, libvirt, web panel, journal) |")
+            "| vpanel agent (Debian package: jlink, AppCDS; one host, libvirt, web panel, new journal) |")
         .contains("| libvirtd (session mode, no guests) |")
         .contains("| prometheus-node-exporter |");
     assertThat(Path.of("bench/target/report/bench/evacuation-by-mix.svg")).exists();
