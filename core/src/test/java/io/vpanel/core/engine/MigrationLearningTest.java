@@ -203,7 +203,7 @@ class MigrationLearningTest {
   }
 
   @Test
-  void aGuestsDirtyRateIsRememberedWhereTheDriverHasNoFresherSample() {
+  void aGuestIsPlannedAtNoLessThanItDirtiedWhileItLastMoved() {
     VmInfo busy = vm("busy", 0);
     learning.progressed(
         busy.uuid(), new MigrationProgress(10 * MB, 990 * MB, 1_000 * MB, 30 * MB, 0, 50 * MB, T0));
@@ -212,8 +212,11 @@ class MigrationLearningTest {
 
     assertThat(learning.withLearnedDirtyRate(busy).dirtyRateBytesPerSec()).isEqualTo(30 * MB);
     assertThat(learning.withLearnedDirtyRate(busy.withDirtyRate(5 * MB)).dirtyRateBytesPerSec())
-        .as("the driver's own sample wins")
-        .isEqualTo(5 * MB);
+        .as("a sample between two bursts")
+        .isEqualTo(30 * MB);
+    assertThat(learning.withLearnedDirtyRate(busy.withDirtyRate(80 * MB)).dirtyRateBytesPerSec())
+        .as("a sample above what it did")
+        .isEqualTo(80 * MB);
     assertThat(learning.withLearnedDirtyRate(vm("other", 0)).dirtyRateBytesPerSec()).isZero();
   }
 
