@@ -7,14 +7,16 @@ import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.lang.reflect.Field;
 import java.util.Optional;
+import org.libvirt.Connect;
 import org.libvirt.Domain;
+import org.libvirt.jna.ConnectionPointer;
 import org.libvirt.jna.DomainPointer;
 
 /**
  * The libvirt calls the Java binding 0.5.4 lacks: {@code virDomainGetState} (the state's reason
  * tells a guest arriving by migration from one paused by a user), {@code
- * virDomainMigrateStartPostCopy}, and the dirty-rate calculation ({@code
- * virDomainStartDirtyRateCalc}, read back with {@code
+ * virDomainMigrateStartPostCopy}, {@code virNodeGetCPUStats} (for {@link NodeCpu}), and the
+ * dirty-rate calculation ({@code virDomainStartDirtyRateCalc}, read back with {@code
  * virDomainListGetStats(VIR_DOMAIN_STATS_DIRTYRATE)} and libvirt's own {@code virTypedParamsGet*}
  * accessors, so no typed-parameter layout is copied). Bound with JNA to the same {@code
  * libvirt.so.0}; the domain pointer is read from the binding's package-private field. When any of
@@ -46,6 +48,9 @@ final class NativeDomain {
     int virTypedParamsGetLLong(Pointer params, int nparams, String name, LongByReference value);
 
     int virTypedParamsGetInt(Pointer params, int nparams, String name, IntByReference value);
+
+    int virNodeGetCPUStats(
+        ConnectionPointer conn, int cpuNum, Pointer params, IntByReference nparams, int flags);
   }
 
   /** {@code VIR_DOMAIN_STATS_DIRTYRATE} (libvirt 7.2; {@code 1 << 9} in libvirt-domain.h). */
@@ -72,10 +77,12 @@ final class NativeDomain {
 
   private static final Calls CALLS;
   private static final Field POINTER;
+  private static final Field CONNECT_POINTER;
 
   static {
     Calls calls = null;
     Field pointer = null;
+    Field connectPointer = null;
     try {
       calls = Native.load("virt", Calls.class);
       pointer = Domain.class.getDeclaredField("vdp");
@@ -84,8 +91,31 @@ final class NativeDomain {
       calls = null;
       pointer = null;
     }
+    try {
+      connectPointer = Connect.class.getDeclaredField("vcp");
+      connectPointer.setAccessible(true);
+    } catch (RuntimeException | NoSuchFieldException e) {
+      connectPointer = null;
+    }
     CALLS = calls;
     POINTER = pointer;
+    CONNECT_POINTER = connectPointer;
+  }
+
+  /**
+   * {@code virNodeGetCPUStats(conn, cpuNum, params, nparams, 0)} (used by {@link NodeCpu}); -1 when
+   * the call failed or is unavailable.
+   */
+  static int nodeCpuStats(Connect connect, int cpuNum, Pointer params, IntByReference nparams) {
+    if (CALLS == null || CONNECT_POINTER == null) {
+      return -1;
+    }
+    try {
+      ConnectionPointer pointer = (ConnectionPointer) CONNECT_POINTER.get(connect);
+      return CALLS.virNodeGetCPUStats(pointer, cpuNum, params, nparams, 0);
+    } catch (IllegalAccessException | RuntimeException e) {
+      return -1;
+    }
   }
 
   private NativeDomain() {}

@@ -1,17 +1,13 @@
 package io.vpanel.driver.libvirt;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
-import java.lang.reflect.Field;
 import java.util.Optional;
 import org.libvirt.Connect;
-import org.libvirt.jna.ConnectionPointer;
 
 /**
  * How busy the host's CPUs are, from libvirt's {@code virNodeGetCPUStats} over all CPUs (the Java
- * binding 0.5.4 lacks it; bound with JNA like {@link NativeDomain}): each reading is the host's
+ * binding 0.5.4 lacks it; bound with JNA in {@link NativeDomain}): each reading is the host's
  * cumulative CPU times, and the share idle between two readings is what the planner asks before it
  * compresses a migration. One per connection, read with each inventory (callers may overlap: the
  * reading is synchronized); the first reading, a failed one and a daemon restart (times going back)
@@ -29,31 +25,8 @@ final class NodeCpu {
   /** The most fields read (Linux reports kernel, user, idle, iowait). */
   static final int MAX_FIELDS = 16;
 
-  interface Calls extends com.sun.jna.Library {
-    int virNodeGetCPUStats(
-        ConnectionPointer conn, int cpuNum, Pointer params, IntByReference nparams, int flags);
-  }
-
   /** Cumulative CPU times in nanoseconds: idle (iowait included) and all of them. */
   record Times(long idle, long total) {}
-
-  private static final Calls CALLS;
-  private static final Field POINTER;
-
-  static {
-    Calls calls = null;
-    Field pointer = null;
-    try {
-      calls = Native.load("virt", Calls.class);
-      pointer = Connect.class.getDeclaredField("vcp");
-      pointer.setAccessible(true);
-    } catch (RuntimeException | LinkageError | NoSuchFieldException e) {
-      calls = null;
-      pointer = null;
-    }
-    CALLS = calls;
-    POINTER = pointer;
-  }
 
   private Times last;
 
@@ -78,19 +51,15 @@ final class NodeCpu {
 
   /** The host's cumulative CPU times, empty when libvirt cannot give them. */
   static Optional<Times> read(Connect connect) {
-    ConnectionPointer pointer = pointer(connect);
-    if (pointer == null) {
-      return Optional.empty();
-    }
     IntByReference count = new IntByReference(0);
-    if (CALLS.virNodeGetCPUStats(pointer, ALL_CPUS, null, count, 0) < 0
+    if (NativeDomain.nodeCpuStats(connect, ALL_CPUS, null, count) < 0
         || count.getValue() < 1
         || count.getValue() > MAX_FIELDS) {
       return Optional.empty();
     }
     Memory params = new Memory((long) STATS_SIZE * count.getValue());
     params.clear();
-    if (CALLS.virNodeGetCPUStats(pointer, ALL_CPUS, params, count, 0) < 0) {
+    if (NativeDomain.nodeCpuStats(connect, ALL_CPUS, params, count) < 0) {
       return Optional.empty();
     }
     long idle = 0;
@@ -116,16 +85,5 @@ final class NodeCpu {
       }
     }
     return sawIdle ? Optional.of(new Times(idle, total)) : Optional.empty();
-  }
-
-  private static ConnectionPointer pointer(Connect connect) {
-    if (CALLS == null || POINTER == null) {
-      return null;
-    }
-    try {
-      return (ConnectionPointer) POINTER.get(connect);
-    } catch (IllegalAccessException | RuntimeException e) {
-      return null;
-    }
   }
 }
