@@ -40,9 +40,9 @@ final class LibvirtReport {
                 + " boot); the paced guest, which boots at its pace too, and the idle ones live"
                 + " through the runs (virsh migrates them back to a between them) and each run"
                 + " waits until the libvirt driver's own dirty-rate sampler"
-                + " (`virDomainStartDirtyRateCalc`, every 2 s) reports the memtest ones writing (64 MiB/s or more; the paced"
-                + " one gets 20 s more: its read and wait phases last over a minute at its pace,"
-                + " and then it moves as sampled); then the"
+                + " (`virDomainStartDirtyRateCalc`, every %d s) reports the memtest ones writing (%d"
+                + " MiB/s or more; the paced one gets %d s more: its read and wait phases last over"
+                + " a minute at its pace, and then it moves as sampled); then the"
                 + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 50/+25 %%),"
                 + " puts a into maintenance and b receives everything. Configurations: the planner"
                 + " (concurrency and per-guest features), and a fixed concurrency of 1, 2, 4 and 8"
@@ -59,6 +59,9 @@ final class LibvirtReport {
                     + " paced by QEMU's instruction counter, `-icount shift=N,sleep=on,align=on`, which sets"
                     + " its dirty rate: 30-38 MB/s while memtest writes, less in its read phases",
             r.guests().size() - busy,
+            LibvirtEvacuationBench.SAMPLE_SECONDS,
+            LibvirtEvacuationBench.MEMTEST_WRITING / LibvirtEvacuationBench.MIB,
+            LibvirtEvacuationBench.PACED_WAIT.toSeconds(),
             smoke
                 ? "the second with what the engine learned from the first (smoke run)"
                 : "the later ones with what the engine learned from the hypervisor's job"

@@ -6,6 +6,7 @@ import io.vpanel.spi.alert.HardwareAlert;
 import io.vpanel.spi.alert.SourceHealth;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.HostEndpoint;
+import io.vpanel.spi.hypervisor.HostInventory;
 import io.vpanel.spi.hypervisor.HypervisorConnection;
 import io.vpanel.spi.hypervisor.MigrationFeature;
 import io.vpanel.spi.hypervisor.VmInfo;
@@ -45,7 +46,7 @@ final class HostRecord {
   /**
    * The idle share of the host's CPU from its last inventory ({@code HostInventory}: -1 unknown).
    */
-  double cpuIdleShare = -1;
+  double cpuIdleShare = HostInventory.CPU_UNKNOWN;
 
   final Map<String, VmInfo> vms = new LinkedHashMap<>();
 

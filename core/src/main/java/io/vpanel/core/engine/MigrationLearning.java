@@ -169,7 +169,7 @@ final class MigrationLearning {
       } else if (xbzrleResent(stats, run.item.vm, outcome.bytesSent(), memory)) {
         // what it sent beyond its memory (a guest that writes has filled it: its first pass is
         // all of it) was XBZRLE's encoding of what it dirtied over the transfer
-        long dirty = Math.max(stats.dirtyRateBytesPerSec(), run.item.vm.dirtyRateBytesPerSec());
+        long dirty = dirtyRate(stats, run.item.vm);
         double seconds =
             stats.transfer().isPositive() ? stats.transfer().toNanos() / 1e9 : transfer;
         double resend = (outcome.bytesSent() - memory) / (dirty * seconds);
@@ -202,12 +202,17 @@ final class MigrationLearning {
     return outcome.bytesSent() >= MIN_RATE_BYTES && stats.transfer().toMillis() >= 1000;
   }
 
+  /** How fast the guest dirtied: the migration's own figure or the planned one, the higher. */
+  private static long dirtyRate(MigrationStats stats, VmInfo vm) {
+    return Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+  }
+
   /**
    * Whether a migration re-sent (almost) nothing: its guest dirtied under 1% of the bandwidth, so
    * what it sent is its first pass.
    */
   private static boolean quiet(MigrationStats stats, VmInfo vm) {
-    long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+    long dirty = dirtyRate(stats, vm);
     return dirty * 100 < stats.bandwidthBytesPerSec();
   }
 
@@ -217,7 +222,7 @@ final class MigrationLearning {
    * how much of its bandwidth the re-sends took.
    */
   private static boolean throttled(MigrationStats stats, VmInfo vm) {
-    long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+    long dirty = dirtyRate(stats, vm);
     return dirty > stats.bandwidthBytesPerSec()
         && !stats.used().contains(MigrationFeature.POST_COPY)
         && !stats.used().contains(MigrationFeature.XBZRLE)
@@ -230,7 +235,7 @@ final class MigrationLearning {
    * that says nothing of the encoding).
    */
   private static boolean xbzrleResent(MigrationStats stats, VmInfo vm, long sent, long memory) {
-    long dirty = Math.max(stats.dirtyRateBytesPerSec(), vm.dirtyRateBytesPerSec());
+    long dirty = dirtyRate(stats, vm);
     return stats.used().contains(MigrationFeature.XBZRLE)
         && !stats.used().contains(MigrationFeature.POST_COPY)
         && dirty > 0

@@ -220,6 +220,18 @@ class MigrationLearningTest {
     assertThat(learning.withLearnedDirtyRate(vm("other", 0)).dirtyRateBytesPerSec()).isZero();
   }
 
+  /**
+   * A guest of 1000 MB dirtying 120 MB/s moved at 50 MB/s (auto-converge throttled it), sending
+   * {@code sent} beside {@code inFlight - 1} others.
+   */
+  private void throttledMove(int inFlight, long sent, int tookSeconds) {
+    learning.finished(
+        "h1",
+        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, inFlight),
+        moved(sent, 50 * MB, 120 * MB),
+        Duration.ofSeconds(tookSeconds));
+  }
+
   @Test
   void idleGuestsTeachTheFirstPassRatioAndThrottledOnesTheThrottlesShare() {
     // an idle guest of 1000 MB sent 5 MB (zero pages skipped)
@@ -229,22 +241,14 @@ class MigrationLearningTest {
         moved(5 * MB, 50 * MB, 0),
         Duration.ofSeconds(2));
     // a guest dirtying 120 MB/s on a 50 MB/s migration sent 8000 MB for its 1000: 7/8 re-sends
-    learning.finished(
-        "h1",
-        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 2),
-        moved(8_000 * MB, 50 * MB, 120 * MB),
-        Duration.ofSeconds(161));
+    throttledMove(2, 8_000 * MB, 161);
 
     LinkModel link = learning.link("h1", DECLARED);
     assertThat(link.firstPassRatio()).isCloseTo(0.005, within(1e-9));
     assertThat(link.throttledShare()).isCloseTo(0.875, within(1e-9));
 
     // a guest that re-sent nearly all it sent is capped below 1 (it would never converge)
-    learning.finished(
-        "h1",
-        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 2),
-        moved(100_000 * MB, 50 * MB, 120 * MB),
-        Duration.ofSeconds(2001));
+    throttledMove(2, 100_000 * MB, 2001);
     assertThat(learning.link("h1", DECLARED).throttledShare())
         .isCloseTo((0.875 + MigrationLearning.MAX_THROTTLED_SHARE) / 2, within(1e-9));
   }
@@ -252,16 +256,8 @@ class MigrationLearningTest {
   @Test
   void theThrottledShareIsKeptPerNumberOfMigrationsInFlight() {
     // 1000 MB sent as 8000 alone (7/8 re-sends), as 10000 beside another migration (9/10)
-    learning.finished(
-        "h1",
-        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 1),
-        moved(8_000 * MB, 50 * MB, 120 * MB),
-        Duration.ofSeconds(161));
-    learning.finished(
-        "h1",
-        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 2),
-        moved(10_000 * MB, 50 * MB, 120 * MB),
-        Duration.ofSeconds(201));
+    throttledMove(1, 8_000 * MB, 161);
+    throttledMove(2, 10_000 * MB, 201);
 
     LinkModel link = learning.link("h1", DECLARED);
     assertThat(link.throttledShareByInFlight())

@@ -28,9 +28,14 @@ public record HostInventory(
   public HostInventory {
     vms = List.copyOf(vms);
     migrationFeatures = Set.copyOf(migrationFeatures);
-    if (!(cpuIdleShare == CPU_UNKNOWN || (cpuIdleShare >= 0 && cpuIdleShare <= 1))) {
+    if (!isCpuIdleShare(cpuIdleShare)) {
       throw new IllegalArgumentException("cpuIdleShare must be -1 or in [0, 1]: " + cpuIdleShare);
     }
+  }
+
+  /** Whether {@code share} can be a {@link #cpuIdleShare()}: {@link #CPU_UNKNOWN} or in [0, 1]. */
+  public static boolean isCpuIdleShare(double share) {
+    return share == CPU_UNKNOWN || (share >= 0 && share <= 1);
   }
 
   /** A host whose driver cannot tell how busy its CPU is. */

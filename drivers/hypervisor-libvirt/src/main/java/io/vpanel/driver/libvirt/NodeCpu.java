@@ -2,6 +2,7 @@ package io.vpanel.driver.libvirt;
 
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
+import io.vpanel.spi.hypervisor.HostInventory;
 import java.util.Optional;
 import org.libvirt.Connect;
 
@@ -31,20 +32,20 @@ final class NodeCpu {
   private Times last;
 
   /**
-   * The share of the host's CPU time idle since the previous call, or {@code -1} (unknown) on the
-   * first call and when libvirt could not say.
+   * The share of the host's CPU time idle since the previous call, or {@link
+   * HostInventory#CPU_UNKNOWN} on the first call and when libvirt could not say.
    */
   synchronized double idleShareSinceLast(Connect connect) {
     Optional<Times> now = read(connect);
     Times before = last;
     last = now.orElse(null);
     if (now.isEmpty() || before == null) {
-      return -1;
+      return HostInventory.CPU_UNKNOWN;
     }
     long total = now.get().total() - before.total();
     long idle = now.get().idle() - before.idle();
     if (total <= 0 || idle < 0 || idle > total) {
-      return -1;
+      return HostInventory.CPU_UNKNOWN;
     }
     return (double) idle / total;
   }

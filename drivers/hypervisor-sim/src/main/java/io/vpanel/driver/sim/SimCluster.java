@@ -241,7 +241,7 @@ public final class SimCluster implements AutoCloseable {
    * not model what its guests compute, so a test or a scenario says how busy a host is.
    */
   public void setCpuIdleShare(String host, double share) {
-    if (!(share == HostInventory.CPU_UNKNOWN || (share >= 0 && share <= 1))) {
+    if (!HostInventory.isCpuIdleShare(share)) {
       throw new IllegalArgumentException("a CPU idle share is -1 or in [0, 1]: " + share);
     }
     mutate(() -> host(host).cpuIdleShare = share);
