@@ -293,6 +293,14 @@ public final class JsonViews {
       m.put("compression", move.options().compression().name().toLowerCase(Locale.ROOT));
       m.put("postCopy", move.options().postCopy());
       m.put("autoConverge", move.options().autoConverge());
+      plan.link()
+          .filter(link -> link.throttledShareByGuest().containsKey(move.vm().uuid()))
+          .ifPresent(
+              link -> {
+                double share =
+                    link.throttledShare(move.vm().uuid(), Math.max(1, plan.concurrency()));
+                m.put("throttledShare", Math.round(share * 100) / 100.0);
+              });
     }
     ArrayNode shutdowns = node.putArray("shutdowns");
     plan.shutdowns().forEach(vm -> shutdowns.add(vm.name()));

@@ -48,7 +48,9 @@ import java.util.TreeMap;
  *       / bytesSent}, overall and per number of migrations in flight beside it (less bandwidth
  *       each, longer throttling: on the real-QEMU bed about 0.85 alone and 0.88 two at a time,
  *       which added a fifth to the bytes sent of an evacuation two at a time; {@link
- *       LinkModel#throttledShare(int)} says how a number never measured is priced);
+ *       LinkModel#throttledShare(int)} says how a number never measured is priced), and per guest
+ *       ({@link LinkModel#throttledShare(String, int)}: a guest that writes a little faster than
+ *       its bandwidth re-sends far less than one that writes ten times faster);
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
  *       where the driver's inventory samples less (or nothing).
  * </ul>
@@ -75,6 +77,7 @@ final class MigrationLearning {
     double firstPassRatio = -1;
     double throttledShare = -1;
     final Map<Integer, Double> throttledByInFlight = new TreeMap<>();
+    final Map<String, Map<Integer, Double>> throttledByGuest = lru();
     double xbzrleResendRatio = -1;
     int samples;
   }
@@ -120,13 +123,17 @@ final class MigrationLearning {
 
   private final Map<String, Learned> hosts = new HashMap<>();
   private final Map<String, BusyPeriod> busy = new HashMap<>();
-  private final Map<String, Long> dirtyRates =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-          return size() > MAX_GUESTS;
-        }
-      };
+  private final Map<String, Long> dirtyRates = lru();
+
+  /** A map of guests that forgets the one least recently used beyond {@link #MAX_GUESTS}. */
+  private static <V> Map<String, V> lru() {
+    return new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+        return size() > MAX_GUESTS;
+      }
+    };
+  }
 
   /** A migration from {@code source} started: a busy period opens if none is. */
   void started(String source) {
@@ -186,6 +193,10 @@ final class MigrationLearning {
         int inFlight = Math.max(1, Math.min(MAX_IN_FLIGHT, run.mostInFlight));
         learned.throttledByInFlight.put(
             inFlight, mean(learned.throttledByInFlight.getOrDefault(inFlight, -1.0), share));
+        // and of this guest: how much it re-sends depends on how it writes
+        Map<Integer, Double> own =
+            learned.throttledByGuest.computeIfAbsent(run.item.vm.uuid(), g -> new TreeMap<>());
+        own.put(inFlight, mean(own.getOrDefault(inFlight, -1.0), share));
       }
     }
     learned.samples++;
@@ -290,7 +301,8 @@ final class MigrationLearning {
         learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio(),
         learned.throttledShare >= 0 ? learned.throttledShare : base.throttledShare(),
         learned.throttledByInFlight,
-        learned.xbzrleResendRatio > 0 ? learned.xbzrleResendRatio : base.xbzrleResendRatio());
+        learned.xbzrleResendRatio > 0 ? learned.xbzrleResendRatio : base.xbzrleResendRatio(),
+        learned.throttledByGuest);
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.vpanel.core.plan;
 
 import io.vpanel.spi.hypervisor.HostCapacity;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -26,6 +28,11 @@ import java.util.TreeMap;
  * @param xbzrleResendRatio wire bytes per byte a guest dirtied while XBZRLE moved it, as measured
  *     on this host's XBZRLE migrations ({@link MakespanModel#XBZRLE_RESEND_RATIO} until measured):
  *     a guest that rewrites pages with new contents (memtest) defeats the delta encoding
+ * @param throttledShareByGuest the throttled share of each of the host's guests that was throttled,
+ *     by the number of migrations in flight it was measured at: how much a throttled guest re-sends
+ *     depends on how much faster than its bandwidth it writes (on the real-QEMU bed a memtest guest
+ *     re-sent about 7 times its memory two at a time, a guest paced at 30-38 MiB/s about once, and
+ *     a mean of both priced the memtest guests at half their re-sends); empty until measured
  */
 public record LinkModel(
     long nicBytesPerSec,
@@ -36,7 +43,8 @@ public record LinkModel(
     double firstPassRatio,
     double throttledShare,
     Map<Integer, Double> throttledShareByInFlight,
-    double xbzrleResendRatio) {
+    double xbzrleResendRatio,
+    Map<String, Map<Integer, Double>> throttledShareByGuest) {
 
   /** A link with the assumed ratios. */
   public LinkModel(
@@ -50,17 +58,39 @@ public record LinkModel(
         1.0,
         MakespanModel.THROTTLED_SHARE,
         Map.of(),
-        MakespanModel.XBZRLE_RESEND_RATIO);
+        MakespanModel.XBZRLE_RESEND_RATIO,
+        Map.of());
+  }
+
+  /** A link with nothing learned of single guests. */
+  public LinkModel(
+      long nicBytesPerSec,
+      long streamBytesPerSec,
+      double setupSeconds,
+      boolean learned,
+      double zstdWireRatio,
+      double firstPassRatio,
+      double throttledShare,
+      Map<Integer, Double> throttledShareByInFlight,
+      double xbzrleResendRatio) {
+    this(
+        nicBytesPerSec,
+        streamBytesPerSec,
+        setupSeconds,
+        learned,
+        zstdWireRatio,
+        firstPassRatio,
+        throttledShare,
+        throttledShareByInFlight,
+        xbzrleResendRatio,
+        Map.of());
   }
 
   public LinkModel {
-    throttledShareByInFlight = Map.copyOf(throttledShareByInFlight);
-    for (Map.Entry<Integer, Double> e : throttledShareByInFlight.entrySet()) {
-      if (e.getKey() < 1 || !(e.getValue() >= 0 && e.getValue() < 1)) {
-        throw new IllegalArgumentException(
-            "throttled share by in flight needs counts >= 1 and shares in [0, 1): " + e);
-      }
-    }
+    throttledShareByInFlight = checkedShares(throttledShareByInFlight);
+    Map<String, Map<Integer, Double>> guests = new HashMap<>();
+    throttledShareByGuest.forEach((guest, shares) -> guests.put(guest, checkedShares(shares)));
+    throttledShareByGuest = Map.copyOf(guests);
     if (nicBytesPerSec <= 0
         || streamBytesPerSec <= 0
         || !(setupSeconds >= 0)
@@ -84,10 +114,10 @@ public record LinkModel(
   /**
    * The throttled share with {@code inFlight} migrations from the host at once, from the ones
    * measured: in terms of re-sent bytes per byte of memory, {@code r = share / (1 - share)}, linear
-   * between two measured numbers in flight and growing with the square root of the number beyond
-   * them (fitted on the real-QEMU bed, where r was 5.6, 7, 9.4 and 9 with 1, 2, 4 and 6 in flight:
-   * less bandwidth each, longer throttling, but not in proportion). {@link #throttledShare()} when
-   * none was measured.
+   * between two measured numbers in flight and growing with the cube root of the number beyond them
+   * (fitted on the real-QEMU bed, where r was 5.6, 7, 9.4 and 9 with 1, 2, 4 and 6 in flight, about
+   * 5.6 n^0.3: less bandwidth each, longer throttling, but far from in proportion; a square root
+   * priced 6 in flight at 13.7). {@link #throttledShare()} when none was measured.
    */
   public double throttledShare(int inFlight) {
     if (throttledShareByInFlight.isEmpty()) {
@@ -105,9 +135,64 @@ public record LinkModel(
       r = resent(below.getValue()) + at * (resent(above.getValue()) - resent(below.getValue()));
     } else {
       Map.Entry<Integer, Double> nearest = below != null ? below : above;
-      r = resent(nearest.getValue()) * Math.sqrt((double) n / nearest.getKey());
+      r = resent(nearest.getValue()) * Math.cbrt((double) n / nearest.getKey());
     }
     return Math.min(MAX_THROTTLED_SHARE, r / (1 + r));
+  }
+
+  /**
+   * The throttled share of {@code guest} with {@code inFlight} migrations from the host at once:
+   * its own as measured at that number; measured at another number, its own scaled as the host's
+   * throttled guests change between the two ({@link #throttledShare(int)}); never measured, the
+   * host's.
+   */
+  public double throttledShare(String guest, int inFlight) {
+    Map<Integer, Double> own = throttledShareByGuest.getOrDefault(guest, Map.of());
+    int n = Math.max(1, inFlight);
+    if (own.isEmpty()) {
+      return throttledShare(n);
+    }
+    Double exact = own.get(n);
+    if (exact != null) {
+      return exact;
+    }
+    // the measured number nearest to n (the smaller of two as near)
+    int nearest =
+        own.keySet().stream()
+            .min(Comparator.comparingInt((Integer m) -> Math.abs(m - n)).thenComparing(m -> m))
+            .orElseThrow();
+    double scale = resent(throttledShare(n)) / Math.max(1e-9, resent(throttledShare(nearest)));
+    double r = resent(own.get(nearest)) * scale;
+    return Math.min(MAX_THROTTLED_SHARE, r / (1 + r));
+  }
+
+  /**
+   * The link one of {@code concurrency} migrations at once gets for {@code guest}: its fair share
+   * of the host's link, the guest's throttled share at that number fixed (nothing left to look up
+   * by number or guest).
+   */
+  public LinkModel sharedBy(int concurrency, String guest) {
+    return new LinkModel(
+        Math.max(1, nicBytesPerSec / Math.max(1, concurrency)),
+        streamBytesPerSec,
+        setupSeconds,
+        learned,
+        zstdWireRatio,
+        firstPassRatio,
+        throttledShare(guest, concurrency),
+        Map.of(),
+        xbzrleResendRatio,
+        Map.of());
+  }
+
+  private static Map<Integer, Double> checkedShares(Map<Integer, Double> shares) {
+    for (Map.Entry<Integer, Double> e : shares.entrySet()) {
+      if (e.getKey() < 1 || !(e.getValue() >= 0 && e.getValue() < 1)) {
+        throw new IllegalArgumentException(
+            "throttled shares need counts in flight >= 1 and shares in [0, 1): " + e);
+      }
+    }
+    return Map.copyOf(shares);
   }
 
   private static double resent(double share) {

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Predicts how long moving a set of guests takes at a given concurrency, with a fluid model of
@@ -70,6 +72,8 @@ public final class MakespanModel {
    * @param resendRatio wire bytes per re-sent dirtied byte (1: uncompressed)
    * @param memoryRateCap the most memory per second its compression gets through, 0 for no cap
    * @param postCopy it switches to post-copy rather than re-sending what it dirties
+   * @param uuid the guest, to look up what its host learned of it ({@link
+   *     LinkModel#throttledShare(String, int)}); empty for a guest nothing is known of
    */
   public record Guest(
       long memoryBytes,
@@ -78,12 +82,34 @@ public final class MakespanModel {
       double wireRatio,
       double resendRatio,
       long memoryRateCap,
-      boolean postCopy) {
+      boolean postCopy,
+      String uuid) {
 
     public Guest {
       if (connections < 1 || !(wireRatio > 0) || !(resendRatio > 0) || memoryRateCap < 0) {
         throw new IllegalArgumentException("connections >= 1, ratios > 0, cap >= 0 required");
       }
+      Objects.requireNonNull(uuid, "uuid");
+    }
+
+    /** A guest nothing was learned of. */
+    public Guest(
+        long memoryBytes,
+        long dirtyRateBytesPerSec,
+        int connections,
+        double wireRatio,
+        double resendRatio,
+        long memoryRateCap,
+        boolean postCopy) {
+      this(
+          memoryBytes,
+          dirtyRateBytesPerSec,
+          connections,
+          wireRatio,
+          resendRatio,
+          memoryRateCap,
+          postCopy,
+          "");
     }
 
     /** A single-stream, uncompressed pre-copy migration. */
@@ -134,17 +160,19 @@ public final class MakespanModel {
   }
 
   /**
-   * The same over a learned or declared link, with its throttled share for as many migrations in
-   * flight as {@code concurrency} lets run at once.
+   * The same over a learned or declared link, with each guest's throttled share for as many
+   * migrations in flight as {@code concurrency} lets run at once (its own where the host learned
+   * it, {@link LinkModel#throttledShare(String, int)}).
    */
   public static double predictSeconds(List<Guest> guests, LinkModel link, int concurrency) {
+    int inFlight = Math.max(1, Math.min(concurrency, guests.size()));
     return predict(
         guests,
         link.nicBytesPerSec(),
         link.streamBytesPerSec(),
         concurrency,
         link.setupSeconds(),
-        link.throttledShare(Math.max(1, Math.min(concurrency, guests.size()))));
+        guest -> link.throttledShare(guest.uuid(), inFlight));
   }
 
   /**
@@ -158,7 +186,7 @@ public final class MakespanModel {
       int concurrency,
       double setupSeconds) {
     return predict(
-        guests, nicBytesPerSec, streamBytesPerSec, concurrency, setupSeconds, THROTTLED_SHARE);
+        guests, nicBytesPerSec, streamBytesPerSec, concurrency, setupSeconds, g -> THROTTLED_SHARE);
   }
 
   private static double predict(
@@ -167,7 +195,7 @@ public final class MakespanModel {
       long streamBytesPerSec,
       int concurrency,
       double setupSeconds,
-      double throttledShare) {
+      ToDoubleFunction<Guest> throttledShare) {
     if (!(setupSeconds >= 0) || concurrency < 1) {
       throw new IllegalArgumentException("setupSeconds >= 0 and concurrency >= 1 required");
     }
@@ -176,7 +204,8 @@ public final class MakespanModel {
     double now = 0;
     while (!queue.isEmpty() || !flying.isEmpty()) {
       while (flying.size() < concurrency && !queue.isEmpty()) {
-        flying.add(new Flight(queue.poll(), setupSeconds, throttledShare));
+        Guest next = queue.poll();
+        flying.add(new Flight(next, setupSeconds, throttledShare.applyAsDouble(next)));
       }
       share(flying, nicBytesPerSec, streamBytesPerSec);
       double step = Double.MAX_VALUE;

@@ -82,18 +82,8 @@ public final class MigrationFeaturePolicy {
       int concurrency,
       Set<MigrationFeature> usable,
       MigrationOptions base) {
-    long share = Math.max(1, link.nicBytesPerSec() / Math.max(1, concurrency));
-    LinkModel alone =
-        new LinkModel(
-            share,
-            link.streamBytesPerSec(),
-            link.setupSeconds(),
-            link.learned(),
-            link.zstdWireRatio(),
-            link.firstPassRatio(),
-            link.throttledShare(concurrency),
-            java.util.Map.of(),
-            link.xbzrleResendRatio());
+    LinkModel alone = link.sharedBy(concurrency, vm.uuid());
+    long share = alone.nicBytesPerSec();
     Set<MigrationFeature> always = EnumSet.noneOf(MigrationFeature.class);
     if (usable.contains(MigrationFeature.AUTO_CONVERGE)) {
       always.add(MigrationFeature.AUTO_CONVERGE);
@@ -169,7 +159,8 @@ public final class MigrationFeaturePolicy {
               zstdWireRatio,
               zstdWireRatio,
               connections * MakespanModel.ZSTD_BYTES_PER_SEC_PER_CONNECTION,
-              options.postCopy());
+              options.postCopy(),
+              vm.uuid());
       case XBZRLE ->
           new MakespanModel.Guest(
               vm.memoryBytes(),
@@ -178,7 +169,8 @@ public final class MigrationFeaturePolicy {
               firstPassRatio,
               xbzrleResendRatio,
               MakespanModel.XBZRLE_BYTES_PER_SEC,
-              options.postCopy());
+              options.postCopy(),
+              vm.uuid());
       case NONE ->
           new MakespanModel.Guest(
               vm.memoryBytes(),
@@ -187,7 +179,8 @@ public final class MigrationFeaturePolicy {
               firstPassRatio,
               1.0,
               0,
-              options.postCopy());
+              options.postCopy(),
+              vm.uuid());
     };
   }
 

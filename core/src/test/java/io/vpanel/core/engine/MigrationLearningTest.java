@@ -16,6 +16,7 @@ import io.vpanel.spi.hypervisor.VmState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -265,8 +266,8 @@ class MigrationLearningTest {
         .hasEntrySatisfying(1, v -> assertThat(v).isCloseTo(0.875, within(1e-9)))
         .hasEntrySatisfying(2, v -> assertThat(v).isCloseTo(0.9, within(1e-9)));
     assertThat(link.throttledShare(1)).isCloseTo(0.875, within(1e-9));
-    // beyond the measured ones: re-sends per byte of memory (9 at two) grow with the square root
-    double r = 9 * Math.sqrt(2);
+    // beyond the measured ones: re-sends per byte of memory (9 at two) grow with the cube root
+    double r = 9 * Math.cbrt(2);
     assertThat(link.throttledShare(4)).isCloseTo(r / (1 + r), within(1e-9));
     assertThat(link.throttledShare()).isCloseTo((0.875 + 0.9) / 2, within(1e-9));
 
@@ -292,6 +293,46 @@ class MigrationLearningTest {
         .isGreaterThan(io.vpanel.core.plan.MakespanModel.predictSeconds(guests, flat, 2));
     assertThat(io.vpanel.core.plan.MakespanModel.predictSeconds(guests, link, 1))
         .isEqualTo(io.vpanel.core.plan.MakespanModel.predictSeconds(guests, flat, 1));
+  }
+
+  @Test
+  void eachThrottledGuestKeepsItsOwnShareBesideTheHosts() {
+    // two at a time: a guest writing 10x its bandwidth re-sent 7/8 of what it sent, one writing a
+    // little faster than its bandwidth half
+    learning.finished(
+        "h1",
+        run(vm("memtest", 500 * MB), MigrationOptions.DEFAULTS, 2),
+        moved(8_000 * MB, 50 * MB, 500 * MB),
+        Duration.ofSeconds(161));
+    learning.finished(
+        "h1",
+        run(vm("paced", 60 * MB), MigrationOptions.DEFAULTS, 2),
+        moved(2_000 * MB, 50 * MB, 60 * MB),
+        Duration.ofSeconds(41));
+
+    LinkModel link = learning.link("h1", DECLARED);
+    assertThat(link.throttledShare(2)).as("the host's mean").isCloseTo(0.6875, within(1e-9));
+    assertThat(link.throttledShare("u-memtest", 2)).isCloseTo(0.875, within(1e-9));
+    assertThat(link.throttledShare("u-paced", 2)).isCloseTo(0.5, within(1e-9));
+    assertThat(link.throttledShare("u-other", 2)).isCloseTo(0.6875, within(1e-9));
+
+    // the plan prices the memtest guest with its own re-sends, not the mean's
+    var memtest =
+        io.vpanel.core.plan.MigrationFeaturePolicy.guest(
+            vm("memtest", 500 * MB), MigrationOptions.DEFAULTS, link);
+    var stranger =
+        io.vpanel.core.plan.MigrationFeaturePolicy.guest(
+            vm("stranger", 500 * MB), MigrationOptions.DEFAULTS, link);
+    double own = io.vpanel.core.plan.MakespanModel.predictSeconds(List.of(memtest), link, 2);
+    double mean = io.vpanel.core.plan.MakespanModel.predictSeconds(List.of(stranger), link, 2);
+    // alone on the link (one in flight, scaled from two as the host's): 1000 MB at the declared
+    // 500 MB/s per stream less its re-sends' share, plus the set-up
+    double setup = link.setupSeconds();
+    double ownShare = link.throttledShare("u-memtest", 1);
+    assertThat(ownShare).isGreaterThan(link.throttledShare(1));
+    assertThat(own - setup).isCloseTo(1000 / (500 * (1 - ownShare)), within(0.01));
+    assertThat(mean - setup).isCloseTo(1000 / (500 * (1 - link.throttledShare(1))), within(0.01));
+    assertThat(own).isGreaterThan(mean);
   }
 
   @Test
