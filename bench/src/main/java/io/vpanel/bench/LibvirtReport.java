@@ -5,6 +5,7 @@ import io.vpanel.bench.LibvirtEvacuationBench.Migration;
 import io.vpanel.bench.LibvirtEvacuationBench.Result;
 import io.vpanel.bench.LibvirtEvacuationBench.Run;
 import io.vpanel.core.plan.LinkModel;
+import io.vpanel.core.plan.Plan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ final class LibvirtReport {
                 + " (`virDomainStartDirtyRateCalc`, every %d s) reports the memtest ones writing (%d"
                 + " MiB/s or more; the paced one gets %d s more: its read and wait phases last over"
                 + " a minute at its pace, and then it moves as sampled); then the"
-                + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 50/+25 %%),"
+                + " engine, driving the real libvirt driver (peer-to-peer, auto-converge 50/+25 %%, downtime steps 300 ms doubled every %d rounds up to %d ms),"
                 + " puts a into maintenance and b receives everything. Configurations: the planner"
                 + " (concurrency and per-guest features), and a fixed concurrency of 1, 2, 4 and 8"
                 + " with the features the planner chooses for it. The planner runs first, on one"
@@ -62,6 +63,8 @@ final class LibvirtReport {
             LibvirtEvacuationBench.SAMPLE_SECONDS,
             LibvirtEvacuationBench.MEMTEST_WRITING / LibvirtEvacuationBench.MIB,
             LibvirtEvacuationBench.PACED_WAIT.toSeconds(),
+            LibvirtEvacuationBench.DOWNTIME_STEP_ROUNDS,
+            LibvirtEvacuationBench.DOWNTIME_CEILING_MILLIS,
             smoke
                 ? "the second with what the engine learned from the first (smoke run)"
                 : "the later ones with what the engine learned from the hypervisor's job"
@@ -181,7 +184,7 @@ final class LibvirtReport {
             + " driver, then learned by the engine):\n\n");
     out.append(
         "| planner run | learned | link MiB/s | per connection MiB/s | set-up s |"
-            + " first-pass ratio | throttled share (by number in flight) | XBZRLE resend ratio | predicted s |"
+            + " first-pass ratio | throttled share (by number in flight; by guest) | XBZRLE resend ratio | predicted s |"
             + " measured s |"
             + " predicted / measured |\n");
     out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -197,7 +200,7 @@ final class LibvirtReport {
               link == null ? "-" : mibps(link.streamBytesPerSec()),
               link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.setupSeconds()),
               link == null ? "-" : String.format(Locale.ROOT, "%.3f", link.firstPassRatio()),
-              link == null ? "-" : throttled(link),
+              link == null ? "-" : throttled(link, run.plan()),
               link == null ? "-" : String.format(Locale.ROOT, "%.2f", link.xbzrleResendRatio()),
               run.plan().predictedSeconds(),
               run.seconds(),
@@ -321,19 +324,37 @@ final class LibvirtReport {
     return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(Locale.ROOT, "%.2fx", a / b);
   }
 
-  /** The overall throttled share, then the one per number in flight: "0.86 (1: 0.85, 2: 0.88)". */
-  private static String throttled(LinkModel link) {
+  /**
+   * The overall throttled share, the one per number in flight, then each planned guest's own: "0.86
+   * (1: 0.85, 2: 0.88; busy1 2: 0.9, paced1 1: 0.5)".
+   */
+  private static String throttled(LinkModel link, Plan plan) {
     String overall = String.format(Locale.ROOT, "%.2f", link.throttledShare());
     if (link.throttledShareByInFlight().isEmpty()) {
       return overall;
     }
+    String byGuest =
+        plan.moves().stream()
+            .filter(move -> link.throttledShareByGuest().containsKey(move.vm().uuid()))
+            .map(
+                move ->
+                    move.vm().name()
+                        + " "
+                        + byInFlight(link.throttledShareByGuest().get(move.vm().uuid())))
+            .sorted()
+            .collect(Collectors.joining(", "));
     return overall
         + " ("
-        + new java.util.TreeMap<>(link.throttledShareByInFlight())
-            .entrySet().stream()
-                .map(e -> String.format(Locale.ROOT, "%d: %.2f", e.getKey(), e.getValue()))
-                .collect(Collectors.joining(", "))
+        + byInFlight(link.throttledShareByInFlight())
+        + (byGuest.isEmpty() ? "" : "; " + byGuest)
         + ")";
+  }
+
+  private static String byInFlight(Map<Integer, Double> shares) {
+    return new TreeMap<>(shares)
+        .entrySet().stream()
+            .map(e -> String.format(Locale.ROOT, "%d: %.2f", e.getKey(), e.getValue()))
+            .collect(Collectors.joining(", "));
   }
 
   private static String mibps(long bytesPerSec) {

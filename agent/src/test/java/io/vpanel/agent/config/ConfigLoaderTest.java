@@ -410,6 +410,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theLibvirtSampleConfigurationLoadsWithTheDefaultsItSaysItShows() throws IOException {
+    Path sample =
+        Path.of("../drivers/hypervisor-libvirt/sample-config.yaml").toAbsolutePath().normalize();
+    AgentConfig config = loader.load(sample);
+    assertThat(config.hypervisor().name()).isEqualTo("libvirt");
+    assertThat(config.hypervisor().settings())
+        .isEqualTo(io.vpanel.driver.libvirt.LibvirtSettings.defaults());
+  }
+
+  @Test
   void aTerminalPanelWithTheSameKeyTwiceIsRefusedAtItsLine() throws IOException {
     String message =
         refusal(

@@ -92,29 +92,9 @@ public final class MakespanModel {
       Objects.requireNonNull(uuid, "uuid");
     }
 
-    /** A guest nothing was learned of. */
-    public Guest(
-        long memoryBytes,
-        long dirtyRateBytesPerSec,
-        int connections,
-        double wireRatio,
-        double resendRatio,
-        long memoryRateCap,
-        boolean postCopy) {
-      this(
-          memoryBytes,
-          dirtyRateBytesPerSec,
-          connections,
-          wireRatio,
-          resendRatio,
-          memoryRateCap,
-          postCopy,
-          "");
-    }
-
     /** A single-stream, uncompressed pre-copy migration. */
     public Guest(long memoryBytes, long dirtyRateBytesPerSec) {
-      this(memoryBytes, dirtyRateBytesPerSec, 1, 1.0, 1.0, 0, false);
+      this(memoryBytes, dirtyRateBytesPerSec, 1, 1.0, 1.0, 0, false, "");
     }
   }
 

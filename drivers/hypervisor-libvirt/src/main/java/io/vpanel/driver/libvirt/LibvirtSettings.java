@@ -34,6 +34,12 @@ import io.vpanel.spi.hypervisor.VmPolicy;
  * @param dirtyRateSampleSeconds how often each running guest's dirty rate is sampled in the
  *     background (libvirt's dirty-rate calculation over one second); the inventory reports the
  *     latest finished sample. 0 turns sampling off (the inventory then says 0, unknown)
+ * @param downtimeCeilingMillis the longest downtime a migration that does not converge may be
+ *     allowed: every {@code downtimeStepRounds} pre-copy rounds the allowed downtime doubles, from
+ *     the engine's {@code maxDowntimeMillis} up to this ({@link DowntimeSteps}). 0 (the default)
+ *     never allows more than {@code maxDowntimeMillis}: such a migration runs until it converges or
+ *     the engine's migration timeout aborts it
+ * @param downtimeStepRounds the pre-copy rounds between two steps of the allowed downtime
  */
 public record LibvirtSettings(
     int keepaliveSeconds,
@@ -52,7 +58,9 @@ public record LibvirtSettings(
     int postCopyAfterRounds,
     int shutdownTimeoutSeconds,
     boolean forceOffAfterShutdownTimeout,
-    int dirtyRateSampleSeconds)
+    int dirtyRateSampleSeconds,
+    int downtimeCeilingMillis,
+    int downtimeStepRounds)
     implements DriverSettings {
 
   public static final String DEFAULT_NAMESPACE = "https://vpanel.io/xmlns/libvirt/1";
@@ -83,6 +91,8 @@ public record LibvirtSettings(
     between("postCopyAfterRounds", postCopyAfterRounds, 1, 1000);
     between("shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3600);
     between("dirtyRateSampleSeconds", dirtyRateSampleSeconds, 0, 86_400);
+    between("downtimeCeilingMillis", downtimeCeilingMillis, 0, 60_000);
+    between("downtimeStepRounds", downtimeStepRounds, 1, 1000);
     if (dirtyRateSampleSeconds > 0 && dirtyRateSampleSeconds < 2) {
       throw new IllegalArgumentException(
           "dirtyRateSampleSeconds must be 0 (off) or 2-86400 (one calculation takes a second),"
@@ -109,7 +119,9 @@ public record LibvirtSettings(
         5,
         120,
         false,
-        30);
+        30,
+        0,
+        10);
   }
 
   /** The same settings with a different migration-network speed (for tests and benchmarks). */
@@ -131,7 +143,9 @@ public record LibvirtSettings(
         postCopyAfterRounds,
         shutdownTimeoutSeconds,
         forceOffAfterShutdownTimeout,
-        dirtyRateSampleSeconds);
+        dirtyRateSampleSeconds,
+        downtimeCeilingMillis,
+        downtimeStepRounds);
   }
 
   /** The same settings with a different shutdown behaviour. */
@@ -153,7 +167,9 @@ public record LibvirtSettings(
         postCopyAfterRounds,
         timeoutSeconds,
         forceOff,
-        dirtyRateSampleSeconds);
+        dirtyRateSampleSeconds,
+        downtimeCeilingMillis,
+        downtimeStepRounds);
   }
 
   /** The same settings with a different auto-converge throttle. */
@@ -175,7 +191,9 @@ public record LibvirtSettings(
         postCopyAfterRounds,
         shutdownTimeoutSeconds,
         forceOffAfterShutdownTimeout,
-        dirtyRateSampleSeconds);
+        dirtyRateSampleSeconds,
+        downtimeCeilingMillis,
+        downtimeStepRounds);
   }
 
   /** The same settings with a different dirty-rate sampling interval (0 = off). */
@@ -197,7 +215,36 @@ public record LibvirtSettings(
         postCopyAfterRounds,
         shutdownTimeoutSeconds,
         forceOffAfterShutdownTimeout,
-        seconds);
+        seconds,
+        downtimeCeilingMillis,
+        downtimeStepRounds);
+  }
+
+  /**
+   * The same settings with the allowed downtime of a migration that does not converge raised in
+   * steps up to {@code ceilingMillis} (0: never), every {@code stepRounds} pre-copy rounds.
+   */
+  public LibvirtSettings withDowntimeSteps(int ceilingMillis, int stepRounds) {
+    return new LibvirtSettings(
+        keepaliveSeconds,
+        keepaliveCount,
+        reconnectMaxSeconds,
+        migrationBandwidthMiBps,
+        nicGbps,
+        streamGbps,
+        hostReserveMiB,
+        vcpuOvercommit,
+        defaultPolicy,
+        policyMetadataNamespace,
+        progressIntervalMillis,
+        autoConvergeInitialPercent,
+        autoConvergeIncrementPercent,
+        postCopyAfterRounds,
+        shutdownTimeoutSeconds,
+        forceOffAfterShutdownTimeout,
+        dirtyRateSampleSeconds,
+        ceilingMillis,
+        stepRounds);
   }
 
   /** The same settings with post-copy started after a different number of pre-copy rounds. */
@@ -219,7 +266,9 @@ public record LibvirtSettings(
         rounds,
         shutdownTimeoutSeconds,
         forceOffAfterShutdownTimeout,
-        dirtyRateSampleSeconds);
+        dirtyRateSampleSeconds,
+        downtimeCeilingMillis,
+        downtimeStepRounds);
   }
 
   long nicBytesPerSec() {

@@ -35,7 +35,9 @@ class LibvirtContractTest extends HypervisorDriverContract {
         d.postCopyAfterRounds(),
         d.shutdownTimeoutSeconds(),
         d.forceOffAfterShutdownTimeout(),
-        d.dirtyRateSampleSeconds());
+        d.dirtyRateSampleSeconds(),
+        d.downtimeCeilingMillis(),
+        d.downtimeStepRounds());
   }
 
   @BeforeAll

@@ -271,6 +271,52 @@ class LibvirtFeaturesTest {
   }
 
   @Test
+  void aGuestThatDoesNotConvergeIsAllowedMoreDowntimeInStepsUpToTheCeiling() throws Exception {
+    // memtest rewrites all its memory faster than 40 MiB/s sends it, and nothing throttles it:
+    // pre-copy alone never gets under 300 ms
+    startDirtyingGuest("busy1");
+    driver.close();
+    driver =
+        new LibvirtHypervisorDriver(
+            LibvirtContractTest.testSettings()
+                .withDirtyRateSampleSeconds(0)
+                .withDowntimeSteps(4000, 2));
+    HypervisorConnection a = driver.connect(hosts.endpoint('a'));
+    MigrationRecorder migration = new MigrationRecorder();
+    MigrationOptions unthrottled =
+        new MigrationOptions(Duration.ofMillis(300), 40 * MIB, false, false, 1, Compression.NONE);
+    AtomicLong highestLimit = new AtomicLong();
+    Pattern limit = Pattern.compile("\"downtime-limit\":(\\d+)");
+
+    a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), unthrottled, migration);
+    Poll.atMost(Duration.ofMinutes(3))
+        .every(Duration.ofMillis(200))
+        .until(
+            "the migration to end",
+            () -> {
+              try {
+                var m = limit.matcher(qmp('a', "busy1", "query-migrate-parameters"));
+                if (m.find()) {
+                  highestLimit.accumulateAndGet(Long.parseLong(m.group(1)), Math::max);
+                }
+              } catch (RuntimeException | AssertionError e) {
+                // the guest just left (virsh: no such domain)
+              }
+              return !migration.outcomes().isEmpty();
+            });
+    MigrationOutcome outcome = awaitOutcome(migration);
+
+    System.out.println("downtime steps: highest limit " + highestLimit + " ms, " + outcome);
+    assertSucceededOnB(outcome, "busy1");
+    assertThat(highestLimit.get())
+        .as("QEMU's downtime-limit was raised beyond the 300 ms asked, never beyond the ceiling")
+        .isGreaterThan(300)
+        .isLessThanOrEqualTo(4000);
+    assertThat(outcome.rounds()).as("it needed the steps: more than 2 rounds").isGreaterThan(2);
+    assertThat(outcome.downtime().toMillis()).isLessThanOrEqualTo(4000 + 1000);
+  }
+
+  @Test
   void anUnreachableDestinationIsNoRefusalAndTheFailureStillHasStats() {
     hosts.startIdleGuest('a', "idle1");
     HypervisorConnection a = driver.connect(hosts.endpoint('a'));

@@ -104,7 +104,9 @@ class LibvirtTestDriverTest {
             5,
             120,
             false,
-            0);
+            0,
+            0,
+            10);
     try (LibvirtHypervisorDriver own = new LibvirtHypervisorDriver(settings)) {
       var capacity = own.connect(host).inventory().capacity();
 
