@@ -45,12 +45,13 @@ import java.util.TreeMap;
  *       on the real-QEMU bed where the assumed 0.3 predicted it would converge);
  *   <li><b>throttled share</b>: of a guest that dirtied faster than pre-copy could send (so
  *       auto-converge throttled it), the share of what it sent that was re-sends, {@code 1 - memory
- *       / bytesSent}, overall and per number of migrations in flight beside it (less bandwidth
- *       each, longer throttling: on the real-QEMU bed about 0.85 alone and 0.88 two at a time,
- *       which added a fifth to the bytes sent of an evacuation two at a time; {@link
- *       LinkModel#throttledShare(int)} says how a number never measured is priced), and per guest
- *       ({@link LinkModel#throttledShare(String, int)}: a guest that writes a little faster than
- *       its bandwidth re-sends far less than one that writes ten times faster);
+ *       / bytesSent}, overall, per guest and per number of migrations in flight beside it (the mean
+ *       of the guests' own at that number; less bandwidth each, longer throttling: on the real-QEMU
+ *       bed about 0.85 alone and 0.88 two at a time, which added a fifth to the bytes sent of an
+ *       evacuation two at a time; {@link LinkModel#throttledShare(int)} says how a number never
+ *       measured is priced), and per guest ({@link LinkModel#throttledShare(String, int)}: a guest
+ *       that writes a little faster than its bandwidth re-sends far less than one that writes ten
+ *       times faster);
  *   <li><b>dirty rates</b>: the highest rate each guest dirtied memory at while it moved, used
  *       where the driver's inventory samples less (or nothing).
  * </ul>
@@ -76,7 +77,6 @@ final class MigrationLearning {
     double zstdWireRatio = -1;
     double firstPassRatio = -1;
     double throttledShare = -1;
-    final Map<Integer, Double> throttledByInFlight = new TreeMap<>();
     final Map<String, Map<Integer, Double>> throttledByGuest = lru();
     double xbzrleResendRatio = -1;
     int samples;
@@ -189,11 +189,9 @@ final class MigrationLearning {
         // share of its bandwidth they took
         double share = Math.min(MAX_THROTTLED_SHARE, 1 - (double) memory / outcome.bytesSent());
         learned.throttledShare = mean(learned.throttledShare, share);
-        // and at the number of migrations it shared the link with at most
+        // and of this guest at the number of migrations it shared the link with at most: how much
+        // it re-sends depends on how it writes
         int inFlight = Math.max(1, Math.min(MAX_IN_FLIGHT, run.mostInFlight));
-        learned.throttledByInFlight.put(
-            inFlight, mean(learned.throttledByInFlight.getOrDefault(inFlight, -1.0), share));
-        // and of this guest: how much it re-sends depends on how it writes
         Map<Integer, Double> own =
             learned.throttledByGuest.computeIfAbsent(run.item.vm.uuid(), g -> new TreeMap<>());
         own.put(inFlight, mean(own.getOrDefault(inFlight, -1.0), share));
@@ -300,9 +298,30 @@ final class MigrationLearning {
         learned.zstdWireRatio > 0 ? learned.zstdWireRatio : base.zstdWireRatio(),
         learned.firstPassRatio > 0 ? learned.firstPassRatio : base.firstPassRatio(),
         learned.throttledShare >= 0 ? learned.throttledShare : base.throttledShare(),
-        learned.throttledByInFlight,
+        throttledByInFlight(learned),
         learned.xbzrleResendRatio > 0 ? learned.xbzrleResendRatio : base.xbzrleResendRatio(),
         learned.throttledByGuest);
+  }
+
+  /**
+   * The host's throttled share per number in flight: the mean of its guests' own at that number,
+   * each guest counted once (a mean over samples in the order they came would be the last guest's
+   * half: on the real-QEMU bed a paced guest that finished last after two memtest guests put the
+   * host at 0.66 where the memtest guests re-sent 0.85 of what they sent).
+   */
+  private static Map<Integer, Double> throttledByInFlight(Learned learned) {
+    Map<Integer, double[]> sums = new TreeMap<>();
+    for (Map<Integer, Double> own : learned.throttledByGuest.values()) {
+      own.forEach(
+          (n, share) -> {
+            double[] sum = sums.computeIfAbsent(n, k -> new double[2]);
+            sum[0] += share;
+            sum[1]++;
+          });
+    }
+    Map<Integer, Double> means = new TreeMap<>();
+    sums.forEach((n, sum) -> means.put(n, sum[0] / sum[1]));
+    return means;
   }
 
   /**
