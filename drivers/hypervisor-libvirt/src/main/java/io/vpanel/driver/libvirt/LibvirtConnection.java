@@ -798,14 +798,7 @@ final class LibvirtConnection implements HypervisorConnection {
       return Optional.empty();
     }
     LibvirtReattach reattached =
-        new LibvirtReattach(
-            this,
-            uuid,
-            name,
-            destination.get(),
-            memoryBytes,
-            settings.progressIntervalMillis(),
-            listener);
+        new LibvirtReattach(this, uuid, name, destination.get(), memoryBytes, settings, listener);
     reattached.start();
     return Optional.of(
         new MigrationInProgress(destination.get().endpoint().name(), reattached::abort));

@@ -63,9 +63,6 @@ final class LibvirtMigration {
   private volatile long firstBytesAt;
   private volatile long highestDirtyRate;
 
-  /** The downtime last given to libvirt for this migration (the poll thread's). */
-  private volatile long downtimeAllowedMillis;
-
   private final List<String> fallbacks = new ArrayList<>();
 
   LibvirtMigration(
@@ -110,8 +107,7 @@ final class LibvirtMigration {
                 0));
         return;
       }
-      downtimeAllowedMillis = Math.max(1, current.maxDowntime().toMillis());
-      dom.migrateSetMaxDowntime(downtimeAllowedMillis);
+      dom.migrateSetMaxDowntime(Math.max(1, current.maxDowntime().toMillis()));
     } catch (LibvirtException e) {
       finish(
           MigrationOutcome.failure(
@@ -291,42 +287,10 @@ final class LibvirtMigration {
     return params.toArray(TypedParameter[]::new);
   }
 
-  /**
-   * Raises the allowed downtime of a migration that has not converged after so many rounds ({@link
-   * DowntimeSteps}), once per step; a refusal is logged and the migration goes on as it was.
-   */
-  private void stepDowntime(Domain dom, int iteration) {
-    long base = Math.max(1, current.maxDowntime().toMillis());
-    long allowed =
-        new DowntimeSteps(base, settings.downtimeCeilingMillis(), settings.downtimeStepRounds())
-            .allowedMillis(iteration);
-    if (allowed <= downtimeAllowedMillis) {
-      return;
-    }
-    downtimeAllowedMillis = allowed;
-    try {
-      dom.migrateSetMaxDowntime(allowed);
-      log.log(
-          System.Logger.Level.WARNING,
-          name
-              + " has not converged in "
-              + (iteration - 1)
-              + " pre-copy rounds: allowed downtime raised to "
-              + allowed
-              + " ms (asked "
-              + base
-              + " ms, ceiling "
-              + settings.downtimeCeilingMillis()
-              + " ms)");
-    } catch (LibvirtException | RuntimeException e) {
-      log.log(
-          System.Logger.Level.WARNING,
-          "could not raise the allowed downtime of " + name + ": " + e.getMessage());
-    }
-  }
-
   /** Reads the job statistics until interrupted; the end is reported by run(), not here. */
   private void poll(Domain dom) {
+    DowntimeStepper downtime =
+        new DowntimeStepper(name, current.maxDowntime().toMillis(), 1, settings);
     while (!Thread.currentThread().isInterrupted()) {
       try {
         Thread.sleep(settings.progressIntervalMillis());
@@ -356,7 +320,7 @@ final class LibvirtMigration {
       }
       highestDirtyRate = Math.max(highestDirtyRate, stats.dirtyRateBytesPerSec());
       if (!postCopyStarted) {
-        stepDowntime(dom, stats.iteration());
+        downtime.onRound(dom, stats.iteration());
       }
       MigrationProgress measured = stats.progress(Instant.now(), memoryBytes);
       MigrationProgress progress =

@@ -19,19 +19,24 @@ import org.libvirt.LibvirtException;
  * poller thread reads the job statistics every {@code progressIntervalMillis} through the source
  * connection as it is now (so it survives a reconnect), reports progress, and once the job has
  * ended tells the listener exactly once what really happened: success when the guest is no longer
- * active here and runs on the destination, failure otherwise.
+ * active here and runs on the destination, failure otherwise. A job that does not converge gets the
+ * same downtime steps as one this run started ({@link DowntimeStepper}), counted from the round and
+ * the limit it has when it is taken over.
  */
 final class LibvirtReattach {
   private static final System.Logger log = System.getLogger(LibvirtReattach.class.getName());
   private static final int GET_JOB_STATS_COMPLETED = 1;
   private static final int GET_JOB_STATS_KEEP_COMPLETED = 2;
 
+  /** QEMU's {@code downtime-limit} default, for a libvirt that cannot report the job's own. */
+  private static final long QEMU_DEFAULT_DOWNTIME_MILLIS = 300;
+
   private final LibvirtConnection source;
   private final String uuid;
   private final String name;
   private final LibvirtConnection destination;
   private final long memoryBytes;
-  private final long intervalMillis;
+  private final LibvirtSettings settings;
   private final MigrationListener listener;
 
   private final Object lock = new Object();
@@ -48,14 +53,14 @@ final class LibvirtReattach {
       String name,
       LibvirtConnection destination,
       long memoryBytes,
-      long intervalMillis,
+      LibvirtSettings settings,
       MigrationListener listener) {
     this.source = source;
     this.uuid = uuid;
     this.name = name;
     this.destination = destination;
     this.memoryBytes = memoryBytes;
-    this.intervalMillis = intervalMillis;
+    this.settings = settings;
     this.listener = listener;
   }
 
@@ -67,9 +72,10 @@ final class LibvirtReattach {
   }
 
   private void poll() {
+    DowntimeStepper downtime = null; // made at the first poll of the running job
     while (true) {
       try {
-        Thread.sleep(intervalMillis);
+        Thread.sleep(settings.progressIntervalMillis());
       } catch (InterruptedException e) {
         return;
       }
@@ -115,6 +121,16 @@ final class LibvirtReattach {
         continue;
       }
       highestDirtyRate = Math.max(highestDirtyRate, stats.dirtyRateBytesPerSec());
+      if (downtime == null) {
+        downtime =
+            new DowntimeStepper(
+                name,
+                NativeDomain.maxDowntimeMillis(dom).orElse(QEMU_DEFAULT_DOWNTIME_MILLIS),
+                stats.iteration(),
+                settings);
+      } else {
+        downtime.onRound(dom, stats.iteration());
+      }
       if (firstProcessed < 0) {
         firstProcessed = stats.processed();
       }

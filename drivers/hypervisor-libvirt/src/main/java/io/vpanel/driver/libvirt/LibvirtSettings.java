@@ -126,98 +126,34 @@ public record LibvirtSettings(
 
   /** The same settings with a different migration-network speed (for tests and benchmarks). */
   public LibvirtSettings withNetwork(double newNicGbps, double newStreamGbps) {
-    return new LibvirtSettings(
-        keepaliveSeconds,
-        keepaliveCount,
-        reconnectMaxSeconds,
-        migrationBandwidthMiBps,
-        newNicGbps,
-        newStreamGbps,
-        hostReserveMiB,
-        vcpuOvercommit,
-        defaultPolicy,
-        policyMetadataNamespace,
-        progressIntervalMillis,
-        autoConvergeInitialPercent,
-        autoConvergeIncrementPercent,
-        postCopyAfterRounds,
-        shutdownTimeoutSeconds,
-        forceOffAfterShutdownTimeout,
-        dirtyRateSampleSeconds,
-        downtimeCeilingMillis,
-        downtimeStepRounds);
+    return with(
+        c -> {
+          c.nicGbps = newNicGbps;
+          c.streamGbps = newStreamGbps;
+        });
   }
 
   /** The same settings with a different shutdown behaviour. */
   public LibvirtSettings withShutdown(int timeoutSeconds, boolean forceOff) {
-    return new LibvirtSettings(
-        keepaliveSeconds,
-        keepaliveCount,
-        reconnectMaxSeconds,
-        migrationBandwidthMiBps,
-        nicGbps,
-        streamGbps,
-        hostReserveMiB,
-        vcpuOvercommit,
-        defaultPolicy,
-        policyMetadataNamespace,
-        progressIntervalMillis,
-        autoConvergeInitialPercent,
-        autoConvergeIncrementPercent,
-        postCopyAfterRounds,
-        timeoutSeconds,
-        forceOff,
-        dirtyRateSampleSeconds,
-        downtimeCeilingMillis,
-        downtimeStepRounds);
+    return with(
+        c -> {
+          c.shutdownTimeoutSeconds = timeoutSeconds;
+          c.forceOffAfterShutdownTimeout = forceOff;
+        });
   }
 
   /** The same settings with a different auto-converge throttle. */
   public LibvirtSettings withAutoConverge(int initialPercent, int incrementPercent) {
-    return new LibvirtSettings(
-        keepaliveSeconds,
-        keepaliveCount,
-        reconnectMaxSeconds,
-        migrationBandwidthMiBps,
-        nicGbps,
-        streamGbps,
-        hostReserveMiB,
-        vcpuOvercommit,
-        defaultPolicy,
-        policyMetadataNamespace,
-        progressIntervalMillis,
-        initialPercent,
-        incrementPercent,
-        postCopyAfterRounds,
-        shutdownTimeoutSeconds,
-        forceOffAfterShutdownTimeout,
-        dirtyRateSampleSeconds,
-        downtimeCeilingMillis,
-        downtimeStepRounds);
+    return with(
+        c -> {
+          c.autoConvergeInitialPercent = initialPercent;
+          c.autoConvergeIncrementPercent = incrementPercent;
+        });
   }
 
   /** The same settings with a different dirty-rate sampling interval (0 = off). */
   public LibvirtSettings withDirtyRateSampleSeconds(int seconds) {
-    return new LibvirtSettings(
-        keepaliveSeconds,
-        keepaliveCount,
-        reconnectMaxSeconds,
-        migrationBandwidthMiBps,
-        nicGbps,
-        streamGbps,
-        hostReserveMiB,
-        vcpuOvercommit,
-        defaultPolicy,
-        policyMetadataNamespace,
-        progressIntervalMillis,
-        autoConvergeInitialPercent,
-        autoConvergeIncrementPercent,
-        postCopyAfterRounds,
-        shutdownTimeoutSeconds,
-        forceOffAfterShutdownTimeout,
-        seconds,
-        downtimeCeilingMillis,
-        downtimeStepRounds);
+    return with(c -> c.dirtyRateSampleSeconds = seconds);
   }
 
   /**
@@ -225,50 +161,91 @@ public record LibvirtSettings(
    * steps up to {@code ceilingMillis} (0: never), every {@code stepRounds} pre-copy rounds.
    */
   public LibvirtSettings withDowntimeSteps(int ceilingMillis, int stepRounds) {
-    return new LibvirtSettings(
-        keepaliveSeconds,
-        keepaliveCount,
-        reconnectMaxSeconds,
-        migrationBandwidthMiBps,
-        nicGbps,
-        streamGbps,
-        hostReserveMiB,
-        vcpuOvercommit,
-        defaultPolicy,
-        policyMetadataNamespace,
-        progressIntervalMillis,
-        autoConvergeInitialPercent,
-        autoConvergeIncrementPercent,
-        postCopyAfterRounds,
-        shutdownTimeoutSeconds,
-        forceOffAfterShutdownTimeout,
-        dirtyRateSampleSeconds,
-        ceilingMillis,
-        stepRounds);
+    return with(
+        c -> {
+          c.downtimeCeilingMillis = ceilingMillis;
+          c.downtimeStepRounds = stepRounds;
+        });
   }
 
   /** The same settings with post-copy started after a different number of pre-copy rounds. */
   public LibvirtSettings withPostCopyAfterRounds(int rounds) {
-    return new LibvirtSettings(
-        keepaliveSeconds,
-        keepaliveCount,
-        reconnectMaxSeconds,
-        migrationBandwidthMiBps,
-        nicGbps,
-        streamGbps,
-        hostReserveMiB,
-        vcpuOvercommit,
-        defaultPolicy,
-        policyMetadataNamespace,
-        progressIntervalMillis,
-        autoConvergeInitialPercent,
-        autoConvergeIncrementPercent,
-        rounds,
-        shutdownTimeoutSeconds,
-        forceOffAfterShutdownTimeout,
-        dirtyRateSampleSeconds,
-        downtimeCeilingMillis,
-        downtimeStepRounds);
+    return with(c -> c.postCopyAfterRounds = rounds);
+  }
+
+  /** A copy with some components changed, checked as any settings are. */
+  private LibvirtSettings with(java.util.function.Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.settings();
+  }
+
+  /** The components of a settings record being changed by one of the {@code with} methods. */
+  private static final class Copy {
+    private int keepaliveSeconds;
+    private int keepaliveCount;
+    private int reconnectMaxSeconds;
+    private long migrationBandwidthMiBps;
+    private double nicGbps;
+    private double streamGbps;
+    private long hostReserveMiB;
+    private double vcpuOvercommit;
+    private VmPolicy defaultPolicy;
+    private String policyMetadataNamespace;
+    private long progressIntervalMillis;
+    private int autoConvergeInitialPercent;
+    private int autoConvergeIncrementPercent;
+    private int postCopyAfterRounds;
+    private int shutdownTimeoutSeconds;
+    private boolean forceOffAfterShutdownTimeout;
+    private int dirtyRateSampleSeconds;
+    private int downtimeCeilingMillis;
+    private int downtimeStepRounds;
+
+    Copy(LibvirtSettings from) {
+      keepaliveSeconds = from.keepaliveSeconds;
+      keepaliveCount = from.keepaliveCount;
+      reconnectMaxSeconds = from.reconnectMaxSeconds;
+      migrationBandwidthMiBps = from.migrationBandwidthMiBps;
+      nicGbps = from.nicGbps;
+      streamGbps = from.streamGbps;
+      hostReserveMiB = from.hostReserveMiB;
+      vcpuOvercommit = from.vcpuOvercommit;
+      defaultPolicy = from.defaultPolicy;
+      policyMetadataNamespace = from.policyMetadataNamespace;
+      progressIntervalMillis = from.progressIntervalMillis;
+      autoConvergeInitialPercent = from.autoConvergeInitialPercent;
+      autoConvergeIncrementPercent = from.autoConvergeIncrementPercent;
+      postCopyAfterRounds = from.postCopyAfterRounds;
+      shutdownTimeoutSeconds = from.shutdownTimeoutSeconds;
+      forceOffAfterShutdownTimeout = from.forceOffAfterShutdownTimeout;
+      dirtyRateSampleSeconds = from.dirtyRateSampleSeconds;
+      downtimeCeilingMillis = from.downtimeCeilingMillis;
+      downtimeStepRounds = from.downtimeStepRounds;
+    }
+
+    LibvirtSettings settings() {
+      return new LibvirtSettings(
+          keepaliveSeconds,
+          keepaliveCount,
+          reconnectMaxSeconds,
+          migrationBandwidthMiBps,
+          nicGbps,
+          streamGbps,
+          hostReserveMiB,
+          vcpuOvercommit,
+          defaultPolicy,
+          policyMetadataNamespace,
+          progressIntervalMillis,
+          autoConvergeInitialPercent,
+          autoConvergeIncrementPercent,
+          postCopyAfterRounds,
+          shutdownTimeoutSeconds,
+          forceOffAfterShutdownTimeout,
+          dirtyRateSampleSeconds,
+          downtimeCeilingMillis,
+          downtimeStepRounds);
+    }
   }
 
   long nicBytesPerSec() {

@@ -15,8 +15,9 @@ import org.libvirt.jna.DomainPointer;
 /**
  * The libvirt calls the Java binding 0.5.4 lacks: {@code virDomainGetState} (the state's reason
  * tells a guest arriving by migration from one paused by a user), {@code
- * virDomainMigrateStartPostCopy}, {@code virNodeGetCPUStats} (for {@link NodeCpu}), and the
- * dirty-rate calculation ({@code virDomainStartDirtyRateCalc}, read back with {@code
+ * virDomainMigrateStartPostCopy}, {@code virDomainMigrateGetMaxDowntime}, {@code
+ * virNodeGetCPUStats} (for {@link NodeCpu}), and the dirty-rate calculation ({@code
+ * virDomainStartDirtyRateCalc}, read back with {@code
  * virDomainListGetStats(VIR_DOMAIN_STATS_DIRTYRATE)} and libvirt's own {@code virTypedParamsGet*}
  * accessors, so no typed-parameter layout is copied). Bound with JNA to the same {@code
  * libvirt.so.0}; the domain pointer is read from the binding's package-private field. When any of
@@ -38,6 +39,8 @@ final class NativeDomain {
     int virDomainGetState(DomainPointer dom, IntByReference state, IntByReference reason, int f);
 
     int virDomainMigrateStartPostCopy(DomainPointer dom, int flags);
+
+    int virDomainMigrateGetMaxDowntime(DomainPointer dom, LongByReference downtime, int flags);
 
     int virDomainStartDirtyRateCalc(DomainPointer dom, int seconds, int flags);
 
@@ -138,6 +141,26 @@ final class NativeDomain {
   static boolean startPostCopy(Domain domain) {
     DomainPointer pointer = pointer(domain);
     return pointer != null && CALLS.virDomainMigrateStartPostCopy(pointer, 0) == 0;
+  }
+
+  /**
+   * The downtime a migration of the guest is allowed now, in ms ({@code
+   * virDomainMigrateGetMaxDowntime}, libvirt 3.7); empty when libvirt cannot tell.
+   */
+  static Optional<Long> maxDowntimeMillis(Domain domain) {
+    DomainPointer pointer = pointer(domain);
+    if (pointer == null) {
+      return Optional.empty();
+    }
+    LongByReference downtime = new LongByReference();
+    try {
+      if (CALLS.virDomainMigrateGetMaxDowntime(pointer, downtime, 0) < 0) {
+        return Optional.empty();
+      }
+    } catch (UnsatisfiedLinkError e) {
+      return Optional.empty();
+    }
+    return Optional.of(downtime.getValue());
   }
 
   /**

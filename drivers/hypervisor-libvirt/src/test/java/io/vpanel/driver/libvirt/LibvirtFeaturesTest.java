@@ -137,8 +137,8 @@ class LibvirtFeaturesTest {
 
     a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), capped(2, Compression.NONE), migration);
     awaitBytesOnTheWire(migration);
-    String capabilities = qmp('a', "busy1", "query-migrate-capabilities");
-    String parameters = qmp('a', "busy1", "query-migrate-parameters");
+    String capabilities = hosts.qmp('a', "busy1", "query-migrate-capabilities");
+    String parameters = hosts.qmp('a', "busy1", "query-migrate-parameters");
     MigrationOutcome outcome = awaitOutcome(migration);
 
     System.out.println("multifd x2: " + outcome);
@@ -182,7 +182,7 @@ class LibvirtFeaturesTest {
 
     a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), capped(2, Compression.ZSTD), migration);
     awaitBytesOnTheWire(migration);
-    String parameters = qmp('a', "busy1", "query-migrate-parameters");
+    String parameters = hosts.qmp('a', "busy1", "query-migrate-parameters");
     MigrationOutcome outcome = awaitOutcome(migration);
 
     System.out.println("zstd: " + outcome.stats());
@@ -286,7 +286,6 @@ class LibvirtFeaturesTest {
     MigrationOptions unthrottled =
         new MigrationOptions(Duration.ofMillis(300), 40 * MIB, false, false, 1, Compression.NONE);
     AtomicLong highestLimit = new AtomicLong();
-    Pattern limit = Pattern.compile("\"downtime-limit\":(\\d+)");
 
     a.migrate(uuidOf(a, "busy1"), hosts.endpoint('b'), unthrottled, migration);
     Poll.atMost(Duration.ofMinutes(3))
@@ -294,14 +293,9 @@ class LibvirtFeaturesTest {
         .until(
             "the migration to end",
             () -> {
-              try {
-                var m = limit.matcher(qmp('a', "busy1", "query-migrate-parameters"));
-                if (m.find()) {
-                  highestLimit.accumulateAndGet(Long.parseLong(m.group(1)), Math::max);
-                }
-              } catch (RuntimeException | AssertionError e) {
-                // the guest just left (virsh: no such domain)
-              }
+              hosts
+                  .downtimeLimitMillis('a', "busy1")
+                  .ifPresent(ms -> highestLimit.accumulateAndGet(ms, Math::max));
               return !migration.outcomes().isEmpty();
             });
     MigrationOutcome outcome = awaitOutcome(migration);
@@ -478,12 +472,6 @@ class LibvirtFeaturesTest {
   }
 
   /** A QMP command on the guest's QEMU, through libvirt (tests only: it taints the domain). */
-  private static String qmp(char host, String guest, String command) {
-    return hosts
-        .virsh(host, "qemu-monitor-command", guest, "{\"execute\":\"" + command + "\"}")
-        .replace(" ", "");
-  }
-
   private static long number(String virshOutput, String label) {
     String separator = label.endsWith("=") ? "" : ":";
     Matcher m =

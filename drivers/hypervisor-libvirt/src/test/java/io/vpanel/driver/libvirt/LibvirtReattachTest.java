@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,6 +133,53 @@ class LibvirtReattachTest {
     NOTHING_MORE.holdsFor(ONE_SECOND, "one outcome only", () -> taken.finishedCount() == 1);
     assertThat(taken.outcomes()).hasSize(1);
     assertThat(a.reattach(uuid, new MigrationRecorder())).isEmpty();
+  }
+
+  @Test
+  void aTakenOverMigrationThatDoesNotConvergeGetsDowntimeStepsFromTheLimitItHas() throws Exception {
+    hosts.startBusyGuest('a', "busy3");
+    String uuid = uuidOf("busy3");
+    killClientMidMigration(uuid);
+    // the limit an earlier run had raised it to; at 40 MiB/s memtest, which rewrites all its memory
+    // faster, converges at neither 300 nor 500 ms, but does at 4000 (160 MiB of 128)
+    hosts.virsh('a', "migrate-setmaxdowntime", "busy3", "500");
+    hosts.virsh('a', "migrate-setspeed", "busy3", "40");
+    driver.close();
+    driver =
+        new LibvirtHypervisorDriver(LibvirtContractTest.testSettings().withDowntimeSteps(4000, 2));
+    HypervisorConnection a = driver.connect(hosts.endpoint('a'));
+    driver.connect(hosts.endpoint('b'));
+    MigrationRecorder taken = new MigrationRecorder();
+    AtomicLong lowest = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong highest = new AtomicLong();
+
+    a.reattach(uuid, taken).orElseThrow();
+    Poll.atMost(Duration.ofMinutes(3))
+        .every(Duration.ofMillis(200))
+        .until(
+            "the taken-over migration to end",
+            () -> {
+              hosts
+                  .downtimeLimitMillis('a', "busy3")
+                  .ifPresent(
+                      ms -> {
+                        lowest.accumulateAndGet(ms, Math::min);
+                        highest.accumulateAndGet(ms, Math::max);
+                      });
+              return !taken.outcomes().isEmpty();
+            });
+
+    MigrationOutcome outcome = taken.outcomes().get(0);
+    System.out.println(
+        "reattached with downtime steps: limit " + lowest + "-" + highest + " ms, " + outcome);
+    assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+    assertThat(lowest.get()).as("the limit found at take-over is the base").isEqualTo(500);
+    assertThat(highest.get())
+        .as("raised in steps from 500 ms, never beyond the ceiling")
+        .isGreaterThan(500)
+        .isLessThanOrEqualTo(4000);
+    assertThat(hosts.guests('b', false)).containsExactly("busy3");
+    assertThat(hosts.guests('a', true)).doesNotContain("busy3");
   }
 
   @Test
