@@ -112,6 +112,7 @@ class ChurnFootprintTest {
       List<String> report = new ArrayList<>();
       double warm = 0;
       AtomicInteger clients = new AtomicInteger();
+      AtomicInteger refusals = new AtomicInteger();
       for (int block = 1; block <= BLOCKS; block++) {
         long cyclesBefore = count(churn);
         Files.writeString(churn.resolve("on"), "");
@@ -119,7 +120,13 @@ class ChurnFootprintTest {
             CompletableFuture.runAsync(
                 () -> {
                   for (int i = 0; i < CLIENTS_PER_BLOCK; i++) {
-                    firstFrame(http, base);
+                    // one client every CYCLES_PER_BLOCK / CLIENTS_PER_BLOCK guest cycles, as an
+                    // hour brings them, not a burst: the agent notices a stream is gone only
+                    // when it writes to it, and a burst of 30 met the 16 it serves one address
+                    long due = cyclesBefore + (long) i * CYCLES_PER_BLOCK / CLIENTS_PER_BLOCK;
+                    Poll.atMost(Duration.ofSeconds(120))
+                        .until("guest cycle " + due, () -> count(churn) >= due);
+                    refusals.addAndGet(firstFrame(http, base));
                     clients.incrementAndGet();
                   }
                 });
@@ -160,10 +167,12 @@ class ChurnFootprintTest {
           .until("every SSE client gone", () -> metric(http, base, "vpanel_sse_clients") == 0);
       System.out.printf(
           Locale.ROOT,
-          "CHURN: %d guest cycles, %d SSE clients, %d evacuations and returns; RSS MiB after GC"
-              + " per block %s; after warm-up %.1f, at the end %.1f (%+.1f %%, allowed +%.0f %%)%n",
+          "CHURN: %d guest cycles, %d SSE clients (%d times refused, 503, and back), %d"
+              + " evacuations and returns; RSS MiB after GC per block %s; after warm-up %.1f, at"
+              + " the end %.1f (%+.1f %%, allowed +%.0f %%)%n",
           count(churn),
           clients.get(),
+          refusals.get(),
           BLOCKS,
           String.join(" ", report),
           warm,
@@ -182,31 +191,51 @@ class ChurnFootprintTest {
     }
   }
 
-  /** A client that connects to the event stream, reads the first frame and goes away. */
-  private static void firstFrame(HttpClient http, String base) {
-    try {
-      HttpResponse<InputStream> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/api/v1/events"))
-                  .timeout(Duration.ofSeconds(30))
-                  .build(),
-              HttpResponse.BodyHandlers.ofInputStream());
-      try (BufferedReader lines =
-          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          if (line.startsWith("event:") && line.contains("host")) {
-            return;
-          }
+  /**
+   * A client that connects to the event stream, reads the first frame and goes away; refused (503:
+   * too many streams open), it comes back as the web panel does. Returns how often it was refused.
+   */
+  private static int firstFrame(HttpClient http, String base) {
+    AtomicInteger refused = new AtomicInteger();
+    Poll.atMost(Duration.ofSeconds(60))
+        .every(Duration.ofMillis(500))
+        .until(
+            "an event stream admitted, and its first host event",
+            () -> {
+              if (firstHostEvent(http, base)) {
+                return true;
+              }
+              refused.incrementAndGet();
+              return false;
+            });
+    return refused.get();
+  }
+
+  /** True once a host event came, false when the stream was refused with 503. */
+  private static boolean firstHostEvent(HttpClient http, String base) throws Exception {
+    HttpResponse<InputStream> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/events"))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      if (response.statusCode() == 503) {
+        return false;
+      }
+      if (response.statusCode() != 200) {
+        throw new AssertionError(
+            "event stream: " + response.statusCode() + " " + lines.lines().toList());
+      }
+      String line;
+      while ((line = lines.readLine()) != null) {
+        if (line.startsWith("event:") && line.contains("host")) {
+          return true;
         }
       }
-      throw new AssertionError("the event stream ended before a host event");
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
+    throw new AssertionError("the event stream ended before a host event");
   }
 
   private static long count(Path churn) throws IOException {
