@@ -5,6 +5,7 @@ import io.vpanel.core.journal.Journal;
 import io.vpanel.core.journal.JournalEntry;
 import io.vpanel.core.journal.JournalQuery;
 import io.vpanel.core.journal.JournalReader;
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.model.Activity;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,11 +57,13 @@ public final class SqliteJournal implements Journal, JournalReader, AutoCloseabl
     MANUAL
   }
 
-  private sealed interface Op permits EntryOp, StateOp, SyncOp, StopOp {}
+  private sealed interface Op permits EntryOp, StateOp, LearningOp, SyncOp, StopOp {}
 
   private record EntryOp(Activity activity) implements Op {}
 
   private record StateOp(HostMemory memory) implements Op {}
+
+  private record LearningOp(LearnedLink learned) implements Op {}
 
   private record SyncOp(CompletableFuture<Void> done) implements Op {}
 
@@ -184,26 +187,45 @@ public final class SqliteJournal implements Journal, JournalReader, AutoCloseabl
   }
 
   @Override
+  public void rememberLearning(LearnedLink learned) {
+    if (!closed) {
+      queue.add(new LearningOp(learned));
+    }
+  }
+
+  @Override
   public List<HostMemory> lastStates() {
-    List<HostMemory> states = new ArrayList<>();
+    return saved("SELECT host, memory FROM host_state ORDER BY host", HostMemory.class, "state");
+  }
+
+  @Override
+  public List<LearnedLink> lastLearning() {
+    return saved(
+        "SELECT host, learned FROM learned_link ORDER BY host", LearnedLink.class, "learned link");
+  }
+
+  /** The JSON of each row {@code (host, json)} of {@code sql}; an unreadable one is left out. */
+  private <T> List<T> saved(String sql, Class<T> type, String what) {
+    List<T> saved = new ArrayList<>();
     synchronized (readLock) {
       try (Statement st = read.createStatement();
-          ResultSet rs = st.executeQuery("SELECT host, memory FROM host_state ORDER BY host")) {
+          ResultSet rs = st.executeQuery(sql)) {
         while (rs.next()) {
           try {
-            states.add(json.readValue(rs.getString(2), HostMemory.class));
+            saved.add(json.readValue(rs.getString(2), type));
           } catch (RuntimeException e) {
             log.warn(
-                "journal: the saved state of {} is unreadable, ignored: {}",
+                "journal: the saved {} of {} is unreadable, ignored: {}",
+                what,
                 rs.getString(1),
                 e.getMessage());
           }
         }
       } catch (SQLException e) {
-        throw new JournalException("reading saved states: " + e.getMessage(), e);
+        throw new JournalException("reading saved " + what + "s: " + e.getMessage(), e);
       }
     }
-    return states;
+    return saved;
   }
 
   // ---------------------------------------------------------------- writing
@@ -280,7 +302,12 @@ public final class SqliteJournal implements Journal, JournalReader, AutoCloseabl
                 write.prepareStatement(
                     "INSERT INTO host_state (host, updated_ms, memory) VALUES (?, ?, ?)"
                         + " ON CONFLICT (host) DO UPDATE SET updated_ms = excluded.updated_ms,"
-                        + " memory = excluded.memory")) {
+                        + " memory = excluded.memory");
+            PreparedStatement learning =
+                write.prepareStatement(
+                    "INSERT INTO learned_link (host, updated_ms, learned) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (host) DO UPDATE SET updated_ms = excluded.updated_ms,"
+                        + " learned = excluded.learned")) {
           for (Op op : retained) {
             if (op instanceof EntryOp(Activity a)) {
               entry.setString(1, a.host());
@@ -295,6 +322,11 @@ public final class SqliteJournal implements Journal, JournalReader, AutoCloseabl
               state.setLong(2, now.toEpochMilli());
               state.setString(3, json.writeValueAsString(m));
               state.executeUpdate();
+            } else if (op instanceof LearningOp(LearnedLink l)) {
+              learning.setString(1, l.host());
+              learning.setLong(2, now.toEpochMilli());
+              learning.setString(3, json.writeValueAsString(l));
+              learning.executeUpdate();
             }
           }
         }

@@ -5,6 +5,7 @@ import io.vpanel.core.journal.Journal;
 import io.vpanel.core.journal.JournalEntry;
 import io.vpanel.core.journal.JournalQuery;
 import io.vpanel.core.journal.JournalReader;
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.model.Activity;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +41,14 @@ public final class UnavailableJournal implements Journal, JournalReader {
 
   @Override
   public List<HostMemory> lastStates() {
+    return List.of();
+  }
+
+  @Override
+  public void rememberLearning(LearnedLink learned) {}
+
+  @Override
+  public List<LearnedLink> lastLearning() {
     return List.of();
   }
 

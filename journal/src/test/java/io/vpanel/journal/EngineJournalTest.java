@@ -7,7 +7,10 @@ import io.vpanel.core.engine.SimHarness;
 import io.vpanel.core.journal.Journal;
 import io.vpanel.core.journal.JournalEntry;
 import io.vpanel.core.journal.JournalQuery;
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.model.CommandResult;
+import io.vpanel.core.plan.LinkModel;
+import io.vpanel.core.plan.Plan;
 import io.vpanel.driver.sim.SimCluster;
 import io.vpanel.driver.sim.VmSpec;
 import io.vpanel.spi.MaintenanceAction;
@@ -154,6 +157,47 @@ class EngineJournalTest {
     clock.advance(Duration.ofMinutes(5));
     assertThat(cluster.vmsOn("h1")).hasSize(3);
     assertThat(cluster.activeMigrations()).isZero();
+  }
+
+  LinkModel plannedLink(ClusterEngine engine) {
+    CompletableFuture<Plan> plan = engine.plan("h1");
+    clock.runUntil(plan::isDone, Duration.ofSeconds(5));
+    return plan.join().link().orElseThrow();
+  }
+
+  @Test
+  void whatTheEngineLearnedOfItsMigrationsOutlivesARestart() {
+    SimCluster cluster = cluster();
+    KillableScheduler first = new KillableScheduler(clock);
+    SqliteJournal journal = journal();
+    flushEvery(journal, first);
+    ClusterEngine engine = engine(cluster, journal, first);
+    assertThat(plannedLink(engine).learned()).as("nothing moved yet").isFalse();
+    assertThat(request(engine, MaintenanceAction.ENTER, "api:ops").accepted()).isTrue();
+    clock.runUntil(() -> state(engine) == MaintenanceState.IN_MAINTENANCE, Duration.ofHours(1));
+    assertThat(request(engine, MaintenanceAction.EXIT, "api:ops").accepted()).isTrue();
+    clock.runUntil(() -> state(engine) == MaintenanceState.OPERATIONAL, Duration.ofHours(1));
+    LinkModel learned = plannedLink(engine);
+    assertThat(learned.learned()).isTrue();
+    engine.close();
+    clock.advance(Duration.ZERO);
+    journal.close();
+    first.kill();
+
+    SqliteJournal reopened = journal();
+    // h1 sent three guests, h2 and h3 sent them back
+    assertThat(reopened.lastLearning())
+        .extracting(LearnedLink::host)
+        .containsExactly("h1", "h2", "h3");
+    assertThat(reopened.lastLearning().get(0).samples()).isEqualTo(3);
+    KillableScheduler second = new KillableScheduler(clock);
+    ClusterEngine again = engine(cluster, reopened, second);
+    assertThat(plannedLink(again))
+        .as("the restarted engine plans with what the first one learned")
+        .isEqualTo(learned);
+    again.close();
+    clock.advance(Duration.ZERO);
+    reopened.close();
   }
 
   @Test

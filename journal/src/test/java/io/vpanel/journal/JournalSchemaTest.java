@@ -73,7 +73,9 @@ class JournalSchemaTest {
           "INSERT INTO "
               + JournalSchema.HISTORY
               + " (installed_rank, version, description, type, script, checksum, installed_by,"
-              + " installed_on, execution_time, success) VALUES (2, '"
+              + " installed_on, execution_time, success) VALUES ("
+              + (JournalSchema.VERSION + 1)
+              + ", '"
               + (JournalSchema.VERSION + 1)
               + "', 'newer', 'SQL', 'V9__newer.sql', 0, '', '2026-12-03 10:00:00', 1, 1)");
       assertThat(JournalSchema.current(c)).as("a schema newer than this agent's").isFalse();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.vpanel.core.journal.HostMemory;
 import io.vpanel.core.journal.JournalEntry;
 import io.vpanel.core.journal.JournalQuery;
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.model.Activity;
 import io.vpanel.spi.MaintenanceState;
 import io.vpanel.testkit.VirtualScheduler;
@@ -108,6 +109,44 @@ class SqliteJournalTest {
       assertThat(journal.read(newest("h1", 1000))).hasSize(25);
       assertThat(journal.lastStates())
           .containsExactly(memory("h1", MaintenanceState.IN_MAINTENANCE));
+    }
+  }
+
+  private static LearnedLink learned(String host, double throttled) {
+    return new LearnedLink(
+        host,
+        0.9,
+        5.0e7,
+        4.6e7,
+        -1,
+        0.005,
+        throttled,
+        Map.of("u-busy1", Map.of(1, 0.84, 2, 0.86), "u-paced1", Map.of(1, 0.59)),
+        -1,
+        11);
+  }
+
+  @Test
+  void whatWasLearnedOfEachHostIsKeptAcrossReopenAndAnUnreadableRecordIsLeftOut() throws Exception {
+    Path file = dir.resolve("j.db");
+    try (SqliteJournal journal = open(file, SqliteJournal.Mode.MANUAL)) {
+      assertThat(journal.lastLearning()).isEmpty();
+      journal.rememberLearning(learned("h1", 0.8));
+      journal.rememberLearning(learned("h2", 0.7));
+      journal.rememberLearning(learned("h1", 0.86));
+      journal.flush();
+      assertThat(journal.lastLearning()).containsExactly(learned("h1", 0.86), learned("h2", 0.7));
+    }
+    // a record edited by hand, out of its range, or not JSON at all: left out, the others kept
+    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        var st = db.createStatement()) {
+      st.executeUpdate(
+          "UPDATE learned_link SET learned = replace(learned, '0.86', '1.5') WHERE host = 'h1'");
+      st.executeUpdate(
+          "INSERT INTO learned_link (host, updated_ms, learned) VALUES ('h3', 0, '{\"host\":')");
+    }
+    try (SqliteJournal reopened = open(file, SqliteJournal.Mode.MANUAL)) {
+      assertThat(reopened.lastLearning()).containsExactly(learned("h2", 0.7));
     }
   }
 

@@ -2,6 +2,7 @@ package io.vpanel.core.engine;
 
 import io.vpanel.core.journal.HostMemory;
 import io.vpanel.core.journal.Journal;
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.model.ClusterListener;
 import io.vpanel.core.model.ClusterSnapshot;
 import io.vpanel.core.model.CommandResult;
@@ -105,6 +106,9 @@ public final class ClusterEngine implements AutoCloseable {
         parts.pfa.restore(host, memory.activeAlerts());
         host.alertCursors.putAll(memory.alertCursors());
       }
+    }
+    for (LearnedLink learned : journal.lastLearning()) {
+      parts.learning.restore(learned);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.vpanel.core.engine;
 
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.plan.LinkModel;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.MigrationFeature;
@@ -12,9 +13,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -58,7 +62,8 @@ import java.util.TreeMap;
  *
  * Each number is an exponentially weighted mean ({@link #WEIGHT} on the newest sample), so a link
  * that changes is followed within a few evacuations. A value never measured keeps the driver's
- * declared one.
+ * declared one. What was learned of a host outlives a restart of the agent: {@link #changed} hands
+ * it to the journal, {@link #restore} takes it back (all but the dirty rates).
  */
 final class MigrationLearning {
   /** Weight of the newest sample in each mean. */
@@ -68,7 +73,7 @@ final class MigrationLearning {
   static final long MIN_RATE_BYTES = 16L << 20;
 
   /** Guests remembered per engine (the oldest is forgotten first). */
-  static final int MAX_GUESTS = 10_000;
+  static final int MAX_GUESTS = LearnedLink.MAX_GUESTS;
 
   private static final class Learned {
     double setupSeconds = -1;
@@ -116,12 +121,16 @@ final class MigrationLearning {
   static final double MIN_XBZRLE_RESEND_RATIO = 0.01;
 
   /** The most migrations in flight the throttled share is kept apart for (more count as this). */
-  static final int MAX_IN_FLIGHT = 16;
+  static final int MAX_IN_FLIGHT = LearnedLink.MAX_IN_FLIGHT;
 
   /** The highest throttled share learned: a guest whose re-sends take it all never converges. */
   static final double MAX_THROTTLED_SHARE = LinkModel.MAX_THROTTLED_SHARE;
 
   private final Map<String, Learned> hosts = new HashMap<>();
+
+  /** Hosts whose learned link changed since {@link #changed} last handed it out. */
+  private final Set<String> changed = new HashSet<>();
+
   private final Map<String, BusyPeriod> busy = new HashMap<>();
   private final Map<String, Long> dirtyRates = lru();
 
@@ -158,6 +167,7 @@ final class MigrationLearning {
       return;
     }
     Learned learned = hosts.computeIfAbsent(source, s -> new Learned());
+    changed.add(source);
     double transfer = (double) outcome.bytesSent() / stats.bandwidthBytesPerSec();
     double setup = Math.max(0, took.toNanos() / 1e9 - transfer);
     learned.setupSeconds = mean(learned.setupSeconds, setup);
@@ -265,7 +275,56 @@ final class MigrationLearning {
     if (period.bytes >= MIN_RATE_BYTES && seconds >= 1) {
       Learned learned = hosts.computeIfAbsent(source, s -> new Learned());
       learned.link = mean(learned.link, period.bytes / seconds);
+      changed.add(source);
     }
+  }
+
+  /**
+   * What was learned of {@code host}, when it changed since the last call for it: for the journal,
+   * which keeps it across a restart ({@link #restore}). Empty when nothing changed (or what was
+   * learned is out of what a record may hold, which the journal could not take back either).
+   */
+  Optional<LearnedLink> changed(String host) {
+    if (!changed.remove(host)) {
+      return Optional.empty();
+    }
+    Learned learned = hosts.get(host);
+    try {
+      return Optional.of(
+          new LearnedLink(
+              host,
+              learned.setupSeconds,
+              learned.perConnection,
+              learned.link,
+              learned.zstdWireRatio,
+              learned.firstPassRatio,
+              learned.throttledShare,
+              learned.throttledByGuest,
+              learned.xbzrleResendRatio,
+              learned.samples));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Takes back what an earlier run of the agent learned of a host (the journal's {@link
+   * LearnedLink}), before this run's migrations add to it.
+   */
+  void restore(LearnedLink saved) {
+    Learned learned = new Learned();
+    learned.setupSeconds = saved.setupSeconds();
+    learned.perConnection = saved.perConnectionBytesPerSec();
+    learned.link = saved.linkBytesPerSec();
+    learned.zstdWireRatio = saved.zstdWireRatio();
+    learned.firstPassRatio = saved.firstPassRatio();
+    learned.throttledShare = saved.throttledShare();
+    saved
+        .throttledShareByGuest()
+        .forEach((guest, shares) -> learned.throttledByGuest.put(guest, new TreeMap<>(shares)));
+    learned.xbzrleResendRatio = saved.xbzrleResendRatio();
+    learned.samples = saved.samples();
+    hosts.put(saved.host(), learned);
   }
 
   /** A migration's progress report: its dirty rate, when the driver reports one. */

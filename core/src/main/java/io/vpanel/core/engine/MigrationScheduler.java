@@ -344,6 +344,7 @@ final class MigrationScheduler {
     if (parts.hosts.runsFrom(item.source).isEmpty()) {
       parts.learning.idle(item.source);
     }
+    parts.learning.changed(item.source).ifPresent(parts.journal::rememberLearning);
     HostRecord owner = parts.hosts.get(batch.host);
     if (outcome.succeeded()) {
       arrived(batch, run, owner);

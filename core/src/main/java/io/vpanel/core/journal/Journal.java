@@ -31,6 +31,15 @@ public interface Journal {
   /** The last durable state of every host that has one; read once, before the engine starts. */
   List<HostMemory> lastStates();
 
+  /** Replaces what was learned of one host's migrations ({@link LearnedLink}). */
+  void rememberLearning(LearnedLink learned);
+
+  /**
+   * What was learned of each host's migrations, as last remembered; read once, before the engine
+   * starts. A record that cannot be read back is left out (that host is learned afresh).
+   */
+  List<LearnedLink> lastLearning();
+
   /** No journal: nothing is kept, every sync completes at once. */
   Journal NONE =
       new Journal() {
@@ -52,6 +61,14 @@ public interface Journal {
 
         @Override
         public List<HostMemory> lastStates() {
+          return List.of();
+        }
+
+        @Override
+        public void rememberLearning(LearnedLink learned) {}
+
+        @Override
+        public List<LearnedLink> lastLearning() {
           return List.of();
         }
       };

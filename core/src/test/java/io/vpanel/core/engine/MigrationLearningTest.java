@@ -3,6 +3,7 @@ package io.vpanel.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.plan.LinkModel;
 import io.vpanel.spi.hypervisor.HostCapacity;
 import io.vpanel.spi.hypervisor.MigrationFeature;
@@ -337,6 +338,97 @@ class MigrationLearningTest {
     assertThat(own - setup).isCloseTo(1000 / (500 * (1 - ownShare)), within(0.01));
     assertThat(mean - setup).isCloseTo(1000 / (500 * (1 - link.throttledShare(1))), within(0.01));
     assertThat(own).isGreaterThan(mean);
+  }
+
+  @Test
+  void whatWasLearnedIsHandedOutOnceWhenItChangedAndAFreshEngineTakesItBack() {
+    assertThat(learning.changed("h1")).as("nothing learned").isEmpty();
+    learning.finished(
+        "h1",
+        run(vm("idle", 0), MigrationOptions.DEFAULTS, 1),
+        moved(5 * MB, 50 * MB, 0),
+        Duration.ofSeconds(2));
+    throttledMove(2, 8_000 * MB, 161);
+    learning.started("h1");
+    learning.finished(
+        "h1",
+        run(vm("big", 0), MigrationOptions.DEFAULTS, 1),
+        moved(500 * MB, 50 * MB, 0),
+        Duration.ofSeconds(11));
+    learning.idle("h1");
+
+    var saved = learning.changed("h1").orElseThrow();
+    assertThat(learning.changed("h1")).as("handed out once per change").isEmpty();
+    assertThat(learning.changed("h2")).isEmpty();
+    assertThat(saved.samples()).isEqualTo(3);
+    assertThat(saved.throttledShareByGuest()).containsOnlyKeys("u-busy");
+
+    MigrationLearning restarted = new MigrationLearning();
+    restarted.restore(saved);
+    assertThat(restarted.link("h1", DECLARED))
+        .as("the same link as the engine that learned it")
+        .isEqualTo(learning.link("h1", DECLARED));
+    assertThat(restarted.link("h1", DECLARED).learned()).isTrue();
+    assertThat(restarted.changed("h1")).as("taken back is no change").isEmpty();
+
+    // and it goes on learning from there
+    throttledMove(1, 8_000 * MB, 161);
+    restarted.finished(
+        "h1",
+        run(vm("busy", 120 * MB), MigrationOptions.DEFAULTS, 1),
+        moved(8_000 * MB, 50 * MB, 120 * MB),
+        Duration.ofSeconds(161));
+    assertThat(restarted.link("h1", DECLARED)).isEqualTo(learning.link("h1", DECLARED));
+    assertThat(restarted.changed("h1").orElseThrow().samples()).isEqualTo(4);
+  }
+
+  /** A figure as a record may hold it: not measured (-1), or anything within its range. */
+  private static double figure(java.util.SplittableRandom random, double low, double high) {
+    return switch (random.nextInt(4)) {
+      case 0 -> -1;
+      case 1 -> low;
+      case 2 -> high;
+      default -> low + random.nextDouble() * (high - low);
+    };
+  }
+
+  @io.vpanel.testkit.SeededProperty(tries = 300)
+  void anyRecordTheJournalGivesBackPlansWithoutComplaint(long seed) {
+    var random = new java.util.SplittableRandom(seed);
+    Map<String, Map<Integer, Double>> guests = new java.util.HashMap<>();
+    for (int g = random.nextInt(4); g > 0; g--) {
+      Map<Integer, Double> shares = new java.util.HashMap<>();
+      for (int n = random.nextInt(3); n > 0; n--) {
+        shares.put(
+            1 + random.nextInt(LearnedLink.MAX_IN_FLIGHT),
+            random.nextBoolean()
+                ? LinkModel.MAX_THROTTLED_SHARE
+                : random.nextDouble() * LinkModel.MAX_THROTTLED_SHARE);
+      }
+      guests.put("u-" + g, shares);
+    }
+    LearnedLink saved =
+        new LearnedLink(
+            "h1",
+            figure(random, 0, 1e7),
+            figure(random, Double.MIN_VALUE, 1e15),
+            figure(random, Double.MIN_VALUE, 1e15),
+            figure(random, 1e-3, 2),
+            figure(random, 1e-3, 1),
+            figure(random, 0, LinkModel.MAX_THROTTLED_SHARE),
+            guests,
+            figure(random, 1e-3, 1),
+            random.nextInt(1000));
+    MigrationLearning restarted = new MigrationLearning();
+    restarted.restore(saved);
+
+    LinkModel link = restarted.link("h1", DECLARED);
+    var vms = List.of(vm("1", 120 * MB), vm("2", 600 * MB), vm("idle", 0));
+    var choice =
+        io.vpanel.core.plan.ConcurrencyPolicy.choose(
+            vms, link, EnumSet.allOf(MigrationFeature.class), MigrationOptions.DEFAULTS);
+    assertThat(choice.concurrency()).isBetween(1, vms.size());
+    assertThat(choice.predictedSeconds()).isPositive().isFinite();
   }
 
   @Test

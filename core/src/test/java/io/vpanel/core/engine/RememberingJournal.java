@@ -2,6 +2,7 @@ package io.vpanel.core.engine;
 
 import io.vpanel.core.journal.HostMemory;
 import io.vpanel.core.journal.Journal;
+import io.vpanel.core.journal.LearnedLink;
 import io.vpanel.core.model.Activity;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,11 +12,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A journal in memory that keeps the last state of each host, like the journal's host_state table,
- * and starts from the states it is given: what an engine restarted on it resumes from. Writes are
- * durable at once.
+ * and what was learned of each host's migrations, like the learned_link table, and starts from the
+ * states it is given: what an engine restarted on it resumes from. Writes are durable at once.
  */
 final class RememberingJournal implements Journal {
   final Map<String, HostMemory> states = new LinkedHashMap<>();
+  final Map<String, LearnedLink> learning = new LinkedHashMap<>();
 
   RememberingJournal(HostMemory... restored) {
     for (HostMemory memory : restored) {
@@ -44,5 +46,15 @@ final class RememberingJournal implements Journal {
   @Override
   public synchronized List<HostMemory> lastStates() {
     return List.copyOf(states.values());
+  }
+
+  @Override
+  public synchronized void rememberLearning(LearnedLink learned) {
+    learning.put(learned.host(), learned);
+  }
+
+  @Override
+  public synchronized List<LearnedLink> lastLearning() {
+    return List.copyOf(learning.values());
   }
 }
