@@ -48,6 +48,7 @@ final class EventStreamRoute implements Handler {
     String address = ctx.ip();
     Optional<String> refusal = limits.admit(address);
     if (refusal.isPresent()) {
+      hub.probe(address); // streams of tabs closed since their last write give their slot back
       throw new ApiServer.ApiError(503, refusal.get(), RETRY_AFTER_SECONDS);
     }
     try {
@@ -69,6 +70,6 @@ final class EventStreamRoute implements Handler {
     response.flushBuffer();
     ctx.async(
         config -> config.timeout = 0,
-        () -> hub.serve(new SseClient(ctx), () -> limits.release(address)));
+        () -> hub.serve(new SseClient(ctx), address, () -> limits.release(address)));
   }
 }

@@ -37,6 +37,9 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
   static final int ACTIVITY_QUEUE_BOUND = 1000;
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
+  /** Between the two writes of a {@link #probe}. */
+  static final Duration PROBE_GAP = Duration.ofMillis(200);
+
   /** The events of which a client gets only the newest per host, sent in this order. */
   private static final List<String> NEWEST_ONLY = List.of("host", "panel");
 
@@ -127,13 +130,13 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
 
   /** Serves one client until it disconnects. Call from the SSE handler. */
   public void serve(SseClient client) {
-    serve(client, () -> {});
+    serve(client, "", () -> {});
   }
 
-  /** Serves one client until it disconnects, then runs {@code ended} once. */
-  public void serve(SseClient client, Runnable ended) {
+  /** Serves one client from {@code address} until it disconnects, then runs {@code ended} once. */
+  public void serve(SseClient client, String address, Runnable ended) {
     client.keepAlive();
-    Subscriber subscriber = new Subscriber(client, ended);
+    Subscriber subscriber = new Subscriber(client, address, ended);
     state.lock();
     try {
       subscribers.add(subscriber);
@@ -143,6 +146,21 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
     }
     client.onClose(subscriber::close);
     Thread.ofVirtual().name("sse-client").start(subscriber::run);
+  }
+
+  /**
+   * Has every stream from {@code address} write a keep-alive comment now, twice a moment apart: a
+   * client that went away is only noticed when its stream is written to (a quiet stream: at the
+   * next heartbeat, up to {@link #HEARTBEAT} later), and the write that fails gives its stream
+   * back. Called when a stream from that address is refused, so the streams of closed tabs are not
+   * what refuses it again when it comes back.
+   */
+  public void probe(String address) {
+    for (Subscriber subscriber : subscribers) {
+      if (subscriber.address.equals(address)) {
+        subscriber.probe();
+      }
+    }
   }
 
   /** Ends every client's stream; called before the server stops. */
@@ -162,6 +180,7 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
 
   private final class Subscriber {
     private final SseClient client;
+    private final String address;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     // event name -> host -> data not sent yet; only the newest per host is kept
@@ -171,9 +190,11 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
         new java.util.concurrent.atomic.AtomicBoolean();
     private final Runnable onEnd;
     private boolean closed;
+    private boolean probed;
 
-    Subscriber(SseClient client, Runnable onEnd) {
+    Subscriber(SseClient client, String address, Runnable onEnd) {
       this.client = client;
+      this.address = address;
       this.onEnd = onEnd;
       for (String event : NEWEST_ONLY) {
         newest.put(event, new LinkedHashMap<>());
@@ -207,6 +228,16 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
       }
     }
 
+    void probe() {
+      lock.lock();
+      try {
+        probed = true;
+        ready.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+
     void close() {
       lock.lock();
       try {
@@ -234,15 +265,18 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
       try {
         while (true) {
           List<String[]> batch = new ArrayList<>();
+          boolean probe;
           lock.lock();
           try {
             boolean quiet = false;
-            while (!closed && nothingQueued() && !quiet) {
+            while (!closed && nothingQueued() && !probed && !quiet) {
               quiet = !ready.await(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
             }
             if (closed) {
               return;
             }
+            probe = probed;
+            probed = false;
             batch.addAll(activities);
             activities.clear();
             newest.forEach(
@@ -255,6 +289,22 @@ public final class SseHub implements ClusterListener, WebPanels.Listener {
           }
           if (client.terminated()) {
             return;
+          }
+          if (probe) {
+            // the first write to a closed connection may still succeed (the peer answers it with
+            // a reset); the second, a moment later, fails
+            client.sendComment("keep-alive");
+            lock.lock();
+            try {
+              if (!closed) {
+                ready.await(PROBE_GAP.toMillis(), TimeUnit.MILLISECONDS);
+              }
+            } finally {
+              lock.unlock();
+            }
+            if (client.terminated()) {
+              return;
+            }
           }
           if (batch.isEmpty()) {
             // A comment keeps proxies and the server's idle timeout from closing a quiet stream.

@@ -362,6 +362,19 @@ class HostileInputTest {
     return head.toString();
   }
 
+  /** Reads what {@code socket} has been sent until nothing more comes for 300 ms. */
+  private static void drain(Socket socket) throws IOException {
+    socket.setSoTimeout(300);
+    byte[] buffer = new byte[8192];
+    try {
+      while (socket.getInputStream().read(buffer) >= 0) {
+        // what the stream sent first: the hosts and panels as they are
+      }
+    } catch (java.net.SocketTimeoutException quiet) {
+      // nothing more for now
+    }
+  }
+
   private double metric(String name) throws Exception {
     for (String line : get("/metrics").body().split("\n")) {
       if (line.startsWith(name + " ")) {
@@ -369,6 +382,33 @@ class HostileInputTest {
       }
     }
     throw new AssertionError(name + " not in /metrics");
+  }
+
+  @Test
+  void aRefusedAddressHasItsClosedStreamsProbedSoTheyGiveTheirSlotsBackAtOnce() throws Exception {
+    // tabs closed (or reloaded) before the agent wrote to their streams again: it notices only
+    // when it writes, and a quiet stream is written to at the next heartbeat
+    for (int i = 0; i < STREAMS_PER_CLIENT; i++) {
+      try (Socket s = stream("127.0.0.5")) {
+        assertThat(head(s)).startsWith("HTTP/1.1 200");
+        drain(s); // read all it was sent: the close is a clean one, nothing for the agent to see
+      }
+    }
+    assertThat(metric("vpanel_event_streams")).isEqualTo(STREAMS_PER_CLIENT);
+    String refused =
+        raw(
+            "127.0.0.5",
+            "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertJsonError(refused, 503);
+
+    // the refusal had them written to: the failed writes gave the slots back, long before the
+    // next heartbeat would have
+    assertThat(SseHub.HEARTBEAT).isGreaterThan(Duration.ofSeconds(5));
+    await().atMost(Duration.ofSeconds(5)).until(() -> metric("vpanel_event_streams") == 0);
+    try (Socket again = stream("127.0.0.5")) {
+      assertThat(head(again)).startsWith("HTTP/1.1 200");
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> metric("vpanel_event_streams") == 0);
   }
 
   @Test
