@@ -18,6 +18,8 @@ final class DowntimeStepper {
   private final String name;
   private final DowntimeSteps steps;
   private final int fromIteration;
+
+  /** The downtime last given to libvirt. */
   private long allowedMillis;
 
   /**
@@ -34,11 +36,6 @@ final class DowntimeStepper {
             settings.downtimeStepRounds());
     this.fromIteration = Math.max(1, fromIteration);
     this.allowedMillis = steps.baseMillis();
-  }
-
-  /** The downtime last given to libvirt. */
-  long allowedMillis() {
-    return allowedMillis;
   }
 
   /** Called at each poll of the running job with libvirt's iteration count. */
